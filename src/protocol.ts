@@ -1,0 +1,127 @@
+/**
+ * The contract between the main thread and the worker: types only.
+ * Both realms import this file with `import type`, so no worker code (tfjs,
+ * idb) can leak into the main-thread bundle.
+ */
+
+/** A recurrent cell type of model format v1. */
+export type CellType = 'rnn' | 'lstm' | 'gru' | 'peephole' | 'cifg';
+
+/** Backend preference; `auto` tries webgl, then wasm, then cpu. */
+export type BackendPreference = 'auto' | 'webgl' | 'wasm' | 'cpu';
+
+/** A backend the worker can run on. */
+export type BackendName = 'webgl' | 'wasm' | 'cpu';
+
+/** Which backend the worker got, and why the ones before it were skipped. */
+export interface BackendReport {
+  name: BackendName;
+  /** Backends tried before `name`, each with the reason it was not used. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+/** Stable error names thrown by the worker; mapped to classes on the main thread. */
+export type WorkerErrorName =
+  | 'ModelFormatError'
+  | 'ModelFetchError'
+  | 'IntegrityError'
+  | 'BackendError'
+  | 'InvalidArgumentError'
+  | 'DisposedError';
+
+/** Loading progress, tagged by `status`. */
+export type ProgressEvent =
+  | { status: 'backend'; backend: BackendReport }
+  | { status: 'manifest'; url: string }
+  | { status: 'fetch'; url: string; loaded: number; total: number | null }
+  | { status: 'cache-hit'; key: string }
+  | { status: 'cache-store'; key: string }
+  | { status: 'warning'; code: WarningCode; message: string }
+  | { status: 'ready'; model: ModelInfo; backend: BackendReport };
+
+/** Non-fatal problems reported while loading; the model still works. */
+export type WarningCode = 'cache-unavailable' | 'cache-corrupt' | 'cache-write-failed';
+
+/** Cache settings sent to the worker. */
+export interface CacheOptions {
+  /** false disables the IndexedDB cache. */
+  enabled: boolean;
+  /** IndexedDB database name. */
+  dbName: string;
+}
+
+/** What `load` needs; URLs are absolute (resolved on the main thread). */
+export interface LoadRequest {
+  manifestUrl: string;
+  backend: BackendPreference;
+  /** Absolute URL of the folder holding the tfjs wasm binaries. */
+  wasmBaseUrl: string;
+  cache: CacheOptions;
+}
+
+/** Facts about the loaded model. */
+export interface ModelInfo {
+  url: string;
+  cell: CellType;
+  embeddingSize: number;
+  hiddenSizes: number[];
+  vocabSize: number;
+  /** Number of weights (all tensors). */
+  parameters: number;
+  /** Size of weights.bin. */
+  weightsBytes: number;
+  sha256: string;
+  /** The manifest's free-form model card. */
+  card: Record<string, unknown>;
+}
+
+export interface LoadResult {
+  model: ModelInfo;
+  backend: BackendReport;
+  warnings: { code: WarningCode; message: string }[];
+}
+
+/** One next-character candidate. */
+export interface Prediction {
+  char: string;
+  /** Probability under the model (after temperature). */
+  p: number;
+}
+
+/** A copy of a session's recurrent state, per layer, outermost array = layers. */
+export interface StateSnapshot {
+  h: number[][];
+  /** Cell state for lstm, peephole and cifg; null for rnn and gru. */
+  c: number[][] | null;
+}
+
+/** Result of feeding text. */
+export interface FeedResult {
+  /** Recurrent steps run for this call (one per code point). */
+  steps: number;
+  /** Code points fed so far since the last reset. */
+  length: number;
+}
+
+/** Worker-side resource counters. */
+export interface WorkerStats {
+  /** Live tfjs tensors in the worker. */
+  numTensors: number;
+  /** Bytes held by live tensors. */
+  numBytes: number;
+  sessions: number;
+  backend: BackendName | null;
+}
+
+/** The API the worker exposes through Comlink. */
+export interface WorkerApi {
+  load(request: LoadRequest, onProgress?: (event: ProgressEvent) => void): Promise<LoadResult>;
+  createSession(): Promise<number>;
+  feed(session: number, text: string): Promise<FeedResult>;
+  reset(session: number): Promise<void>;
+  predict(session: number, k: number, temperature: number): Promise<Prediction[]>;
+  state(session: number): Promise<StateSnapshot>;
+  disposeSession(session: number): Promise<void>;
+  stats(): Promise<WorkerStats>;
+  dispose(): Promise<void>;
+}

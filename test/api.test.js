@@ -1,0 +1,178 @@
+import { createPredictor, DisposedError, InvalidArgumentError } from '../dist/index.js';
+import { GOLDEN, assert, assertEqual } from './helpers.js';
+
+const MODEL = `${GOLDEN}/lstm/`;
+
+describe('predictor and sessions', () => {
+  let predictor;
+  before(async () => {
+    predictor = await createPredictor({ model: MODEL, backend: 'cpu', cache: false });
+  });
+  after(async () => {
+    await predictor?.dispose();
+  });
+
+  it('reports the model it loaded', () => {
+    assertEqual(predictor.model.cell, 'lstm', 'cell');
+    assertEqual(predictor.model.hiddenSizes, [32, 32], 'hidden sizes');
+    assertEqual(predictor.model.vocabSize, 40, 'vocab size');
+    assert(predictor.model.parameters > 10000, `parameters ${predictor.model.parameters}`);
+    assert(/^[0-9a-f]{64}$/.test(predictor.model.sha256), 'sha256');
+  });
+
+  it('carries state across feeds: feed("hel") + feed("lo") predicts exactly as feed("hello")', async () => {
+    const a = await predictor.session();
+    const b = await predictor.session();
+    await a.feed('hel');
+    const r = await a.feed('lo');
+    assertEqual(r, { steps: 2, length: 5 }, 'feed result');
+    await b.feed('hello');
+    assertEqual(await a.predict({ k: 10 }), await b.predict({ k: 10 }), 'predictions');
+    assertEqual(await a.state(), await b.state(), 'state');
+    await a.dispose();
+    await b.dispose();
+  });
+
+  it('sessions on one predictor do not disturb each other', async () => {
+    const s1 = await predictor.session();
+    const s2 = await predictor.session();
+    const ref = await predictor.session();
+    await ref.feed('the tea');
+    for (const ch of 'the tea') {
+      await s1.feed(ch);
+      await s2.feed('zz! ');
+    }
+    assertEqual(await s1.predict({ k: 39 }), await ref.predict({ k: 39 }), 's1 unaffected by s2');
+    const fresh = await predictor.session();
+    await fresh.feed('zz! '.repeat(7));
+    assertEqual(await s2.predict({ k: 39 }), await fresh.predict({ k: 39 }), 's2 unaffected by s1');
+    for (const s of [s1, s2, ref, fresh]) await s.dispose();
+  });
+
+  it('reset() returns to the empty-text state', async () => {
+    const s = await predictor.session();
+    const empty = await s.predict({ k: 39 });
+    await s.feed('what a day');
+    const after = await s.predict({ k: 39 });
+    assert(JSON.stringify(after) !== JSON.stringify(empty), 'text changes the prediction');
+    await s.reset();
+    assertEqual(await s.predict({ k: 39 }), empty, 'after reset');
+    await s.dispose();
+  });
+
+  it('handles code points: characters outside the vocabulary (emoji, Hangul) map to unknown, one step each', async () => {
+    const s = await predictor.session();
+    const r = await s.feed('a😀한b');
+    assertEqual(r.steps, 4, 'one step per code point, not per UTF-16 unit');
+    const preds = await s.predict({ k: 5 });
+    assertEqual(preds.length, 5, 'k candidates');
+    for (const p of preds) assert(p.p > 0 && p.p < 1 && p.char.length >= 1, `candidate ${JSON.stringify(p)}`);
+    await s.dispose();
+  });
+
+  it('temperature sharpens or flattens the distribution', async () => {
+    const s = await predictor.session();
+    await s.feed('the ');
+    const [cold] = await s.predict({ k: 1, temperature: 0.5 });
+    const [warm] = await s.predict({ k: 1, temperature: 1 });
+    const [hot] = await s.predict({ k: 1, temperature: 2 });
+    assert(cold.char === warm.char && warm.char === hot.char, 'same argmax');
+    assert(cold.p > warm.p && warm.p > hot.p, `p falls with temperature: ${cold.p} ${warm.p} ${hot.p}`);
+    await s.dispose();
+  });
+
+  it('after 1,000 feeds and predictions the live tensor count is back where it started', async () => {
+    const before = await predictor.stats();
+    const s = await predictor.session();
+    const withSession = await predictor.stats();
+    const text = 'the tea is hot; what a day! ';
+    for (let i = 0; i < 1000; i++) {
+      await s.feed(text[i % text.length]);
+      if (i % 10 === 0) await s.predict({ k: 3 });
+    }
+    const during = await predictor.stats();
+    assertEqual(during.numTensors, withSession.numTensors, 'tensors while the session lives (state replaced, not accumulated)');
+    await s.dispose();
+    const afterAll = await predictor.stats();
+    assertEqual(afterAll.numTensors, before.numTensors, 'tensors after the session is disposed');
+    assertEqual(afterAll.numBytes, before.numBytes, 'bytes after the session is disposed');
+  });
+
+  it('rejects bad arguments with InvalidArgumentError naming the argument', async () => {
+    const s = await predictor.session();
+    for (const [opts, re] of [
+      [{ k: 0 }, /\bk\b/],
+      [{ k: 2.5 }, /\bk\b/],
+      [{ temperature: 0 }, /temperature/],
+      [{ temperature: NaN }, /temperature/],
+    ]) {
+      let error;
+      try {
+        await s.predict(opts);
+      } catch (e) {
+        error = e;
+      }
+      assert(error instanceof InvalidArgumentError, `predict(${JSON.stringify(opts)}) -> ${error?.name}`);
+      assert(re.test(error.message), error.message);
+    }
+    let error;
+    try {
+      await s.feed(42);
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof InvalidArgumentError && /text/.test(error.message), `feed(42) -> ${error?.name}`);
+    await s.dispose();
+  });
+
+  it('a disposed session throws DisposedError', async () => {
+    const s = await predictor.session();
+    await s.dispose();
+    let error;
+    try {
+      await s.feed('a');
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof DisposedError, `got ${error?.name}`);
+  });
+});
+
+describe('predictor lifecycle', () => {
+  it('a disposed predictor throws DisposedError and its worker is gone', async () => {
+    const p = await createPredictor({ model: MODEL, backend: 'cpu', cache: false });
+    await p.dispose();
+    let error;
+    try {
+      await p.session();
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof DisposedError, `got ${error?.name}`);
+  });
+
+  it('reports loading progress tagged by status: backend, fetch with bytes and total, ready', async () => {
+    const events = [];
+    const p = await createPredictor({ model: MODEL, backend: 'cpu', cache: false, onProgress: (e) => events.push(e) });
+    await p.dispose();
+    // Progress callbacks cross the worker boundary asynchronously; let them land.
+    await new Promise((r) => setTimeout(r, 50));
+    const statuses = events.map((e) => e.status);
+    assert(statuses.includes('backend') && statuses.includes('ready'), statuses.join(','));
+    const fetches = events.filter((e) => e.status === 'fetch');
+    assert(fetches.length >= 1, 'fetch events');
+    const last = fetches[fetches.length - 1];
+    assertEqual(last.loaded, p.model.weightsBytes, 'bytes loaded');
+    assertEqual(last.total, p.model.weightsBytes, 'bytes total');
+  });
+
+  it('rejects an unknown backend name before starting a worker', async () => {
+    let error;
+    try {
+      await createPredictor({ model: MODEL, backend: 'tpu' });
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof InvalidArgumentError && /backend/.test(error.message), `got ${error?.name}: ${error?.message}`);
+  });
+});

@@ -1,0 +1,79 @@
+import { playwrightLauncher } from '@web/test-runner-playwright';
+
+// Debian's Chromium, run as root in CI. These flags keep it off the network
+// (which is closed here) and working without /dev/shm limits. WebGL2 still
+// works in workers through SwiftShader (software), no GPU flags needed.
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+];
+
+const chromium = (extraArgs = []) =>
+  playwrightLauncher({
+    product: 'chromium',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: [...chromiumArgs, ...extraArgs],
+    },
+  });
+
+/**
+ * Test-only HTTP endpoints, real requests over loopback:
+ *   PUT /__store/<path>   keep a body in memory (for broken model files made by a test)
+ *   GET /__store/<path>   serve it back
+ *   GET /__count?path=P   how many GET requests the server saw for path P
+ */
+const store = new Map();
+const counts = new Map();
+async function testEndpoints(ctx, next) {
+  if (ctx.method === 'GET') counts.set(ctx.path, (counts.get(ctx.path) ?? 0) + 1);
+  if (ctx.path === '/__count') {
+    ctx.body = { count: counts.get(ctx.query.path) ?? 0 };
+    return;
+  }
+  if (ctx.path.startsWith('/__store/')) {
+    if (ctx.method === 'PUT') {
+      const chunks = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      store.set(ctx.path, Buffer.concat(chunks));
+      ctx.status = 204;
+      return;
+    }
+    const body = store.get(ctx.path);
+    if (!body) {
+      ctx.status = 404;
+      return;
+    }
+    ctx.type = ctx.path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+    ctx.body = body;
+    return;
+  }
+  return next();
+}
+
+export default {
+  rootDir: '.',
+  files: ['test/**/*.test.js', '!test/no-webgl/**'],
+  groups: [
+    {
+      // Chromium with WebGL removed entirely: proves the fallback path for real.
+      name: 'no-webgl',
+      files: 'test/no-webgl/**/*.test.js',
+      browsers: [chromium(['--disable-gpu', '--disable-software-rasterizer'])],
+    },
+  ],
+  browsers: [chromium()],
+  nodeResolve: false,
+  concurrency: 1,
+  browserStartTimeout: 60_000,
+  testsStartTimeout: 60_000,
+  testsFinishTimeout: 15 * 60_000,
+  testFramework: { config: { timeout: 120_000 } },
+  middleware: [testEndpoints],
+};

@@ -1,0 +1,35 @@
+import { tensor2d, type Tensor2D } from '@tensorflow/tfjs-core';
+import type { RawLayer } from './types.js';
+
+/** Row-major [rows, cols] -> [cols, rows]. Done once at load so steps need no Transpose kernel. */
+export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  }
+  return out;
+}
+
+/**
+ * [x, h] · W with W = [W_ihᵀ; W_hhᵀ] of shape [In + H, G·H]: one matmul per step
+ * instead of two. Valid when the cell only ever uses W_ih x + W_hh h summed.
+ */
+export function stackedWeights(raw: RawLayer, gates: number): Tensor2D {
+  const { inputSize: n, hiddenSize: h } = raw;
+  const out = new Float32Array((n + h) * gates * h);
+  out.set(transpose(raw.weightIh, gates * h, n), 0);
+  out.set(transpose(raw.weightHh, gates * h, h), n * gates * h);
+  return tensor2d(out, [n + h, gates * h]);
+}
+
+/** b_ih + b_hh as a [1, G·H] row that broadcasts over the batch. */
+export function summedBias(raw: RawLayer): Tensor2D {
+  const b = new Float32Array(raw.biasIh.length);
+  for (let i = 0; i < b.length; i++) b[i] = raw.biasIh[i]! + raw.biasHh[i]!;
+  return tensor2d(b, [1, b.length]);
+}
+
+/** A [H] vector as a [1, H] row. */
+export function row(v: Float32Array): Tensor2D {
+  return tensor2d(v, [1, v.length]);
+}

@@ -1,0 +1,19 @@
+import { add, concat, matMul, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
+import { stackedWeights, summedBias } from './common.js';
+import type { Cell } from './types.js';
+
+interface Params {
+  w: Tensor2D; // [In + H, H]
+  b: Tensor2D; // [1, H]
+}
+
+/** Elman RNN (PyTorch nn.RNN, tanh): h' = tanh(W_ih x + b_ih + W_hh h + b_hh). */
+export const rnn: Cell<Params> = {
+  gates: 1,
+  hasCellState: false,
+  prepare: (raw) => ({ w: stackedWeights(raw, 1), b: summedBias(raw) }),
+  step(p, x, s) {
+    return { h: tanh(add(matMul(concat([x, s.h], 1), p.w), p.b)) };
+  },
+  tensors: (p) => [p.w, p.b],
+};

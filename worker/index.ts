@@ -1,0 +1,108 @@
+import * as Comlink from 'comlink';
+import { memory } from '@tensorflow/tfjs-core';
+import type { BackendReport, LoadRequest, LoadResult, ProgressEvent, WarningCode, WorkerApi } from '../src/protocol.js';
+import { selectBackend } from './backend.js';
+import { workerError } from './errors.js';
+import { fetchManifest, loadWeights } from './loader.js';
+import { buildModel, disposeModel, type Model } from './model/model.js';
+import { Session } from './session.js';
+
+let model: Model | null = null;
+let backend: BackendReport | null = null;
+const sessions = new Map<number, Session>();
+let nextSession = 1;
+
+function loaded(): Model {
+  if (!model) throw workerError('DisposedError', 'no model is loaded in this worker (disposed, or load() failed)');
+  return model;
+}
+
+function session(id: number): Session {
+  const s = sessions.get(id);
+  if (!s) throw workerError('DisposedError', `session ${id} does not exist or was disposed`);
+  return s;
+}
+
+const api: WorkerApi = {
+  async load(request: LoadRequest, onProgress?: (event: ProgressEvent) => void): Promise<LoadResult> {
+    if (model) throw workerError('InvalidArgumentError', 'this worker already holds a model; create another predictor');
+    const report = (event: ProgressEvent) => {
+      // Progress is advisory: a throwing or slow listener must not break loading.
+      void Promise.resolve(onProgress?.(event)).catch(() => {});
+    };
+    const warnings: { code: WarningCode; message: string }[] = [];
+    const warn = (code: WarningCode, message: string) => {
+      warnings.push({ code, message });
+      report({ status: 'warning', code, message });
+    };
+    try {
+      backend = await selectBackend(request.backend, request.wasmBaseUrl);
+      report({ status: 'backend', backend });
+      report({ status: 'manifest', url: request.manifestUrl });
+      const manifest = await fetchManifest(request.manifestUrl);
+      const weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn);
+      model = buildModel(manifest, weights);
+      const info = {
+        url: request.manifestUrl,
+        cell: manifest.cell,
+        embeddingSize: manifest.embeddingSize,
+        hiddenSizes: manifest.hiddenSizes,
+        vocabSize: manifest.vocab.length,
+        parameters: model.parameters,
+        weightsBytes: manifest.weights.byteLength,
+        sha256: manifest.weights.sha256,
+        card: manifest.card,
+      };
+      report({ status: 'ready', model: info, backend });
+      return { model: info, backend, warnings };
+    } finally {
+      (onProgress as unknown as Comlink.Remote<unknown> | undefined)?.[Comlink.releaseProxy]?.();
+    }
+  },
+
+  async createSession() {
+    const id = nextSession++;
+    sessions.set(id, new Session(loaded()));
+    return id;
+  },
+
+  async feed(id, text) {
+    if (typeof text !== 'string') throw workerError('InvalidArgumentError', 'feed(text): text must be a string');
+    return session(id).feed(text);
+  },
+
+  async reset(id) {
+    session(id).reset();
+  },
+
+  async predict(id, k, temperature) {
+    if (!Number.isInteger(k) || k < 1) throw workerError('InvalidArgumentError', `predict: k must be a positive integer, got ${k}`);
+    if (!(temperature > 0) || !Number.isFinite(temperature)) {
+      throw workerError('InvalidArgumentError', `predict: temperature must be a finite number > 0, got ${temperature}`);
+    }
+    return session(id).predict(k, temperature);
+  },
+
+  async state(id) {
+    return session(id).state();
+  },
+
+  async disposeSession(id) {
+    sessions.get(id)?.dispose();
+    sessions.delete(id);
+  },
+
+  async stats() {
+    const m = memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes, sessions: sessions.size, backend: backend?.name ?? null };
+  },
+
+  async dispose() {
+    for (const s of sessions.values()) s.dispose();
+    sessions.clear();
+    if (model) disposeModel(model);
+    model = null;
+  },
+};
+
+Comlink.expose(api);

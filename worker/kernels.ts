@@ -1,0 +1,64 @@
+import { registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { addConfig as cpuAdd } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add.js';
+import { batchMatMulConfig as cpuBatchMatMul } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul.js';
+import { castConfig as cpuCast } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Cast.js';
+import { concatConfig as cpuConcat } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Concat.js';
+import { fillConfig as cpuFill } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Fill.js';
+import { gatherV2Config as cpuGatherV2 } from '@tensorflow/tfjs-backend-cpu/dist/kernels/GatherV2.js';
+import { identityConfig as cpuIdentity } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Identity.js';
+import { multiplyConfig as cpuMultiply } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Multiply.js';
+import { reshapeConfig as cpuReshape } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Reshape.js';
+import { sigmoidConfig as cpuSigmoid } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Sigmoid.js';
+import { sliceConfig as cpuSlice } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Slice.js';
+import { splitVConfig as cpuSplitV } from '@tensorflow/tfjs-backend-cpu/dist/kernels/SplitV.js';
+import { subConfig as cpuSub } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Sub.js';
+import { tanhConfig as cpuTanh } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Tanh.js';
+import { addConfig as webglAdd } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Add.js';
+import { batchMatMulConfig as webglBatchMatMul } from '@tensorflow/tfjs-backend-webgl/dist/kernels/BatchMatMul.js';
+import { castConfig as webglCast } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Cast.js';
+import { concatConfig as webglConcat } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Concat.js';
+import { fillConfig as webglFill } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Fill.js';
+import { gatherV2Config as webglGatherV2 } from '@tensorflow/tfjs-backend-webgl/dist/kernels/GatherV2.js';
+import { identityConfig as webglIdentity } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Identity.js';
+import { multiplyConfig as webglMultiply } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Multiply.js';
+import { reshapeConfig as webglReshape } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Reshape.js';
+import { sigmoidConfig as webglSigmoid } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Sigmoid.js';
+import { sliceConfig as webglSlice } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Slice.js';
+import { splitVConfig as webglSplitV } from '@tensorflow/tfjs-backend-webgl/dist/kernels/SplitV.js';
+import { subConfig as webglSub } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Sub.js';
+import { tanhConfig as webglTanh } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Tanh.js';
+import { addConfig as wasmAdd } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Add.js';
+import { batchMatMulConfig as wasmBatchMatMul } from '@tensorflow/tfjs-backend-wasm/dist/kernels/BatchMatMul.js';
+import { castConfig as wasmCast } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Cast.js';
+import { concatConfig as wasmConcat } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Concat.js';
+import { fillConfig as wasmFill } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Fill.js';
+import { gatherV2Config as wasmGatherV2 } from '@tensorflow/tfjs-backend-wasm/dist/kernels/GatherV2.js';
+import { identityConfig as wasmIdentity } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Identity.js';
+import { multiplyConfig as wasmMultiply } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Multiply.js';
+import { reshapeConfig as wasmReshape } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Reshape.js';
+import { sigmoidConfig as wasmSigmoid } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sigmoid.js';
+import { sliceConfig as wasmSlice } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Slice.js';
+import { splitVConfig as wasmSplitV } from '@tensorflow/tfjs-backend-wasm/dist/kernels/SplitV.js';
+import { subConfig as wasmSub } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sub.js';
+import { tanhConfig as wasmTanh } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Tanh.js';
+
+/**
+ * Only the kernels a recurrent step and the output head use, per backend, so
+ * the worker bundle carries a few dozen kernels instead of several hundred.
+ * A missing one fails loudly ("Kernel 'X' not registered"), which the golden
+ * tests on every backend would catch.
+ */
+const kernels: Record<'cpu' | 'webgl' | 'wasm', KernelConfig[]> = {
+  cpu: [cpuAdd, cpuBatchMatMul, cpuCast, cpuConcat, cpuFill, cpuGatherV2, cpuIdentity, cpuMultiply, cpuReshape, cpuSigmoid, cpuSlice, cpuSplitV, cpuSub, cpuTanh],
+  webgl: [webglAdd, webglBatchMatMul, webglCast, webglConcat, webglFill, webglGatherV2, webglIdentity, webglMultiply, webglReshape, webglSigmoid, webglSlice, webglSplitV, webglSub, webglTanh],
+  wasm: [wasmAdd, wasmBatchMatMul, wasmCast, wasmConcat, wasmFill, wasmGatherV2, wasmIdentity, wasmMultiply, wasmReshape, wasmSigmoid, wasmSlice, wasmSplitV, wasmSub, wasmTanh],
+};
+
+const registered = new Set<string>();
+
+/** Registers the kernels of one backend (idempotent). */
+export function registerKernels(backend: 'cpu' | 'webgl' | 'wasm'): void {
+  if (registered.has(backend)) return;
+  registered.add(backend);
+  for (const k of kernels[backend]) registerKernel(k);
+}

@@ -1,0 +1,164 @@
+import type { CellType } from '../../src/protocol.js';
+import { workerError } from '../errors.js';
+
+export type DType = 'float32' | 'float16' | 'int8';
+
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  dtype: DType;
+  offset: number;
+  byteLength: number;
+}
+
+/** A validated model.json (format v1). See docs/model-format.md. */
+export interface Manifest {
+  format: 'nextkey';
+  version: 1;
+  cell: CellType;
+  embeddingSize: number;
+  hiddenSizes: number[];
+  vocab: number[];
+  weights: { path: string; byteLength: number; sha256: string };
+  tensors: TensorEntry[];
+  card: Record<string, unknown>;
+}
+
+export const FORMAT_VERSION = 1;
+
+/** Gate blocks per cell type (rows of weight_ih = gates × H). */
+export const GATES: Record<CellType, number> = { rnn: 1, lstm: 4, gru: 3, peephole: 4, cifg: 3 };
+
+const DTYPES: readonly DType[] = ['float32', 'float16', 'int8'];
+
+function bad(field: string, expected: string, got: unknown): never {
+  let shown: string;
+  try {
+    shown = JSON.stringify(got) ?? String(got);
+  } catch {
+    shown = String(got);
+  }
+  if (shown.length > 80) shown = shown.slice(0, 77) + '...';
+  throw workerError('ModelFormatError', `model.json: field "${field}" must be ${expected}, got ${shown}`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function positiveInt(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) bad(field, 'a positive integer', v);
+  return v;
+}
+
+function nonNegativeInt(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) bad(field, 'a non-negative integer', v);
+  return v;
+}
+
+/** Bytes a tensor of `count` values and `rows` rows takes in `dtype`. */
+export function bytesFor(dtype: DType, shape: number[]): number {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (dtype === 'float32') return 4 * count;
+  if (dtype === 'float16') return 2 * count;
+  const rows = shape.length >= 2 ? shape[0]! : 1;
+  return count + 4 * rows;
+}
+
+/** The tensors a model of this shape must hold, with their shapes. */
+export function expectedTensors(cell: CellType, vocabSize: number, embeddingSize: number, hiddenSizes: number[]): Map<string, number[]> {
+  const g = GATES[cell];
+  const out = new Map<string, number[]>();
+  out.set('embedding', [vocabSize, embeddingSize]);
+  let input = embeddingSize;
+  hiddenSizes.forEach((h, l) => {
+    out.set(`layers.${l}.weight_ih`, [g * h, input]);
+    out.set(`layers.${l}.weight_hh`, [g * h, h]);
+    out.set(`layers.${l}.bias_ih`, [g * h]);
+    out.set(`layers.${l}.bias_hh`, [g * h]);
+    if (cell === 'peephole') {
+      for (const p of ['peep_i', 'peep_f', 'peep_o']) out.set(`layers.${l}.${p}`, [h]);
+    }
+    input = h;
+  });
+  out.set('head.weight', [vocabSize, input]);
+  out.set('head.bias', [vocabSize]);
+  return out;
+}
+
+/**
+ * Checks every field of a parsed model.json against format v1 and returns it
+ * typed. Throws a ModelFormatError naming the first field that is wrong.
+ */
+export function validateManifest(json: unknown): Manifest {
+  if (!isRecord(json)) bad('(root)', 'a JSON object', json);
+  if (json.format !== 'nextkey') bad('format', '"nextkey"', json.format);
+  if (json.version !== FORMAT_VERSION) bad('version', `${FORMAT_VERSION} (this runtime reads format version ${FORMAT_VERSION})`, json.version);
+  const cell = json.cell;
+  if (typeof cell !== 'string' || !(cell in GATES)) bad('cell', 'one of "rnn", "lstm", "gru", "peephole", "cifg"', cell);
+  const embeddingSize = positiveInt(json.embeddingSize, 'embeddingSize');
+  if (!Array.isArray(json.hiddenSizes) || json.hiddenSizes.length === 0) bad('hiddenSizes', 'a non-empty array of positive integers', json.hiddenSizes);
+  const hiddenSizes = json.hiddenSizes.map((h, i) => positiveInt(h, `hiddenSizes[${i}]`));
+
+  if (!Array.isArray(json.vocab) || json.vocab.length < 2) bad('vocab', 'an array of at least 2 code points', json.vocab);
+  if (json.vocab[0] !== 0) bad('vocab[0]', '0 (index 0 is reserved for unknown characters)', json.vocab[0]);
+  const seen = new Set<number>();
+  const vocab = json.vocab.map((cp, i) => {
+    if (i === 0) return 0;
+    if (typeof cp !== 'number' || !Number.isInteger(cp) || cp < 1 || cp > 0x10ffff) bad(`vocab[${i}]`, 'a Unicode code point (integer 1..0x10FFFF)', cp);
+    if (cp >= 0xd800 && cp <= 0xdfff) bad(`vocab[${i}]`, 'a code point that is not a surrogate half', cp);
+    if (seen.has(cp)) bad(`vocab[${i}]`, 'a code point not already in the vocabulary', cp);
+    seen.add(cp);
+    return cp;
+  });
+
+  const w = json.weights;
+  if (!isRecord(w)) bad('weights', 'an object { path, byteLength, sha256 }', w);
+  if (typeof w.path !== 'string' || w.path.length === 0) bad('weights.path', 'a non-empty relative path string', w.path);
+  const weightsBytes = nonNegativeInt(w.byteLength, 'weights.byteLength');
+  if (typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256)) bad('weights.sha256', '64 lowercase hex digits', w.sha256);
+
+  if (!Array.isArray(json.tensors)) bad('tensors', 'an array of tensor entries', json.tensors);
+  const expected = expectedTensors(cell as CellType, vocab.length, embeddingSize, hiddenSizes);
+  const tensors: TensorEntry[] = [];
+  const names = new Set<string>();
+  json.tensors.forEach((t, i) => {
+    const f = `tensors[${i}]`;
+    if (!isRecord(t)) bad(f, 'an object { name, shape, dtype, offset, byteLength }', t);
+    if (typeof t.name !== 'string') bad(`${f}.name`, 'a string', t.name);
+    const want = expected.get(t.name);
+    if (!want) bad(`${f}.name`, `one of the tensors of a ${hiddenSizes.length}-layer ${cell} model (${[...expected.keys()].join(', ')})`, t.name);
+    if (names.has(t.name)) bad(`${f}.name`, 'a name not already listed', t.name);
+    names.add(t.name);
+    if (!Array.isArray(t.shape) || t.shape.length !== want.length || t.shape.some((d, k) => d !== want[k])) {
+      bad(`${f}.shape`, `[${want.join(', ')}] for "${t.name}" of this ${cell} model`, t.shape);
+    }
+    if (typeof t.dtype !== 'string' || !DTYPES.includes(t.dtype as DType)) bad(`${f}.dtype`, 'one of "float32", "float16", "int8"', t.dtype);
+    const dtype = t.dtype as DType;
+    const offset = nonNegativeInt(t.offset, `${f}.offset`);
+    if (offset % 4 !== 0) bad(`${f}.offset`, 'a multiple of 4', offset);
+    const byteLength = nonNegativeInt(t.byteLength, `${f}.byteLength`);
+    const need = bytesFor(dtype, want);
+    if (byteLength !== need) bad(`${f}.byteLength`, `${need} (${dtype} [${want.join(', ')}])`, byteLength);
+    if (offset + byteLength > weightsBytes) {
+      bad(`${f}.offset`, `within weights.bin (offset + byteLength ≤ weights.byteLength = ${weightsBytes})`, offset);
+    }
+    tensors.push({ name: t.name, shape: want, dtype, offset, byteLength });
+  });
+  for (const name of expected.keys()) {
+    if (!names.has(name)) bad('tensors', `to include "${name}" for a ${cell} model`, [...names]);
+  }
+  const card = json.card === undefined ? {} : json.card;
+  if (!isRecord(card)) bad('card', 'an object (the model card)', card);
+  return {
+    format: 'nextkey',
+    version: 1,
+    cell: cell as CellType,
+    embeddingSize,
+    hiddenSizes,
+    vocab,
+    weights: { path: w.path, byteLength: weightsBytes, sha256: w.sha256 },
+    tensors,
+    card,
+  };
+}

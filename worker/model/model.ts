@@ -1,0 +1,117 @@
+import { add, gather, matMul, tensor1d, tensor2d, zeros, type Tensor, type Tensor1D, type Tensor2D } from '@tensorflow/tfjs-core';
+import { cells, type Cell, type LayerState, type RawLayer } from '../cells/index.js';
+import { transpose } from '../cells/common.js';
+import { decodeTensor } from './decode.js';
+import type { Manifest } from './manifest.js';
+
+/** A model on the device: embedding, stacked cell layers, output head. */
+export interface Model {
+  readonly manifest: Manifest;
+  readonly cell: Cell<unknown>;
+  readonly layers: unknown[];
+  readonly embedding: Tensor2D; // [V, E]
+  readonly headW: Tensor2D; // [H_last, V] (transposed once at load)
+  readonly headB: Tensor1D; // [V]
+  /** code point -> vocabulary index; anything missing is index 0 (unknown). */
+  readonly index: Map<number, number>;
+  readonly parameters: number;
+}
+
+/** Uploads validated weights to the current backend. */
+export function buildModel(manifest: Manifest, weights: ArrayBuffer): Model {
+  const values = new Map<string, Float32Array>();
+  let parameters = 0;
+  for (const t of manifest.tensors) {
+    const v = decodeTensor(weights, t);
+    values.set(t.name, v);
+    parameters += v.length;
+  }
+  const get = (name: string) => values.get(name)!;
+  const cell = cells[manifest.cell];
+  const V = manifest.vocab.length;
+  const layers: unknown[] = [];
+  let input = manifest.embeddingSize;
+  manifest.hiddenSizes.forEach((hiddenSize, l) => {
+    const raw: RawLayer = {
+      inputSize: input,
+      hiddenSize,
+      weightIh: get(`layers.${l}.weight_ih`),
+      weightHh: get(`layers.${l}.weight_hh`),
+      biasIh: get(`layers.${l}.bias_ih`),
+      biasHh: get(`layers.${l}.bias_hh`),
+    };
+    if (manifest.cell === 'peephole') {
+      raw.peepI = get(`layers.${l}.peep_i`);
+      raw.peepF = get(`layers.${l}.peep_f`);
+      raw.peepO = get(`layers.${l}.peep_o`);
+    }
+    layers.push(cell.prepare(raw));
+    input = hiddenSize;
+  });
+  const index = new Map<number, number>();
+  manifest.vocab.forEach((cp, i) => {
+    if (i > 0) index.set(cp, i);
+  });
+  return {
+    manifest,
+    cell,
+    layers,
+    embedding: tensor2d(get('embedding'), [V, manifest.embeddingSize]),
+    headW: tensor2d(transpose(get('head.weight'), V, input), [input, V]),
+    headB: tensor1d(get('head.bias')),
+    index,
+    parameters,
+  };
+}
+
+/** Frees every weight tensor of the model. */
+export function disposeModel(model: Model): void {
+  for (const p of model.layers) for (const t of model.cell.tensors(p)) t.dispose();
+  model.embedding.dispose();
+  model.headW.dispose();
+  model.headB.dispose();
+}
+
+/** Vocabulary indices of a text, one per code point (not per UTF-16 unit). */
+export function encode(model: Model, text: string): number[] {
+  const out: number[] = [];
+  for (const ch of text) out.push(model.index.get(ch.codePointAt(0)!) ?? 0);
+  return out;
+}
+
+/** All-zero state for `batch` rows. */
+export function zeroState(model: Model, batch = 1): LayerState[] {
+  return model.manifest.hiddenSizes.map((h) => {
+    const s: LayerState = { h: zeros([batch, h]) };
+    if (model.cell.hasCellState) s.c = zeros([batch, h]);
+    return s;
+  });
+}
+
+/**
+ * One recurrent step for a batch of characters (one index per row) through
+ * every layer. Allocates the new state; run it inside tidy.
+ */
+export function step(model: Model, indices: Int32Array, states: LayerState[]): LayerState[] {
+  let x = gather(model.embedding, tensor1d(indices, 'int32')) as Tensor2D;
+  return states.map((s, l) => {
+    const next = model.cell.step(model.layers[l], x, s);
+    x = next.h;
+    return next;
+  });
+}
+
+/** Next-character logits [batch, V] from the top layer's h. */
+export function logits(model: Model, states: LayerState[]): Tensor2D {
+  return add(matMul(states[states.length - 1]!.h, model.headW), model.headB);
+}
+
+/** The tensors of a state list, for keep/dispose bookkeeping. */
+export function stateTensors(states: LayerState[]): Tensor[] {
+  const out: Tensor[] = [];
+  for (const s of states) {
+    out.push(s.h);
+    if (s.c) out.push(s.c);
+  }
+  return out;
+}
