@@ -1,3 +1,4 @@
+import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 
 // Debian's Chromium, run as root in CI. These flags keep it off the network
@@ -51,13 +52,55 @@ async function testEndpoints(ctx, next) {
       return;
     }
     ctx.type = ctx.path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+    noStore(ctx);
     ctx.body = body;
     return;
   }
+  if (ctx.path.startsWith('/test/fixtures/')) noStore(ctx);
   return next();
 }
 
+/**
+ * Every fixture request must reach the server so the counts above mean
+ * "network fetches". The runner's own cache middleware wraps ours and marks
+ * files cacheable for a year after we return, so pin the header instead.
+ */
+function noStore(ctx) {
+  ctx.set('Cache-Control', 'no-store');
+  const set = ctx.response.set.bind(ctx.response);
+  ctx.response.set = (field, value) => {
+    if (typeof field === 'string' && field.toLowerCase() === 'cache-control') return;
+    set(field, value);
+  };
+}
+
+/** Prints one closing line, "N passed, N failed", counted over every browser group. */
+function summaryReporter() {
+  return {
+    onTestRunFinished({ sessions }) {
+      let passed = 0;
+      let failed = 0;
+      let skipped = 0;
+      const walk = (suite) => {
+        for (const t of suite?.tests ?? []) {
+          if (t.skipped) skipped++;
+          else if (t.passed) passed++;
+          else failed++;
+        }
+        for (const s of suite?.suites ?? []) walk(s);
+      };
+      for (const session of sessions) {
+        walk(session.testResults);
+        // A file that failed to load has errors but no test results: count it as failed.
+        if (!session.passed && !session.testResults?.tests?.length && !session.testResults?.suites?.length) failed++;
+      }
+      process.on('exit', () => console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`));
+    },
+  };
+}
+
 export default {
+  reporters: [defaultReporter(), summaryReporter()],
   rootDir: '.',
   files: ['test/**/*.test.js', '!test/no-webgl/**'],
   groups: [

@@ -166,6 +166,14 @@ describe('predictor lifecycle', () => {
     assertEqual(last.total, p.model.weightsBytes, 'bytes total');
   });
 
+  it("'auto' passes over software-rendered WebGL (SwiftShader here) and says so", async () => {
+    const p = await createPredictor({ model: MODEL, cache: false });
+    await p.dispose();
+    assertEqual(p.backend.name, 'wasm', 'backend');
+    assertEqual(p.backend.skipped.map((s) => s.name), ['webgl'], 'skipped');
+    assert(/software-rendered/.test(p.backend.skipped[0].reason), p.backend.skipped[0].reason);
+  });
+
   it('rejects an unknown backend name before starting a worker', async () => {
     let error;
     try {

@@ -113,7 +113,7 @@ class LoopLSTMLayer(nn.Module):
 class CharModel(nn.Module):
     """Embedding -> stacked recurrent layers -> linear head over the vocabulary."""
 
-    def __init__(self, cell, vocab_size, embedding_size, hidden_sizes):
+    def __init__(self, cell, vocab_size, embedding_size, hidden_sizes, dropout=0.0):
         super().__init__()
         if cell not in CELL_GATES:
             raise ValueError("unknown cell %r (expected one of %s)" % (cell, ", ".join(CELLS)))
@@ -124,6 +124,9 @@ class CharModel(nn.Module):
         self.vocab_size = int(vocab_size)
         self.embedding_size = int(embedding_size)
         self.hidden_sizes = hidden_sizes
+        # Training-only dropout on the non-recurrent connections between layers and
+        # into the head (no parameters; inactive in eval mode and when 0).
+        self.dropout = float(dropout)
 
         self.embedding = nn.Embedding(self.vocab_size, self.embedding_size)
         layers = []
@@ -171,7 +174,10 @@ class CharModel(nn.Module):
         if idx.shape[1] == 0:  # fused modules reject empty sequences
             return self.head(x.new_zeros(idx.shape[0], 0, self.hidden_sizes[-1])), list(state)
         new_state = []
-        for layer, st in zip(self.layers, state):
+        drop = self.dropout if self.training else 0.0
+        for l, (layer, st) in enumerate(zip(self.layers, state)):
+            if drop and l > 0:
+                x = F.dropout(x, drop, True)
             if self.cell == "lstm":
                 h, c = st
                 x, (h, c) = layer(x, (h.unsqueeze(0), c.unsqueeze(0)))
@@ -182,6 +188,8 @@ class CharModel(nn.Module):
             else:
                 x, (h, c) = layer(x, st)
                 new_state.append((h, c))
+        if drop:
+            x = F.dropout(x, drop, True)
         return self.head(x), new_state
 
     # ----- format tensor names -------------------------------------------

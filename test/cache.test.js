@@ -1,0 +1,89 @@
+// The IndexedDB weight cache, against the real IndexedDB of the browser. The
+// test server counts requests, so "no network fetch" is observed, not assumed.
+import { createPredictor } from '../dist/index.js';
+import { GOLDEN, assert, assertEqual, requestCount, uniqueDb } from './helpers.js';
+
+const MODEL = `${GOLDEN}/cifg/`;
+const WEIGHTS = `${GOLDEN}/cifg/weights.bin`;
+
+async function load(dbName, events = []) {
+  const p = await createPredictor({ model: MODEL, backend: 'cpu', cache: { dbName }, onProgress: (e) => events.push(e) });
+  const s = await p.session();
+  await s.feed('the tea is hot');
+  const preds = await s.predict({ k: 5 });
+  await p.dispose();
+  await new Promise((r) => setTimeout(r, 20)); // let progress messages land
+  return { p, preds, events };
+}
+
+function idbRequest(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+describe('IndexedDB weight cache', () => {
+  it('a second predictor for the same model fetches no weights', async () => {
+    const db = uniqueDb('hit');
+    const before = await requestCount(WEIGHTS);
+    const first = await load(db);
+    assertEqual(await requestCount(WEIGHTS), before + 1, 'first load fetches the weights once');
+    assert(first.events.some((e) => e.status === 'cache-store'), 'stored in the cache');
+    const second = await load(db);
+    assertEqual(await requestCount(WEIGHTS), before + 1, 'second load fetched nothing');
+    const hit = second.events.find((e) => e.status === 'cache-hit');
+    assertEqual(hit?.key, `v1:${first.p.model.sha256}`, 'cache key is format version + SHA-256');
+    assert(!second.events.some((e) => e.status === 'fetch'), 'no fetch progress on a hit');
+    assertEqual(second.preds, first.preds, 'same predictions from cached weights');
+  });
+
+  it('a corrupted entry is detected by its hash, refetched and replaced', async () => {
+    const db = uniqueDb('corrupt');
+    const good = await load(db);
+    // Flip bytes of the stored weights directly in IndexedDB (same origin as the worker).
+    const conn = await idbRequest(indexedDB.open(db));
+    const store = conn.transaction('weights', 'readwrite').objectStore('weights');
+    const key = `v1:${good.p.model.sha256}`;
+    const entry = await idbRequest(store.get(key));
+    const bytes = new Uint8Array(entry.bytes);
+    for (let i = 0; i < 64; i++) bytes[i] ^= 0x5a;
+    entry.bytes = bytes.buffer;
+    await idbRequest(conn.transaction('weights', 'readwrite').objectStore('weights').put(entry));
+    conn.close();
+
+    const before = await requestCount(WEIGHTS);
+    const again = await load(db);
+    assertEqual(await requestCount(WEIGHTS), before + 1, 'refetched');
+    assert(again.p.warnings.some((w) => w.code === 'cache-corrupt'), `warning: ${JSON.stringify(again.p.warnings)}`);
+    assertEqual(again.preds, good.preds, 'predictions from the refetched weights');
+    const third = await load(db);
+    assertEqual(await requestCount(WEIGHTS), before + 1, 'the repaired entry is a hit again');
+    assert(third.events.some((e) => e.status === 'cache-hit'), 'hit after repair');
+  });
+
+  it('when IndexedDB cannot be opened the model loads uncached with a warning', async () => {
+    // A real IndexedDB failure: the database exists at a higher version than
+    // the worker asks for, so its open() fails with a VersionError.
+    const db = uniqueDb('unavailable');
+    const conn = await idbRequest(indexedDB.open(db, 99));
+    conn.close();
+    const before = await requestCount(WEIGHTS);
+    const a = await load(db);
+    const b = await load(db);
+    assertEqual(await requestCount(WEIGHTS), before + 2, 'fetched each time, uncached');
+    const w = a.p.warnings.find((x) => x.code === 'cache-unavailable');
+    assert(w && /VersionError/.test(w.message), `warning: ${JSON.stringify(a.p.warnings)}`);
+    assertEqual(b.preds, a.preds, 'the model works');
+  });
+
+  it('cache: false never touches IndexedDB', async () => {
+    const before = await requestCount(WEIGHTS);
+    const p = await createPredictor({ model: MODEL, backend: 'cpu', cache: false });
+    await p.dispose();
+    const p2 = await createPredictor({ model: MODEL, backend: 'cpu', cache: false });
+    await p2.dispose();
+    assertEqual(await requestCount(WEIGHTS), before + 2, 'fetched twice');
+    assertEqual(p2.warnings, [], 'no warnings');
+  });
+});
