@@ -1,0 +1,160 @@
+/**
+ * npm run eval -- --model DIR --text FILE... [--backend wasm|cpu] [--lanes 64] [--limit N] [--json]
+ *
+ * Runs a model through the same TypeScript runtime the worker runs (manifest
+ * validation, dtype decoding, cells, tfjs kernels), in Node on the wasm (or
+ * cpu) backend, with no IndexedDB. Prints bits per character, top-1 and top-3
+ * next-character accuracy and characters per second.
+ *
+ * The text is cut into `lanes` contiguous pieces read side by side as one
+ * batch, each from a zero state, exactly as a session reads a text field.
+ */
+import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dispose, tidy, type TensorContainer } from '@tensorflow/tfjs-core';
+import { selectBackend } from '../worker/backend.js';
+import { validateManifest } from '../worker/model/manifest.js';
+import { sha256Hex } from '../worker/model/sha256.js';
+import { buildModel, disposeModel, encode, logits, stateTensors, step, zeroState } from '../worker/model/model.js';
+import type { LayerState } from '../worker/cells/index.js';
+
+interface Args {
+  model: string;
+  text: string[];
+  backend: 'wasm' | 'cpu';
+  lanes: number;
+  limit: number;
+  json: boolean;
+}
+
+function usage(message?: string): never {
+  if (message) console.error(`eval: ${message}`);
+  console.error('usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS] [--json]');
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => argv[++i] ?? usage(`${a} needs a value`);
+    if (a === '--model') args.model = value();
+    else if (a === '--text') {
+      while (argv[i + 1] && !argv[i + 1]!.startsWith('--')) args.text.push(argv[++i]!);
+    } else if (a === '--backend') {
+      const b = value();
+      if (b !== 'wasm' && b !== 'cpu') usage(`--backend must be wasm or cpu, got ${b}`);
+      args.backend = b;
+    } else if (a === '--lanes') args.lanes = Number(value());
+    else if (a === '--limit') args.limit = Number(value());
+    else if (a === '--json') args.json = true;
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!args.model) usage('--model is required');
+  if (args.text.length === 0) usage('--text needs at least one file');
+  if (!Number.isInteger(args.lanes) || args.lanes < 1) usage('--lanes must be a positive integer');
+  if (!(args.limit > 0)) usage('--limit must be a positive number');
+  return args;
+}
+
+function textFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p).sort()) if (f.endsWith('.txt')) out.push(join(p, f));
+    } else out.push(p);
+  }
+  return out;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const dir = args.model.endsWith('.json') ? dirname(args.model) : args.model;
+  const manifest = validateManifest(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')));
+  const file = readFileSync(join(dir, manifest.weights.path));
+  const weights = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+  const hash = await sha256Hex(weights);
+  if (hash !== manifest.weights.sha256) throw new Error(`weights SHA-256 ${hash} does not match model.json (${manifest.weights.sha256})`);
+
+  const require = createRequire(import.meta.url);
+  const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+  const backend = await selectBackend(args.backend, wasmDir);
+  const model = buildModel(manifest, weights);
+
+  const files = textFiles(args.text);
+  let text = files.map((f) => readFileSync(f, 'utf8').replace(/\r\n?/g, '\n')).join('');
+  let ids = encode(model, text);
+  if (ids.length > args.limit) ids = ids.slice(0, args.limit);
+  text = '';
+  const lanes = Math.min(args.lanes, Math.max(1, Math.floor(ids.length / 2)));
+  const len = Math.floor(ids.length / lanes);
+  const V = manifest.vocab.length;
+
+  let states: LayerState[] = zeroState(model, lanes);
+  const input = new Int32Array(lanes);
+  let nll = 0;
+  let top1 = 0;
+  let top3 = 0;
+  let count = 0;
+  let unknown = 0;
+  const t0 = performance.now();
+  for (let t = 0; t + 1 < len; t++) {
+    for (let b = 0; b < lanes; b++) input[b] = ids[b * len + t]!;
+    const next = tidy(() => step(model, input, states) as unknown as TensorContainer) as unknown as LayerState[];
+    dispose(stateTensors(states));
+    states = next;
+    const z = tidy(() => logits(model, states));
+    const values = (await z.data()) as Float32Array;
+    z.dispose();
+    for (let b = 0; b < lanes; b++) {
+      const target = ids[b * len + t + 1]!;
+      const row = values.subarray(b * V, (b + 1) * V);
+      let max = -Infinity;
+      for (let i = 0; i < V; i++) if (row[i]! > max) max = row[i]!;
+      let sum = 0;
+      for (let i = 0; i < V; i++) sum += Math.exp(row[i]! - max);
+      nll += Math.log(sum) + max - row[target]!;
+      let higher = 0;
+      for (let i = 0; i < V; i++) if (row[i]! > row[target]!) higher++;
+      if (higher === 0) top1++;
+      if (higher < 3) top3++;
+      if (target === 0) unknown++;
+      count++;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  dispose(stateTensors(states));
+  disposeModel(model);
+
+  const result = {
+    model: resolve(dir),
+    cell: manifest.cell,
+    hiddenSizes: manifest.hiddenSizes,
+    parameters: model.parameters,
+    weightsBytes: manifest.weights.byteLength,
+    dtypes: [...new Set(manifest.tensors.map((t) => t.dtype))],
+    backend: backend.name,
+    files,
+    characters: count,
+    unknownShare: count ? unknown / count : 0,
+    lanes,
+    bpc: nll / count / Math.LN2,
+    top1: top1 / count,
+    top3: top3 / count,
+    charsPerSecond: count / seconds,
+  };
+  if (args.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const row = (k: string, v: string) => console.log(`${k.padEnd(16)} ${v}`);
+  row('model', `${result.model} (${result.cell} ${result.hiddenSizes.join('x')}, ${result.parameters.toLocaleString('en')} params, ${result.weightsBytes.toLocaleString('en')} bytes, ${result.dtypes.join('/')})`);
+  row('backend', `${result.backend} (Node, same runtime as the worker)`);
+  row('text', `${files.length} file(s), ${count.toLocaleString('en')} predicted characters in ${lanes} lanes, ${(result.unknownShare * 100).toFixed(3)}% unknown`);
+  row('bpc', result.bpc.toFixed(4));
+  row('top-1 accuracy', `${(result.top1 * 100).toFixed(2)}%`);
+  row('top-3 accuracy', `${(result.top3 * 100).toFixed(2)}%`);
+  row('chars/s', `${Math.round(result.charsPerSecond).toLocaleString('en')} (batched ${lanes} lanes)`);
+}

@@ -1,0 +1,593 @@
+#!/usr/bin/env python3
+"""Train a nextkey character model (truncated BPTT, stateful lanes).
+
+    /usr/bin/python3 training/train.py --train corpus/train --valid corpus/valid \\
+        --cell lstm --embedding 16 --hidden 256 256 --batch 128 --seq 128 \\
+        --lr 3e-3 --schedule cosine --minutes 60 --threads 2 --out runs/lstm256
+    /usr/bin/python3 training/train.py --out runs/lstm256 --resume [--minutes 120]
+    /usr/bin/python3 training/train.py --eval-only runs/lstm256/best.pt --valid corpus/valid
+    /usr/bin/python3 training/export.py --checkpoint runs/lstm256/best.pt --out models/x
+
+The training stream (all --train files, concatenated) is cut into --batch
+contiguous lanes; each step feeds the next --seq characters of every lane and
+carries the hidden state over from the previous window (detached), as the SDK
+runs at inference. An epoch is one pass over the stream; the state restarts
+from zeros at each epoch. Validation runs the same way (stateful, long chunks).
+
+RUN_DIR gets log.jsonl (one JSON object per evaluation), best.pt (best
+validation bpc) and last.pt (resumable: adds optimizer, position in the data,
+hidden state, RNG, schedule, elapsed time). Both are checkpoint dicts that
+training/export.py reads. Checkpoints are written atomically, at every
+evaluation, at the end and on SIGINT/SIGTERM (a second signal kills at once).
+
+Only torch, numpy and the standard library; PyTorch 1.13 or 2.x, CPU or CUDA.
+"""
+
+import os
+import sys
+
+
+def _preparse_threads(argv):
+    """--threads must reach OpenMP/OpenBLAS before torch is imported."""
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return None
+
+
+_THREADS = _preparse_threads(sys.argv[1:])
+if _THREADS is not None:
+    for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_v] = _THREADS
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nextkey_model import CELLS, CharModel  # noqa: E402
+from export import _load_checkpoint, normalize_vocab, read_model  # noqa: E402
+
+LN2 = math.log(2.0)
+
+DEFAULTS = {
+    "cell": "lstm", "embedding": 16, "hidden": [256, 256], "min_count": 20,
+    "batch": 128, "seq": 128, "lr": 3e-3, "final_lr_frac": 0.05, "warmup": 100,
+    "schedule": "cosine", "clip": 1.0, "dropout": 0.0, "steps": None, "minutes": None,
+    "stop_at": None, "eval_every": 200, "log_every": 20, "eval_batch": 32, "eval_seq": 512,
+    "valid_limit": 0, "seed": 1234, "card": None,
+}
+# Fixed by the checkpoint on --resume: changing them would change the model or the data layout.
+LOCKED = ("cell", "embedding", "hidden", "min_count", "batch", "seq")
+
+
+# ----- data -----------------------------------------------------------------------
+
+def list_files(specs):
+    files = []
+    for s in specs:
+        if os.path.isdir(s):
+            found = sorted(os.path.join(s, f) for f in os.listdir(s) if f.endswith(".txt"))
+            if not found:
+                raise SystemExit("no .txt files in %s" % s)
+            files += found
+        elif os.path.isfile(s):
+            files.append(s)
+        else:
+            raise SystemExit("no such file or folder: %s" % s)
+    return files
+
+
+def read_text(files):
+    """UTF-8 files -> one string; \\r\\n and lone \\r become \\n, a BOM is dropped,
+    each file ends with a newline."""
+    parts = []
+    for path in files:
+        with open(path, "r", encoding="utf-8", newline="") as f:
+            t = f.read()
+        t = t.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        if t and not t.endswith("\n"):
+            t += "\n"
+        parts.append(t)
+    return "".join(parts)
+
+
+def code_points(text):
+    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
+
+
+def build_vocab(cps, min_count):
+    """[0] + code points seen >= min_count times, by frequency (desc) then code point."""
+    vals, counts = np.unique(cps, return_counts=True)
+    keep = (counts >= min_count) & (vals != 0)
+    vals, counts = vals[keep], counts[keep]
+    order = np.lexsort((vals, -counts))
+    return [0] + [int(v) for v in vals[order]]
+
+
+def encode(cps, vocab):
+    """Code points -> vocab indices (unknown 0) in the smallest unsigned/int dtype."""
+    top = int(max(int(cps.max()) if len(cps) else 0, max(vocab)))
+    lut = np.zeros(top + 1, dtype=np.int32)
+    lut[np.asarray(vocab[1:], dtype=np.int64)] = np.arange(1, len(vocab), dtype=np.int32)
+    dt = np.uint8 if len(vocab) <= 256 else (np.int16 if len(vocab) <= 32767 else np.int32)
+    return lut[cps].astype(dt)
+
+
+def load_encoded(files, vocab):
+    return encode(code_points(read_text(files)), vocab)
+
+
+def lanes(data, batch):
+    """data [N] -> inputs, targets [batch, L] (contiguous lanes, L = (N-1)//batch)."""
+    n = (len(data) - 1) // batch
+    x = torch.from_numpy(np.ascontiguousarray(data[:batch * n]).reshape(batch, n))
+    y = torch.from_numpy(np.ascontiguousarray(data[1:batch * n + 1]).reshape(batch, n))
+    return x, y
+
+
+# ----- evaluation -------------------------------------------------------------------
+
+@torch.no_grad()
+def evaluate(model, data, device, batch=32, seq=512, limit=0, should_stop=None):
+    """Stateful validation over `data` split into lanes.
+
+    Returns dict bpc, top1, top3, chars (characters scored), or None if
+    should_stop() became true part-way.
+    """
+    if limit and len(data) > limit + 1:
+        data = data[:limit + 1]
+    batch = max(1, min(batch, (len(data) - 1) // max(1, min(seq, 256))))
+    x, y = lanes(data, batch)
+    n = x.shape[1]
+    if n < 1:
+        raise SystemExit("validation text too short")
+    x, y = x.to(device), y.to(device)
+    was_training = model.training
+    model.eval()
+    state = model.init_state(batch)
+    nll = torch.zeros((), dtype=torch.float64, device=device)
+    top1 = torch.zeros((), dtype=torch.int64, device=device)
+    top3 = torch.zeros((), dtype=torch.int64, device=device)
+    k = min(3, model.vocab_size)
+    try:
+        for s in range(0, n, seq):
+            if should_stop is not None and should_stop():
+                return None
+            xb = x[:, s:s + seq].long()
+            yb = y[:, s:s + seq].reshape(-1).long()
+            logits, state = model(xb, state)
+            logits = logits.reshape(-1, logits.shape[-1]).float()
+            nll += F.cross_entropy(logits, yb, reduction="sum").double()
+            hit = logits.topk(k, dim=1).indices == yb[:, None]
+            top1 += hit[:, 0].sum()
+            top3 += hit.any(dim=1).sum()
+    finally:
+        model.train(was_training)
+    count = batch * n
+    return {"bpc": nll.item() / count / LN2, "top1": top1.item() / count,
+            "top3": top3.item() / count, "chars": count, "lanes": batch}
+
+
+# ----- schedule ---------------------------------------------------------------------
+
+def lr_at(cfg, step, elapsed):
+    """LR for the update that makes `step` -> `step + 1`.
+
+    Linear warmup over cfg['warmup'] steps (at most 10% of --steps), then constant, or cosine/linear decay
+    to lr * final_lr_frac. Progress is step / steps when --steps is set, else
+    elapsed / minutes (a time budget).
+    """
+    lr = cfg["lr"]
+    w = cfg["warmup"] or 0
+    if cfg["steps"]:
+        w = min(w, cfg["steps"] // 10)  # short runs: at most 10% warmup
+    if step < w:
+        return lr * (step + 1) / w
+    if cfg["schedule"] == "constant":
+        return lr
+    if cfg["steps"]:
+        p = (step - w) / max(1, cfg["steps"] - w)
+    else:
+        p = elapsed / (cfg["minutes"] * 60.0)
+    p = min(1.0, max(0.0, p))
+    final = lr * cfg["final_lr_frac"]
+    if cfg["schedule"] == "cosine":
+        return final + (lr - final) * 0.5 * (1.0 + math.cos(math.pi * p))
+    return lr + (final - lr) * p  # linear
+
+
+# ----- checkpoints --------------------------------------------------------------------
+
+def atomic_save(obj, path):
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def cpu_state_dict(model):
+    return {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
+
+
+def _to_cpu(obj):
+    if torch.is_tensor(obj):
+        return obj.detach().to("cpu")
+    if isinstance(obj, dict):
+        return {k: _to_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_cpu(v) for v in obj)
+    return obj
+
+
+def make_card(cfg, metrics, step, train_chars):
+    card = {
+        "name": "nextkey-%s-%s" % (cfg["cell"], "x".join(str(h) for h in cfg["hidden"])),
+        "trainFiles": [os.path.basename(f) for f in cfg["train_files"]],
+        "metrics": {},
+        "training": {"steps": step, "trainChars": train_chars, "batch": cfg["batch"],
+                     "seq": cfg["seq"], "lr": cfg["lr"], "schedule": cfg["schedule"],
+                     "clip": cfg["clip"], "dropout": cfg["dropout"],
+                     "minCount": cfg["min_count"], "torch": torch.__version__},
+    }
+    if metrics:
+        card["metrics"] = {
+            "validBpc": round(metrics["bpc"], 4), "validTop1": round(metrics["top1"], 4),
+            "validTop3": round(metrics["top3"], 4),
+            "validSet": "bits per character on %s (concatenated, %d lanes)" % (
+                ", ".join(os.path.basename(f) for f in cfg["valid_files"]), metrics["lanes"]),
+            "validChars": metrics["chars"],
+        }
+    if cfg.get("card"):
+        with open(cfg["card"], "r", encoding="utf-8") as f:
+            card.update(json.load(f))
+    return card
+
+
+# ----- CLI ----------------------------------------------------------------------------
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        description="Train a nextkey character model (stateful truncated BPTT).")
+    a = ap.add_argument
+    a("--train", nargs="+", metavar="PATH", help="training .txt files or folders")
+    a("--valid", nargs="+", metavar="PATH", help="validation .txt files or folders")
+    a("--out", metavar="RUN_DIR", help="run folder: log.jsonl, last.pt, best.pt")
+    a("--resume", action="store_true", help="continue from RUN_DIR/last.pt (options given "
+      "again override the saved ones, except %s)" % ", ".join(LOCKED))
+    a("--force", action="store_true", help="start afresh even if RUN_DIR/last.pt exists")
+    a("--eval-only", metavar="CHECKPOINT", help="print bpc/top1/top3 of a checkpoint .pt "
+      "or an exported model folder on --valid, then exit")
+    a("--cell", choices=CELLS, help="default lstm")
+    a("--embedding", type=int, help="embedding size (default 16)")
+    a("--hidden", type=int, nargs="+", help="hidden sizes per layer (default 256 256)")
+    a("--min-count", type=int, help="characters seen fewer times map to unknown (default 20)")
+    a("--batch", type=int, help="lanes per step (default 128)")
+    a("--seq", type=int, help="BPTT window length (default 128)")
+    a("--lr", type=float, help="peak Adam learning rate (default 3e-3)")
+    a("--final-lr-frac", type=float, help="decay to lr * this (default 0.05)")
+    a("--warmup", type=int, help="linear warmup steps (default 100)")
+    a("--schedule", choices=("cosine", "linear", "constant"), help="default cosine")
+    a("--clip", type=float, help="gradient norm clip, 0 = off (default 1.0)")
+    a("--dropout", type=float, help="dropout between layers and before the head (default 0)")
+    a("--steps", type=int, help="total steps (the schedule's length)")
+    a("--minutes", type=float, help="training time budget, summed over resumes; sets the "
+      "schedule's length when --steps is not given")
+    a("--stop-at", type=int, help="stop (and save) at this step without changing the schedule")
+    a("--eval-every", type=int, help="steps between evaluations (default 200); also after "
+      "each epoch when an epoch has at least this many steps")
+    a("--log-every", type=int, help="steps between train-loss lines (default 20)")
+    a("--eval-batch", type=int, help="validation lanes (default 32)")
+    a("--eval-seq", type=int, help="validation chunk length (default 512)")
+    a("--valid-limit", type=int, help="score only the first N validation chars, 0 = all")
+    a("--card", help="JSON file merged into the model card of the checkpoints")
+    a("--threads", type=int, help="CPU threads (torch, OpenMP, OpenBLAS)")
+    a("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    a("--seed", type=int, help="default 1234")
+    args = ap.parse_args(argv)
+    return ap, args
+
+
+def pick_device(name):
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def setup_threads(n):
+    if n:
+        torch.set_num_threads(n)
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:
+            pass
+
+
+def eval_only(args, device):
+    if not args.valid:
+        raise SystemExit("--eval-only needs --valid")
+    src = args.eval_only
+    if os.path.isdir(src):
+        model, vocab, _ = read_model(src)
+    else:
+        ck = _load_checkpoint(src)
+        vocab = list(ck["vocab"])
+        model = CharModel(ck["cell"], len(vocab), ck["embedding_size"], ck["hidden_sizes"])
+        model.load_state_dict(ck["state_dict"])
+    vocab = normalize_vocab(vocab, model.vocab_size)
+    model.to(device)
+    files = list_files(args.valid)
+    data = load_encoded(files, vocab)
+    t0 = time.time()
+    m = evaluate(model, data, device, args.eval_batch or DEFAULTS["eval_batch"],
+                 args.eval_seq or DEFAULTS["eval_seq"], args.valid_limit or 0)
+    m.update({"checkpoint": src, "valid": [os.path.basename(f) for f in files],
+              "unknown_frac": round(float((data == 0).mean()), 6),
+              "seconds": round(time.time() - t0, 1)})
+    print("valid bpc %.4f  top1 %.2f%%  top3 %.2f%%  (%d chars, %.1f s)"
+          % (m["bpc"], 100 * m["top1"], 100 * m["top3"], m["chars"], m["seconds"]))
+    print(json.dumps(m))
+    return 0
+
+
+def fmt_time(s):
+    s = int(s)
+    return "%d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60)
+
+
+def main(argv=None):
+    ap, args = parse_args(sys.argv[1:] if argv is None else argv)
+    setup_threads(args.threads)
+    device = pick_device(args.device)
+    if args.eval_only:
+        return eval_only(args, device)
+    if not args.out:
+        ap.error("--out RUN_DIR is required")
+    os.makedirs(args.out, exist_ok=True)
+    last_path = os.path.join(args.out, "last.pt")
+    best_path = os.path.join(args.out, "best.pt")
+    log_path = os.path.join(args.out, "log.jsonl")
+
+    given = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
+    ck = None
+    if args.resume:
+        if not os.path.exists(last_path):
+            raise SystemExit("--resume: %s does not exist" % last_path)
+        ck = _load_checkpoint(last_path)
+        cfg = dict(ck["config"])
+        for k, v in given.items():
+            if k in LOCKED and v != cfg[k]:
+                raise SystemExit("--resume: --%s is fixed by the checkpoint (%r)"
+                                 % (k.replace("_", "-"), cfg[k]))
+            if v != cfg.get(k):
+                print("resume: %s %r -> %r" % (k, cfg.get(k), v))
+            cfg[k] = v
+        if args.train:
+            cfg["train_files"] = list_files(args.train)
+        if args.valid:
+            cfg["valid_files"] = list_files(args.valid)
+    else:
+        if os.path.exists(last_path) and not args.force:
+            raise SystemExit("%s exists: use --resume, or --force to start afresh" % last_path)
+        if not args.train or not args.valid:
+            ap.error("--train and --valid are required")
+        cfg = dict(DEFAULTS)
+        cfg.update(given)
+        cfg["train_files"] = list_files(args.train)
+        cfg["valid_files"] = list_files(args.valid)
+    if not cfg["steps"] and not cfg["minutes"]:
+        ap.error("give --steps and/or --minutes")
+
+    # ---- data
+    t0 = time.time()
+    train_cps = code_points(read_text(cfg["train_files"]))
+    vocab = list(ck["vocab"]) if ck else build_vocab(train_cps, cfg["min_count"])
+    V = len(vocab)
+    train = encode(train_cps, vocab)
+    del train_cps
+    data_sha = hashlib.sha256(train.tobytes()).hexdigest()
+    valid = load_encoded(cfg["valid_files"], vocab)
+    B, T = cfg["batch"], cfg["seq"]
+    x_all, y_all = lanes(train, B)
+    L = x_all.shape[1]
+    windows = L // T
+    if windows < 1:
+        raise SystemExit("training text (%d chars) too short for --batch %d x --seq %d"
+                         % (len(train), B, T))
+    x_all, y_all = x_all.to(device), y_all.to(device)
+    print("data: train %d chars (%d files), valid %d chars (%d files), vocab %d, "
+          "unknown %.3f%% train / %.3f%% valid, %d windows/epoch, %.1f s"
+          % (len(train), len(cfg["train_files"]), len(valid), len(cfg["valid_files"]), V,
+             100 * float((train == 0).mean()), 100 * float((valid == 0).mean()), windows,
+             time.time() - t0))
+
+    # ---- model, optimizer
+    torch.manual_seed(cfg["seed"])
+    model = CharModel(cfg["cell"], V, cfg["embedding"], cfg["hidden"], dropout=cfg["dropout"])
+    model.to(device)
+    opt_kw = {}
+    if device.type == "cuda" or "foreach" in torch.optim.Adam.__init__.__code__.co_varnames:
+        opt_kw["foreach"] = True
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], **opt_kw)
+
+    step, epoch, window, elapsed, train_chars = 0, 0, 0, 0.0, 0
+    best = float("inf")
+    state = None
+    if ck:
+        model.load_state_dict(ck["state_dict"])
+        model.dropout = float(cfg["dropout"])
+        opt.load_state_dict(ck["optimizer"])
+        step, epoch, window = ck["step"], ck["epoch"], ck["window"]
+        elapsed, train_chars, best = ck["elapsed"], ck["train_chars"], ck["best_valid_bpc"]
+        torch.set_rng_state(ck["rng_cpu"])
+        if device.type == "cuda" and ck.get("rng_cuda") is not None:
+            try:
+                torch.cuda.set_rng_state(ck["rng_cuda"], device)
+            except RuntimeError:
+                pass
+        if ck["data_sha256"] != data_sha:
+            print("resume: WARNING training data differs from the checkpoint's")
+        if window >= windows:
+            epoch, window, state = epoch + 1, 0, None
+        else:
+            state = [tuple(t.to(device) for t in layer) for layer in ck["hidden_state"]]
+        print("resumed at step %d (epoch %d, window %d/%d), %.1f min trained, best %.4f"
+              % (step, epoch, window, windows, elapsed / 60, best))
+    if state is None:
+        state = model.init_state(B)
+    nparams = sum(p.numel() for p in model.parameters())
+    print("model: %s E=%d H=%s V=%d, %d parameters, device %s, threads %d, torch %s"
+          % (cfg["cell"], cfg["embedding"], cfg["hidden"], V, nparams, device,
+             torch.get_num_threads(), torch.__version__))
+
+    # ---- signals
+    stop = {"sig": None}
+
+    def on_signal(signum, frame):
+        stop["sig"] = signum
+        signal.signal(signum, signal.SIG_DFL)  # a second one kills at once
+        print("\nsignal %d: saving %s and stopping" % (signum, last_path), flush=True)
+
+    old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def save_last():
+        atomic_save({
+            "cell": cfg["cell"], "vocab": vocab, "embedding_size": cfg["embedding"],
+            "hidden_sizes": list(cfg["hidden"]), "state_dict": cpu_state_dict(model),
+            "card": make_card(cfg, last_metrics, step, train_chars),
+            "optimizer": _to_cpu(opt.state_dict()), "step": step, "epoch": epoch,
+            "window": window, "hidden_state": _to_cpu([tuple(t) for t in state]),
+            "elapsed": elapsed, "train_chars": train_chars, "best_valid_bpc": best,
+            "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+            "config": cfg, "data_sha256": data_sha, "torch_version": torch.__version__,
+        }, last_path)
+
+    def time_up():
+        return bool(cfg["minutes"]) and elapsed >= cfg["minutes"] * 60.0
+
+    def done():
+        return ((cfg["steps"] and step >= cfg["steps"]) or time_up()
+                or (cfg["stop_at"] and step >= cfg["stop_at"]))
+
+    last_metrics = None
+    since = {"loss": torch.zeros((), dtype=torch.float64, device=device), "n": 0,
+             "chars": 0, "time": 0.0}
+    log_acc = {"loss": torch.zeros((), dtype=torch.float64, device=device), "n": 0,
+               "chars": 0, "time": 0.0}
+    epoch_evals = windows >= cfg["eval_every"]
+    last_eval_step = step if ck else -1
+    model.train()
+
+    def do_eval(reason):
+        nonlocal best, last_metrics, last_eval_step
+        te = time.time()
+        m = evaluate(model, valid, device, cfg["eval_batch"], cfg["eval_seq"],
+                     cfg["valid_limit"], should_stop=lambda: stop["sig"] is not None)
+        eval_s = time.time() - te
+        if m is None:
+            return
+        last_metrics, last_eval_step = m, step
+        tb = since["loss"].item() / max(1, since["n"]) / LN2 if since["n"] else float("nan")
+        cps = since["chars"] / since["time"] if since["time"] else 0.0
+        lr_now = opt.param_groups[0]["lr"]
+        improved = m["bpc"] < best
+        print("step %d ep %.2f | train %.4f | valid %.4f top1 %.2f%% top3 %.2f%%%s | lr %.2e "
+              "| %.0f chars/s | eval %.0fs | %s (%s)"
+              % (step, epoch + window / windows, tb, m["bpc"], 100 * m["top1"], 100 * m["top3"],
+                 " *" if improved else "", lr_now, cps, eval_s, fmt_time(elapsed), reason),
+              flush=True)
+        rec = {"step": step, "epoch": round(epoch + window / windows, 4),
+               "train_chars": train_chars, "train_bpc": tb, "valid_bpc": m["bpc"],
+               "valid_top1": m["top1"], "valid_top3": m["top3"], "lr": lr_now,
+               "chars_per_s": round(cps, 1), "elapsed_s": round(elapsed, 1),
+               "eval_s": round(eval_s, 1), "reason": reason, "time": round(time.time(), 1)}
+        with open(log_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(rec) + "\n")
+        if improved:
+            best = m["bpc"]
+            atomic_save({"cell": cfg["cell"], "vocab": vocab, "embedding_size": cfg["embedding"],
+                         "hidden_sizes": list(cfg["hidden"]), "state_dict": cpu_state_dict(model),
+                         "card": make_card(cfg, m, step, train_chars)}, best_path)
+        since["loss"].zero_()
+        since.update(n=0, chars=0, time=0.0)
+
+    # ---- training loop
+    chars_per_step = B * T
+    params = list(model.parameters())
+    elapsed0, run_t0 = elapsed, time.time()  # elapsed: wall time incl. evals, over resumes
+    while not done() and stop["sig"] is None:
+        ts = time.time()
+        lr = lr_at(cfg, step, elapsed)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        s0 = window * T
+        xb = x_all[:, s0:s0 + T].long()
+        yb = y_all[:, s0:s0 + T].reshape(-1).long()
+        logits, state = model(xb, state)
+        loss = F.cross_entropy(logits.reshape(-1, V), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg["clip"]:
+            torch.nn.utils.clip_grad_norm_(params, cfg["clip"])
+        opt.step()
+        state = CharModel.detach_state(state)
+        ld = loss.detach().double()
+        since["loss"] += ld
+        log_acc["loss"] += ld
+        step += 1
+        window += 1
+        train_chars += chars_per_step
+        if step % cfg["log_every"] == 0 and device.type == "cuda":
+            torch.cuda.synchronize()
+        dt = time.time() - ts
+        elapsed = elapsed0 + (time.time() - run_t0)
+        for acc in (since, log_acc):
+            acc["n"] += 1
+            acc["chars"] += chars_per_step
+            acc["time"] += dt
+        epoch_end = window >= windows
+        eval_now = step % cfg["eval_every"] == 0 or (epoch_end and epoch_evals)
+        if step % cfg["log_every"] == 0 and not eval_now:
+            print("step %d ep %.2f | train %.4f | lr %.2e | %.0f chars/s | %s"
+                  % (step, epoch + window / windows, log_acc["loss"].item() / log_acc["n"] / LN2,
+                     lr, log_acc["chars"] / log_acc["time"], fmt_time(elapsed)), flush=True)
+            log_acc["loss"].zero_()
+            log_acc.update(n=0, chars=0, time=0.0)
+        if eval_now:
+            do_eval("epoch %d" % (epoch + 1) if epoch_end and step % cfg["eval_every"] else "step")
+            log_acc["loss"].zero_()
+            log_acc.update(n=0, chars=0, time=0.0)
+        if epoch_end:
+            epoch, window = epoch + 1, 0
+            state = model.init_state(B)
+        if eval_now and stop["sig"] is None:
+            save_last()
+        elapsed = elapsed0 + (time.time() - run_t0)
+
+    if stop["sig"] is None and last_eval_step != step:
+        do_eval("end")
+        elapsed = elapsed0 + (time.time() - run_t0)
+    save_last()
+    for s, h in old_handlers.items():
+        signal.signal(s, h)
+    print("saved %s (step %d, %.1f min, best valid %.4f bpc)" % (last_path, step, elapsed / 60, best))
+    if last_metrics:
+        print("final valid: bpc %.4f top1 %.2f%% top3 %.2f%%"
+              % (last_metrics["bpc"], 100 * last_metrics["top1"], 100 * last_metrics["top3"]))
+    return 128 + stop["sig"] if stop["sig"] is not None else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
