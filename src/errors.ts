@@ -66,3 +66,12 @@ export function fromWorkerError(error: unknown): Error {
   }
   return new WorkerError(`worker failed: ${String(error)}`, { cause: error });
 }
+
+/** Awaits a worker call, turning its error into the typed class. */
+export async function call<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw fromWorkerError(error);
+  }
+}

@@ -1,5 +1,15 @@
 export { createPredictor } from './predictor.js';
-export type { Predictor, PredictorOptions, Session, PredictOptions } from './predictor.js';
+export type { Predictor, PredictorOptions } from './predictor.js';
+export type {
+  Session,
+  SessionOptions,
+  PredictOptions,
+  SetTextOptions,
+  TextUpdate,
+  CompleteOptions,
+  CompletionResult,
+  GenerateOptions,
+} from './session.js';
 export {
   NextkeyError,
   ModelFormatError,
@@ -15,7 +25,11 @@ export type {
   BackendPreference,
   BackendReport,
   CellType,
+  CheckpointOptions,
+  Completion,
+  CompletionStop,
   FeedResult,
+  SessionStats,
   ModelInfo,
   Prediction,
   ProgressEvent,

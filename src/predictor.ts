@@ -1,17 +1,7 @@
 import * as Comlink from 'comlink';
-import { DisposedError, InvalidArgumentError, WorkerError, fromWorkerError } from './errors.js';
-import type {
-  BackendPreference,
-  BackendReport,
-  FeedResult,
-  ModelInfo,
-  Prediction,
-  ProgressEvent,
-  StateSnapshot,
-  WarningCode,
-  WorkerApi,
-  WorkerStats,
-} from './protocol.js';
+import { DisposedError, InvalidArgumentError, WorkerError, call, fromWorkerError } from './errors.js';
+import { WorkerSession, resolveCheckpoints, type Session, type SessionOptions } from './session.js';
+import type { BackendPreference, BackendReport, ModelInfo, ProgressEvent, WarningCode, WorkerApi, WorkerStats } from './protocol.js';
 
 /** Options of {@link createPredictor}. */
 export interface PredictorOptions {
@@ -36,13 +26,6 @@ export interface PredictorOptions {
   workerUrl?: string | URL;
 }
 
-/** Options of {@link Session.predict}. */
-export interface PredictOptions {
-  /** How many candidates to return, most probable first. Default 5. */
-  k?: number;
-  /** Softmax temperature (> 0). Default 1. */
-  temperature?: number;
-}
 
 /** A loaded model running in its own worker. */
 export interface Predictor {
@@ -53,24 +36,10 @@ export interface Predictor {
   /** Non-fatal problems met while loading (e.g. IndexedDB unavailable). */
   readonly warnings: readonly { code: WarningCode; message: string }[];
   /** A new text state (one per text field); sessions do not disturb each other. */
-  session(): Promise<Session>;
+  session(options?: SessionOptions): Promise<Session>;
   /** Live tensors and bytes in the worker, for leak checks and diagnostics. */
   stats(): Promise<WorkerStats>;
   /** Frees every session, the weights and the worker. */
-  dispose(): Promise<void>;
-}
-
-/** A stateful reader of one text: carries h (and C) across calls. */
-export interface Session {
-  /** Feeds more text, one recurrent step per code point. */
-  feed(text: string): Promise<FeedResult>;
-  /** Back to the empty text (zero state). */
-  reset(): Promise<void>;
-  /** Next-character candidates after the text fed so far, sorted by probability. */
-  predict(options?: PredictOptions): Promise<Prediction[]>;
-  /** A copy of the recurrent state per layer. */
-  state(): Promise<StateSnapshot>;
-  /** Frees the session's state in the worker. */
   dispose(): Promise<void>;
 }
 
@@ -148,6 +117,7 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
 class WorkerPredictor implements Predictor {
   #disposed = false;
   readonly #sessions = new Set<WorkerSession>();
+  // Sessions keep no back-reference to the predictor; `#sessions` lets dispose() reach them.
 
   constructor(
     private readonly worker: Worker,
@@ -161,9 +131,10 @@ class WorkerPredictor implements Predictor {
     if (this.#disposed) throw new DisposedError('this predictor was disposed; create a new one with createPredictor()');
   }
 
-  async session(): Promise<Session> {
+  async session(options: SessionOptions = {}): Promise<Session> {
     this.#check();
-    const id = await call(this.api.createSession());
+    const checkpoints = resolveCheckpoints(options.checkpoints);
+    const id = await call(this.api.createSession(checkpoints));
     const session = new WorkerSession(this.api, id, () => this.#sessions.delete(session), () => this.#disposed);
     this.#sessions.add(session);
     return session;
@@ -183,63 +154,5 @@ class WorkerPredictor implements Predictor {
       this.api[Comlink.releaseProxy]();
       this.worker.terminate();
     }
-  }
-}
-
-class WorkerSession implements Session {
-  #disposed = false;
-
-  constructor(
-    private readonly api: Comlink.Remote<WorkerApi>,
-    private readonly id: number,
-    private readonly onDispose: () => void,
-    private readonly predictorDisposed: () => boolean,
-  ) {}
-
-  #check(): void {
-    if (this.#disposed) throw new DisposedError('this session was disposed; open a new one with predictor.session()');
-    if (this.predictorDisposed()) throw new DisposedError('the predictor of this session was disposed');
-  }
-
-  async feed(text: string): Promise<FeedResult> {
-    this.#check();
-    if (typeof text !== 'string') throw new InvalidArgumentError(`feed(text): text must be a string, got ${typeof text}`);
-    return call(this.api.feed(this.id, text));
-  }
-
-  async reset(): Promise<void> {
-    this.#check();
-    return call(this.api.reset(this.id));
-  }
-
-  async predict(options: PredictOptions = {}): Promise<Prediction[]> {
-    this.#check();
-    const k = options.k ?? 5;
-    const temperature = options.temperature ?? 1;
-    if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`predict({ k }): k must be a positive integer, got ${k}`);
-    if (!(temperature > 0) || !Number.isFinite(temperature)) {
-      throw new InvalidArgumentError(`predict({ temperature }): temperature must be a finite number > 0, got ${temperature}`);
-    }
-    return call(this.api.predict(this.id, k, temperature));
-  }
-
-  async state(): Promise<StateSnapshot> {
-    this.#check();
-    return call(this.api.state(this.id));
-  }
-
-  async dispose(): Promise<void> {
-    if (this.#disposed || this.predictorDisposed()) return;
-    this.#disposed = true;
-    this.onDispose();
-    await call(this.api.disposeSession(this.id));
-  }
-}
-
-async function call<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    throw fromWorkerError(error);
   }
 }

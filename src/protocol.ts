@@ -103,6 +103,65 @@ export interface FeedResult {
   length: number;
 }
 
+/** Where a completion stops: the end of the current word, or after a few words / a sentence end. */
+export type CompletionStop = 'word' | 'phrase';
+
+/** One ranked completion from the beam search. */
+export interface Completion {
+  /** The characters to insert after the text (without the boundary that ends it). */
+  text: string;
+  /** Probability of this continuation (including the boundary that ends it) under the model. */
+  p: number;
+  /** false when the search hit maxChars before a boundary. */
+  complete: boolean;
+}
+
+/** Options of a completion request (all resolved on the main thread). */
+export interface CompleteRequest {
+  maxChars: number;
+  beamWidth: number;
+  stop: CompletionStop;
+  phraseWords: number;
+  k: number;
+}
+
+/** Sampling options of streaming generation. */
+export interface GenerateRequest {
+  length: number;
+  temperature: number;
+  topK: number;
+  /** Seed for reproducible sampling; null for Math.random. */
+  seed: number | null;
+}
+
+/** Checkpoint settings of a session. */
+export interface CheckpointOptions {
+  /** Keep a checkpoint at every position within this many characters of the cursor or text end. Default 32. */
+  dense: number;
+  /** Memory budget for checkpoints in bytes. Default 2 MiB. */
+  maxBytes: number;
+}
+
+/** What one setText cost and what it predicts. */
+export interface TextResult {
+  /** Recurrent steps run for this update (typing at the end: 1; backspace: 0). */
+  steps: number;
+  /** Code points now read (the text before the cursor). */
+  length: number;
+  /** Top-k next characters after the text. */
+  predictions: Prediction[];
+}
+
+/** Counters of one session. */
+export interface SessionStats {
+  /** Recurrent steps run since the session was created. */
+  steps: number;
+  /** Code points currently read. */
+  length: number;
+  checkpoints: number;
+  checkpointBytes: number;
+}
+
 /** Worker-side resource counters. */
 export interface WorkerStats {
   /** Live tfjs tensors in the worker. */
@@ -116,8 +175,15 @@ export interface WorkerStats {
 /** The API the worker exposes through Comlink. */
 export interface WorkerApi {
   load(request: LoadRequest, onProgress?: (event: ProgressEvent) => void): Promise<LoadResult>;
-  createSession(): Promise<number>;
+  createSession(checkpoints: CheckpointOptions): Promise<number>;
   feed(session: number, text: string): Promise<FeedResult>;
+  setText(session: number, text: string, cursor: number | null, k: number): Promise<TextResult>;
+  complete(session: number, request: CompleteRequest): Promise<Completion[]>;
+  sessionStats(session: number): Promise<SessionStats>;
+  generateStart(session: number, request: GenerateRequest): Promise<number>;
+  /** Up to `n` more characters; fewer (or none) when the requested length is reached. */
+  generateNext(generator: number, n: number): Promise<string[]>;
+  generateEnd(generator: number): Promise<void>;
   reset(session: number): Promise<void>;
   predict(session: number, k: number, temperature: number): Promise<Prediction[]>;
   state(session: number): Promise<StateSnapshot>;

@@ -91,7 +91,13 @@ describe('predictor and sessions', () => {
       if (i % 10 === 0) await s.predict({ k: 3 });
     }
     const during = await predictor.stats();
-    assertEqual(during.numTensors, withSession.numTensors, 'tensors while the session lives (state replaced, not accumulated)');
+    const st = await s.stats();
+    assertEqual(st.length, 1000, 'length');
+    // Live tensors are exactly the checkpoints' states (h and c of 2 layers each): nothing else accumulates.
+    assertEqual(during.numTensors - before.numTensors, st.checkpoints * 4, 'tensors while the session lives');
+    assertEqual(withSession.numTensors - before.numTensors, 4, 'a new session holds one zero state');
+    // Dense for the last 32 positions, then one per 2, 4, 8, … : logarithmic, not linear, in the length.
+    assert(st.checkpoints <= 32 + 16 * 5 + 2, `checkpoints ${st.checkpoints}`);
     await s.dispose();
     const afterAll = await predictor.stats();
     assertEqual(afterAll.numTensors, before.numTensors, 'tensors after the session is disposed');

@@ -10,7 +10,8 @@ CLI:
 
 A checkpoint is a torch.save'd dict with keys "cell", "vocab" (code points, index 0
 = 0 for unknown), "embedding_size", "hidden_sizes", "state_dict" (CharModel's) and
-optionally "card".
+optionally "card" (a dict, or its JSON text: torch 1.13's weights_only loader
+rejects Python floats, so training/train.py stores the card as JSON).
 """
 
 import argparse
@@ -336,6 +337,8 @@ def main(argv=None):
     model = CharModel(ck["cell"], len(vocab), ck["embedding_size"], ck["hidden_sizes"])
     model.load_state_dict(ck["state_dict"])
     card = ck.get("card") or {}
+    if isinstance(card, str):  # JSON text (torch 1.13's weights_only load rejects floats)
+        card = json.loads(card)
     if args.card:
         with open(args.card, "r", encoding="utf-8") as f:
             card = json.load(f)

@@ -63,7 +63,7 @@ DEFAULTS = {
     "cell": "lstm", "embedding": 16, "hidden": [256, 256], "min_count": 20,
     "batch": 128, "seq": 128, "lr": 3e-3, "final_lr_frac": 0.05, "warmup": 100,
     "schedule": "cosine", "clip": 1.0, "dropout": 0.0, "steps": None, "minutes": None,
-    "stop_at": None, "eval_every": 200, "log_every": 20, "eval_batch": 32, "eval_seq": 512,
+    "eval_every": 200, "log_every": 20, "eval_batch": 32, "eval_seq": 512,
     "valid_limit": 0, "seed": 1234, "card": None,
 }
 # Fixed by the checkpoint on --resume: changing them would change the model or the data layout.
@@ -231,6 +231,32 @@ def _to_cpu(obj):
     return obj
 
 
+def load_checkpoint(path):
+    """Load a train.py (or any export.py-style) checkpoint, unpacking the JSON fields.
+
+    Checkpoints keep every Python float inside JSON text ("card", "meta",
+    "optimizer_groups") because torch 1.13's weights_only loader, which
+    export.py uses, rejects floats.
+    """
+    ck = _load_checkpoint(path)
+    if isinstance(ck.get("card"), str):
+        ck["card"] = json.loads(ck["card"])
+    if "meta" in ck:
+        ck.update(json.loads(ck.pop("meta")))
+    if "optimizer_groups" in ck:
+        ck["optimizer"] = {"state": ck.pop("optimizer_state"),
+                           "param_groups": json.loads(ck.pop("optimizer_groups"))}
+    return ck
+
+
+def model_checkpoint(cfg, vocab, model, card):
+    """The dict export.py reads (card as JSON text)."""
+    return {"cell": cfg["cell"], "vocab": [int(v) for v in vocab],
+            "embedding_size": int(cfg["embedding"]),
+            "hidden_sizes": [int(h) for h in cfg["hidden"]],
+            "state_dict": cpu_state_dict(model), "card": json.dumps(card)}
+
+
 def make_card(cfg, metrics, step, train_chars):
     card = {
         "name": "nextkey-%s-%s" % (cfg["cell"], "x".join(str(h) for h in cfg["hidden"])),
@@ -284,7 +310,8 @@ def parse_args(argv):
     a("--steps", type=int, help="total steps (the schedule's length)")
     a("--minutes", type=float, help="training time budget, summed over resumes; sets the "
       "schedule's length when --steps is not given")
-    a("--stop-at", type=int, help="stop (and save) at this step without changing the schedule")
+    a("--stop-at", type=int, help="stop (and save) at this step without changing the "
+      "schedule; applies to this invocation only")
     a("--eval-every", type=int, help="steps between evaluations (default 200); also after "
       "each epoch when an epoch has at least this many steps")
     a("--log-every", type=int, help="steps between train-loss lines (default 20)")
@@ -321,7 +348,7 @@ def eval_only(args, device):
     if os.path.isdir(src):
         model, vocab, _ = read_model(src)
     else:
-        ck = _load_checkpoint(src)
+        ck = load_checkpoint(src)
         vocab = list(ck["vocab"])
         model = CharModel(ck["cell"], len(vocab), ck["embedding_size"], ck["hidden_sizes"])
         model.load_state_dict(ck["state_dict"])
@@ -364,7 +391,7 @@ def main(argv=None):
     if args.resume:
         if not os.path.exists(last_path):
             raise SystemExit("--resume: %s does not exist" % last_path)
-        ck = _load_checkpoint(last_path)
+        ck = load_checkpoint(last_path)
         cfg = dict(ck["config"])
         for k, v in given.items():
             if k in LOCKED and v != cfg[k]:
@@ -382,6 +409,9 @@ def main(argv=None):
             raise SystemExit("%s exists: use --resume, or --force to start afresh" % last_path)
         if not args.train or not args.valid:
             ap.error("--train and --valid are required")
+        for path in (log_path, best_path):  # a fresh run: drop the old run's files
+            if os.path.exists(path):
+                os.remove(path)
         cfg = dict(DEFAULTS)
         cfg.update(given)
         cfg["train_files"] = list_files(args.train)
@@ -462,24 +492,28 @@ def main(argv=None):
     old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
 
     def save_last():
-        atomic_save({
-            "cell": cfg["cell"], "vocab": vocab, "embedding_size": cfg["embedding"],
-            "hidden_sizes": list(cfg["hidden"]), "state_dict": cpu_state_dict(model),
-            "card": make_card(cfg, last_metrics, step, train_chars),
-            "optimizer": _to_cpu(opt.state_dict()), "step": step, "epoch": epoch,
-            "window": window, "hidden_state": _to_cpu([tuple(t) for t in state]),
-            "elapsed": elapsed, "train_chars": train_chars, "best_valid_bpc": best,
+        ck_out = model_checkpoint(cfg, vocab, model, make_card(cfg, last_metrics, step,
+                                                               train_chars))
+        osd = opt.state_dict()
+        ck_out.update({
+            "optimizer_state": _to_cpu(osd["state"]),
+            "optimizer_groups": json.dumps(osd["param_groups"]),
+            "hidden_state": _to_cpu([tuple(t) for t in state]),
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-            "config": cfg, "data_sha256": data_sha, "torch_version": torch.__version__,
-        }, last_path)
+            "meta": json.dumps({
+                "step": step, "epoch": epoch, "window": window, "elapsed": elapsed,
+                "train_chars": train_chars, "best_valid_bpc": best, "config": cfg,
+                "data_sha256": data_sha, "torch_version": torch.__version__}),
+        })
+        atomic_save(ck_out, last_path)
 
     def time_up():
         return bool(cfg["minutes"]) and elapsed >= cfg["minutes"] * 60.0
 
     def done():
         return ((cfg["steps"] and step >= cfg["steps"]) or time_up()
-                or (cfg["stop_at"] and step >= cfg["stop_at"]))
+                or (args.stop_at and step >= args.stop_at))
 
     last_metrics = None
     since = {"loss": torch.zeros((), dtype=torch.float64, device=device), "n": 0,
@@ -517,9 +551,8 @@ def main(argv=None):
             f.write(json.dumps(rec) + "\n")
         if improved:
             best = m["bpc"]
-            atomic_save({"cell": cfg["cell"], "vocab": vocab, "embedding_size": cfg["embedding"],
-                         "hidden_sizes": list(cfg["hidden"]), "state_dict": cpu_state_dict(model),
-                         "card": make_card(cfg, m, step, train_chars)}, best_path)
+            atomic_save(model_checkpoint(cfg, vocab, model,
+                                         make_card(cfg, m, step, train_chars)), best_path)
         since["loss"].zero_()
         since.update(n=0, chars=0, time=0.0)
 
@@ -584,8 +617,9 @@ def main(argv=None):
         signal.signal(s, h)
     print("saved %s (step %d, %.1f min, best valid %.4f bpc)" % (last_path, step, elapsed / 60, best))
     if last_metrics:
-        print("final valid: bpc %.4f top1 %.2f%% top3 %.2f%%"
-              % (last_metrics["bpc"], 100 * last_metrics["top1"], 100 * last_metrics["top3"]))
+        print("last valid (step %d): bpc %.4f top1 %.2f%% top3 %.2f%%"
+              % (last_eval_step, last_metrics["bpc"], 100 * last_metrics["top1"],
+                 100 * last_metrics["top3"]))
     return 128 + stop["sig"] if stop["sig"] is not None else 0
 
 

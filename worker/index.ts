@@ -5,12 +5,21 @@ import { selectBackend } from './backend.js';
 import { workerError } from './errors.js';
 import { fetchManifest, loadWeights } from './loader.js';
 import { buildModel, disposeModel, type Model } from './model/model.js';
-import { Session } from './session.js';
+import { Session, beforeCursor, type Generator } from './session.js';
 
 let model: Model | null = null;
 let backend: BackendReport | null = null;
 const sessions = new Map<number, Session>();
 let nextSession = 1;
+const generators = new Map<number, Generator>();
+let nextGenerator = 1;
+
+function positiveInt(value: unknown, what: string, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw workerError('InvalidArgumentError', `${what} must be an integer from 1 to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
 
 function loaded(): Model {
   if (!model) throw workerError('DisposedError', 'no model is loaded in this worker (disposed, or load() failed)');
@@ -60,10 +69,48 @@ const api: WorkerApi = {
     }
   },
 
-  async createSession() {
+  async createSession(checkpoints) {
     const id = nextSession++;
-    sessions.set(id, new Session(loaded()));
+    sessions.set(id, new Session(loaded(), checkpoints));
     return id;
+  },
+
+  async setText(id, text, cursor, k) {
+    if (typeof text !== 'string') throw workerError('InvalidArgumentError', `setText(text): text must be a string, got ${typeof text}`);
+    positiveInt(k, 'k');
+    return session(id).setText(cursor === null ? text : beforeCursor(text, cursor), k);
+  },
+
+  async complete(id, request) {
+    positiveInt(request.maxChars, 'complete({ maxChars })', 200);
+    positiveInt(request.beamWidth, 'complete({ beamWidth })', 64);
+    positiveInt(request.k, 'complete({ k })', 64);
+    positiveInt(request.phraseWords, 'complete({ phraseWords })', 20);
+    if (request.stop !== 'word' && request.stop !== 'phrase') {
+      throw workerError('InvalidArgumentError', `complete({ stop }) must be 'word' or 'phrase', got ${String(request.stop)}`);
+    }
+    return session(id).complete(request);
+  },
+
+  async sessionStats(id) {
+    return session(id).stats();
+  },
+
+  async generateStart(id, request) {
+    const g = nextGenerator++;
+    generators.set(g, session(id).generator(request));
+    return g;
+  },
+
+  async generateNext(g, n) {
+    const gen = generators.get(g);
+    if (!gen) throw workerError('DisposedError', `generator ${g} was ended`);
+    return gen.next(n);
+  },
+
+  async generateEnd(g) {
+    generators.get(g)?.dispose();
+    generators.delete(g);
   },
 
   async feed(id, text) {
@@ -98,6 +145,8 @@ const api: WorkerApi = {
   },
 
   async dispose() {
+    for (const g of generators.values()) g.dispose();
+    generators.clear();
     for (const s of sessions.values()) s.dispose();
     sessions.clear();
     if (model) disposeModel(model);

@@ -1,48 +1,105 @@
-import { dispose, tidy, type TensorContainer } from '@tensorflow/tfjs-core';
-import type { FeedResult, Prediction, StateSnapshot } from '../src/protocol.js';
+import { clone, dispose, tidy, type TensorContainer } from '@tensorflow/tfjs-core';
+import type { CheckpointOptions, Completion, CompleteRequest, FeedResult, GenerateRequest, Prediction, SessionStats, StateSnapshot, TextResult } from '../src/protocol.js';
 import type { LayerState } from './cells/index.js';
+import { Checkpoints } from './checkpoints.js';
+import { beamSearch } from './model/beam.js';
 import { encode, logits, stateTensors, step, zeroState, type Model } from './model/model.js';
 
+/** Windows and old-Mac line endings read as '\n', as a textarea reports them. */
+export function normalizeNewlines(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+/** The text before a cursor given in UTF-16 units, never splitting a surrogate pair. */
+export function beforeCursor(text: string, cursor: number): string {
+  let end = Math.max(0, Math.min(text.length, Math.floor(cursor)));
+  const c = text.charCodeAt(end - 1);
+  if (end > 0 && c >= 0xd800 && c <= 0xdbff) end--;
+  return text.slice(0, end);
+}
+
 /**
- * One text's recurrent state. Feeding text runs one step per code point and
- * keeps only the newest h (and c); predictions read the head off that state.
+ * One text field's recurrent state. The session keeps the text it has read
+ * (as vocabulary indices) and state checkpoints along it; a new text costs only
+ * the steps after the newest checkpoint inside the common prefix.
  */
 export class Session {
-  #states: LayerState[];
+  /** Indices the checkpoints are valid for; may run past the current length after a cursor move. */
+  #ref: number[] = [];
   #length = 0;
-  readonly #index = new Int32Array(1);
+  #steps = 0;
+  readonly #ckpts: Checkpoints;
+  readonly #input = new Int32Array(1);
 
-  constructor(private readonly model: Model) {
-    this.#states = zeroState(model);
+  constructor(
+    private readonly model: Model,
+    policy: CheckpointOptions,
+  ) {
+    const perState = model.manifest.hiddenSizes.reduce((a, h) => a + h, 0) * 4 * (model.cell.hasCellState ? 2 : 1);
+    this.#ckpts = new Checkpoints(policy, perState);
+    this.#ckpts.set(0, zeroState(model));
   }
 
-  /** Code points fed since the last reset. */
   get length(): number {
     return this.#length;
   }
 
+  /** The state after the current text (always a checkpoint). */
+  get current(): LayerState[] {
+    return this.#ckpts.get(this.#length)!;
+  }
+
+  /** Appends text: the same as setText(current text + text). */
   feed(text: string): FeedResult {
-    const ids = encode(this.model, text);
-    for (const id of ids) {
-      this.#index[0] = id;
-      // tidy frees the step's intermediates and keeps only the new state.
-      const next = tidy(() => step(this.model, this.#index, this.#states) as unknown as TensorContainer) as unknown as LayerState[];
-      dispose(stateTensors(this.#states));
-      this.#states = next;
+    const ids = encode(this.model, normalizeNewlines(text));
+    const target = this.#ref.slice(0, this.#length).concat(ids);
+    const steps = this.#update(target);
+    return { steps, length: this.#length };
+  }
+
+  /** Moves to a new text (already cut at the cursor), then predicts. */
+  async setText(text: string, k: number): Promise<TextResult> {
+    const steps = this.#update(encode(this.model, normalizeNewlines(text)));
+    return { steps, length: this.#length, predictions: await this.predict(k, 1) };
+  }
+
+  #update(target: number[]): number {
+    const ref = this.#ref;
+    let p = 0;
+    const n = Math.min(ref.length, target.length);
+    while (p < n && ref[p] === target[p]) p++;
+    // A cut at the cursor (target is a prefix of ref) keeps ref and its
+    // checkpoints, so moving the cursor back to the end costs nothing.
+    const keepsRef = p === target.length;
+    // Otherwise checkpoints after the first difference describe another text.
+    if (!keepsRef) this.#ckpts.truncate(p);
+    const refEnd = keepsRef ? ref.length : target.length;
+    const anchors = [target.length, refEnd];
+    let pos = this.#ckpts.floor(target.length);
+    let state = this.#ckpts.get(pos)!;
+    let steps = 0;
+    for (; pos < target.length; pos++) {
+      this.#input[0] = target[pos]!;
+      const next = tidy(() => step(this.model, this.#input, state) as unknown as TensorContainer) as unknown as LayerState[];
+      if (!this.#ckpts.has(pos)) dispose(stateTensors(state));
+      state = next;
+      steps++;
+      if (this.#ckpts.wanted(pos + 1, anchors) || pos + 1 === target.length) this.#ckpts.set(pos + 1, state);
     }
-    this.#length += ids.length;
-    return { steps: ids.length, length: this.#length };
+    if (!keepsRef) this.#ref = target;
+    this.#length = target.length;
+    this.#ckpts.thin(anchors);
+    this.#steps += steps;
+    return steps;
   }
 
   reset(): void {
-    dispose(stateTensors(this.#states));
-    this.#states = zeroState(this.model);
-    this.#length = 0;
+    this.#update([]);
   }
 
   /** Top-k next characters (the unknown symbol excluded), softmax in float64 on the host. */
   async predict(k: number, temperature: number): Promise<Prediction[]> {
-    const t = tidy(() => logits(this.model, this.#states));
+    const t = tidy(() => logits(this.model, this.current));
     let z: Float32Array;
     try {
       z = (await t.data()) as Float32Array;
@@ -52,12 +109,90 @@ export class Session {
     return topK(softmax(z, temperature), this.model.manifest.vocab, k);
   }
 
+  complete(request: CompleteRequest): Promise<Completion[]> {
+    return beamSearch(this.model, this.current, request);
+  }
+
   state(): StateSnapshot {
     const rows = (t: { dataSync(): ArrayLike<number> }) => Array.from(t.dataSync());
     return {
-      h: this.#states.map((s) => rows(s.h)),
-      c: this.model.cell.hasCellState ? this.#states.map((s) => rows(s.c!)) : null,
+      h: this.current.map((s) => rows(s.h)),
+      c: this.model.cell.hasCellState ? this.current.map((s) => rows(s.c!)) : null,
     };
+  }
+
+  stats(): SessionStats {
+    return { steps: this.#steps, length: this.#length, checkpoints: this.#ckpts.size, checkpointBytes: this.#ckpts.bytes };
+  }
+
+  /** A sampler that starts from the current state and never changes the session. */
+  generator(request: GenerateRequest): Generator {
+    return new Generator(this.model, this.current, request);
+  }
+
+  dispose(): void {
+    this.#ckpts.clear();
+  }
+}
+
+/** Small, fast, seedable PRNG (mulberry32) for reproducible sampling. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Streams sampled characters from a private copy of a state. */
+export class Generator {
+  #states: LayerState[];
+  #emitted = 0;
+  readonly #random: () => number;
+  readonly #input = new Int32Array(1);
+
+  constructor(
+    private readonly model: Model,
+    start: LayerState[],
+    private readonly request: GenerateRequest,
+  ) {
+    // Keep our own references: the session may move on (and free its checkpoints) meanwhile.
+    this.#states = start.map((s) => (s.c ? { h: clone(s.h), c: clone(s.c) } : { h: clone(s.h) }));
+    this.#random = request.seed === null ? Math.random : mulberry32(request.seed);
+  }
+
+  async next(n: number): Promise<string[]> {
+    const out: string[] = [];
+    const vocab = this.model.manifest.vocab;
+    while (out.length < n && this.#emitted < this.request.length) {
+      const t = tidy(() => logits(this.model, this.#states));
+      const z = (await t.data()) as Float32Array;
+      t.dispose();
+      const p = softmax(z, this.request.temperature);
+      p[0] = 0; // never emit the unknown symbol
+      const order = Array.from(p.keys()).sort((a, b) => p[b]! - p[a]!).slice(0, this.request.topK);
+      let total = 0;
+      for (const i of order) total += p[i]!;
+      let r = this.#random() * total;
+      let pick = order[order.length - 1]!;
+      for (const i of order) {
+        r -= p[i]!;
+        if (r <= 0) {
+          pick = i;
+          break;
+        }
+      }
+      this.#input[0] = pick;
+      const prev = this.#states;
+      this.#states = tidy(() => step(this.model, this.#input, prev) as unknown as TensorContainer) as unknown as LayerState[];
+      dispose(stateTensors(prev));
+      out.push(String.fromCodePoint(vocab[pick]!));
+      this.#emitted++;
+    }
+    return out;
   }
 
   dispose(): void {

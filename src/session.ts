@@ -1,0 +1,301 @@
+import type * as Comlink from 'comlink';
+import { DisposedError, InvalidArgumentError, call } from './errors.js';
+import type {
+  CheckpointOptions,
+  Completion,
+  CompletionStop,
+  FeedResult,
+  Prediction,
+  SessionStats,
+  StateSnapshot,
+  WorkerApi,
+} from './protocol.js';
+
+/** Options of {@link Predictor.session}. */
+export interface SessionOptions {
+  /** State checkpoints along the text: dense near the cursor, sparse further back, within a memory budget. */
+  checkpoints?: Partial<CheckpointOptions>;
+}
+
+/** Options of {@link Session.predict}. */
+export interface PredictOptions {
+  /** How many candidates to return, most probable first. Default 5. */
+  k?: number;
+  /** Softmax temperature (> 0). Default 1. */
+  temperature?: number;
+}
+
+/** Options of {@link Session.setText}. */
+export interface SetTextOptions {
+  /** Cursor position in UTF-16 units (as `selectionStart`); predict for the text before it. Default: the end. */
+  cursor?: number;
+  /** Next-character candidates to return. Default 5. */
+  k?: number;
+}
+
+/** The answer to one {@link Session.setText}. */
+export interface TextUpdate {
+  /** Sequence number of the setText call this answers (1, 2, 3, … per session). */
+  seq: number;
+  /** true when a newer setText replaced this one before it ran: no work was done, nothing to show. */
+  superseded: boolean;
+  /** true when no newer setText had been called by the time this answer arrived. Show only current answers. */
+  current: boolean;
+  /** Recurrent steps this update cost (append: 1, backspace: 0, paste: the pasted length). */
+  steps: number;
+  /** Code points read (the text before the cursor). */
+  length: number;
+  predictions: Prediction[];
+}
+
+/** Options of {@link Session.complete}. */
+export interface CompleteOptions {
+  /** Longest completion in characters. Default 12. */
+  maxChars?: number;
+  /** Beams searched side by side (one batched step per character). Default 4. */
+  beamWidth?: number;
+  /** 'word' ends at the end of the current word; 'phrase' after `phraseWords` words or a sentence end. Default 'word'. */
+  stop?: CompletionStop;
+  /** Words in a phrase completion. Default 3. */
+  phraseWords?: number;
+  /** Completions to return. Default 3. */
+  k?: number;
+}
+
+/** Ranked completions for the session's current text. */
+export interface CompletionResult {
+  /** Sequence number of the setText whose text these complete (0 before any setText). */
+  seq: number;
+  /** false when a newer setText was called while the search ran. */
+  current: boolean;
+  completions: Completion[];
+}
+
+/** Options of {@link Session.generate}. */
+export interface GenerateOptions {
+  /** Characters to generate. Default 100. */
+  length?: number;
+  /** Sampling temperature (> 0). Default 1. */
+  temperature?: number;
+  /** Sample only among the k most probable characters. Default: all. */
+  topK?: number;
+  /** Seed for reproducible output. Default: random. */
+  seed?: number;
+  /** Aborts the stream; the iterator then ends with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** A stateful reader of one text field: carries h (and C) across calls. */
+export interface Session {
+  /**
+   * Moves to a new text (typing, backspace, paste, cursor moves) at the least
+   * cost: the worker restores the newest checkpoint inside the common prefix
+   * and reads only the rest. Calls made faster than they can run are coalesced.
+   */
+  setText(text: string, options?: SetTextOptions): Promise<TextUpdate>;
+  /** Appends text, one recurrent step per code point. */
+  feed(text: string): Promise<FeedResult>;
+  /** Back to the empty text. */
+  reset(): Promise<void>;
+  /** Next-character candidates after the current text, most probable first. */
+  predict(options?: PredictOptions): Promise<Prediction[]>;
+  /** Ranked completions of the current word (or the next few words), by beam search. */
+  complete(options?: CompleteOptions): Promise<CompletionResult>;
+  /** Streams sampled characters after the current text; the session's state is left as it was. */
+  generate(options?: GenerateOptions): AsyncIterableIterator<string>;
+  /** A copy of the recurrent state per layer. */
+  state(): Promise<StateSnapshot>;
+  /** Steps taken, text length, checkpoint count and memory. */
+  stats(): Promise<SessionStats>;
+  /** Frees the session's state in the worker. */
+  dispose(): Promise<void>;
+}
+
+const DEFAULT_CHECKPOINTS: CheckpointOptions = { dense: 32, maxBytes: 2 * 1024 * 1024 };
+
+export function resolveCheckpoints(options: Partial<CheckpointOptions> = {}): CheckpointOptions {
+  const c = { ...DEFAULT_CHECKPOINTS, ...options };
+  if (!Number.isInteger(c.dense) || c.dense < 1) throw new InvalidArgumentError(`checkpoints.dense must be a positive integer, got ${c.dense}`);
+  if (!(c.maxBytes >= 0)) throw new InvalidArgumentError(`checkpoints.maxBytes must be a number ≥ 0, got ${c.maxBytes}`);
+  return c;
+}
+
+function positiveInt(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+interface Job {
+  run: () => Promise<unknown>;
+  resolve: (value: never) => void;
+  reject: (error: unknown) => void;
+  /** For setText jobs: the answer to give, without running, once a newer setText replaced it. */
+  supersede?: () => void;
+  superseded?: boolean;
+}
+
+export class WorkerSession implements Session {
+  #disposed = false;
+  #seq = 0;
+  /** Sequence number of the text the worker holds now. */
+  #appliedSeq = 0;
+  readonly #queue: Job[] = [];
+  #running = false;
+
+  constructor(
+    private readonly api: Comlink.Remote<WorkerApi>,
+    private readonly id: number,
+    private readonly onDispose: () => void,
+    private readonly predictorDisposed: () => boolean,
+  ) {}
+
+  #check(): void {
+    if (this.#disposed) throw new DisposedError('this session was disposed; open a new one with predictor.session()');
+    if (this.predictorDisposed()) throw new DisposedError('the predictor of this session was disposed');
+  }
+
+  /** Runs session calls one at a time, in call order. */
+  #enqueue<T>(run: () => Promise<T>, supersede?: (resolve: (v: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { run, resolve: resolve as (v: never) => void, reject };
+      if (supersede) job.supersede = () => supersede(resolve);
+      this.#queue.push(job);
+      void this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    while (this.#queue.length) {
+      const job = this.#queue.shift()!;
+      if (job.superseded) {
+        // Answered in call order, after every earlier call, with no work done.
+        job.supersede!();
+        continue;
+      }
+      try {
+        job.resolve((await job.run()) as never);
+      } catch (error) {
+        job.reject(error);
+      }
+    }
+    this.#running = false;
+  }
+
+  setText(text: string, options: SetTextOptions = {}): Promise<TextUpdate> {
+    this.#check();
+    if (typeof text !== 'string') return Promise.reject(new InvalidArgumentError(`setText(text): text must be a string, got ${typeof text}`));
+    const k = options.k ?? 5;
+    const cursor = options.cursor ?? null;
+    try {
+      positiveInt(k, 'setText({ k })');
+      if (cursor !== null && !(Number.isInteger(cursor) && cursor >= 0)) throw new InvalidArgumentError(`setText({ cursor }) must be an integer ≥ 0, got ${cursor}`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const seq = ++this.#seq;
+    // A setText still waiting behind the running call is pointless now: it will answer as superseded.
+    const last = this.#queue[this.#queue.length - 1];
+    if (last?.supersede) last.superseded = true;
+    return this.#enqueue<TextUpdate>(
+      async () => {
+        const r = await call(this.api.setText(this.id, text, cursor, k));
+        this.#appliedSeq = seq;
+        return { seq, superseded: false, current: seq === this.#seq, ...r };
+      },
+      (resolve) => resolve({ seq, superseded: true, current: false, steps: 0, length: 0, predictions: [] }),
+    );
+  }
+
+  feed(text: string): Promise<FeedResult> {
+    this.#check();
+    if (typeof text !== 'string') return Promise.reject(new InvalidArgumentError(`feed(text): text must be a string, got ${typeof text}`));
+    return this.#enqueue(() => call(this.api.feed(this.id, text)));
+  }
+
+  reset(): Promise<void> {
+    this.#check();
+    return this.#enqueue(() => call(this.api.reset(this.id)));
+  }
+
+  predict(options: PredictOptions = {}): Promise<Prediction[]> {
+    this.#check();
+    const k = options.k ?? 5;
+    const temperature = options.temperature ?? 1;
+    try {
+      positiveInt(k, 'predict({ k })');
+      if (!(temperature > 0) || !Number.isFinite(temperature)) {
+        throw new InvalidArgumentError(`predict({ temperature }): temperature must be a finite number > 0, got ${temperature}`);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#enqueue(() => call(this.api.predict(this.id, k, temperature)));
+  }
+
+  complete(options: CompleteOptions = {}): Promise<CompletionResult> {
+    this.#check();
+    const request = {
+      maxChars: options.maxChars ?? 12,
+      beamWidth: options.beamWidth ?? 4,
+      stop: options.stop ?? 'word',
+      phraseWords: options.phraseWords ?? 3,
+      k: options.k ?? 3,
+    };
+    return this.#enqueue(async () => {
+      const seq = this.#appliedSeq;
+      const completions = await call(this.api.complete(this.id, request));
+      return { seq, current: seq === this.#seq, completions };
+    });
+  }
+
+  async *generate(options: GenerateOptions = {}): AsyncIterableIterator<string> {
+    this.#check();
+    const length = options.length ?? 100;
+    const temperature = options.temperature ?? 1;
+    const topK = options.topK ?? 1_000_000;
+    positiveInt(length, 'generate({ length })');
+    positiveInt(topK, 'generate({ topK })');
+    if (!(temperature > 0) || !Number.isFinite(temperature)) {
+      throw new InvalidArgumentError(`generate({ temperature }) must be a finite number > 0, got ${temperature}`);
+    }
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    const seed = options.seed ?? null;
+    const g = await this.#enqueue(() => call(this.api.generateStart(this.id, { length, temperature, topK, seed })));
+    try {
+      // Small chunks keep the stream live and the abort prompt; the worker keeps its own state copy.
+      let chunk = 1;
+      for (;;) {
+        signal?.throwIfAborted();
+        const chars = await call(this.api.generateNext(g, chunk));
+        if (chars.length === 0) return;
+        for (const ch of chars) {
+          signal?.throwIfAborted();
+          yield ch;
+        }
+        chunk = Math.min(16, chunk * 2);
+      }
+    } finally {
+      if (!this.predictorDisposed()) await this.api.generateEnd(g).catch(() => {});
+    }
+  }
+
+  state(): Promise<StateSnapshot> {
+    this.#check();
+    return this.#enqueue(() => call(this.api.state(this.id)));
+  }
+
+  stats(): Promise<SessionStats> {
+    this.#check();
+    return this.#enqueue(() => call(this.api.sessionStats(this.id)));
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed || this.predictorDisposed()) return;
+    this.#disposed = true;
+    this.onDispose();
+    await this.#enqueue(() => call(this.api.disposeSession(this.id)));
+  }
+}
