@@ -46,7 +46,13 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
   const wordChar = chars.map((c) => c !== '' && isWordChar(c));
   let states: LayerState[] = start.map((s) => (s.c ? { h: clone(s.h), c: clone(s.c) } : { h: clone(s.h) }));
   let beams: Beam[] = [{ text: '', logp: 0, words: 0 }];
-  const finished: { text: string; logp: number; complete: boolean }[] = [];
+  // Several boundaries can end the same text ("tea" + " ", "tea" + ","): their probabilities add up.
+  const finished = new Map<string, { p: number; complete: boolean }>();
+  const finish = (text: string, logp: number, complete: boolean) => {
+    const f = finished.get(text);
+    if (f) f.p += Math.exp(logp);
+    else finished.set(text, { p: Math.exp(logp), complete });
+  };
   const lp = new Float64Array(V);
   try {
     for (let t = 0; ; t++) {
@@ -54,7 +60,7 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
       const data = (await z.data()) as Float32Array;
       z.dispose();
       if (t === o.maxChars) {
-        for (const b of beams) finished.push({ text: b.text, logp: b.logp, complete: false });
+        for (const b of beams) finish(b.text, b.logp, false);
         break;
       }
       const cands: { beam: number; index: number; logp: number }[] = [];
@@ -82,17 +88,17 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
         const ch = chars[c.index]!;
         if (o.stop === 'word') {
           if (!wordChar[c.index]) {
-            finished.push({ text: beam.text, logp: c.logp, complete: true });
+            finish(beam.text, c.logp, true);
             continue;
           }
         } else {
           const endsWord = !wordChar[c.index] && beam.text !== '' && isWordChar(beam.text.slice(-1));
           if (SENTENCE_END.has(ch)) {
-            finished.push({ text: beam.text + ch, logp: c.logp, complete: true });
+            finish(beam.text + ch, c.logp, true);
             continue;
           }
           if (ch === '\n' || (endsWord && beam.words + 1 >= o.phraseWords)) {
-            finished.push({ text: beam.text, logp: c.logp, complete: true });
+            finish(beam.text, c.logp, true);
             continue;
           }
         }
@@ -105,8 +111,8 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
       }
       if (next.length === 0) break;
       // Probabilities only shrink as beams grow: once k finished ones beat every live beam, stop.
-      const done = finished.filter((f) => f.text !== '').sort((a, b) => b.logp - a.logp);
-      if (done.length >= o.k && done[o.k - 1]!.logp >= next[0]!.logp) break;
+      const done = [...finished].filter(([text]) => text !== '').map(([, f]) => f.p).sort((a, b) => b - a);
+      if (done.length >= o.k && done[o.k - 1]! >= Math.exp(next[0]!.logp)) break;
       const prev = states;
       states = tidy(() => {
         const idx = tensor1d(parents, 'int32');
@@ -123,9 +129,9 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
   } finally {
     dispose(stateTensors(states));
   }
-  return finished
-    .filter((f) => f.text !== '')
-    .sort((a, b) => b.logp - a.logp)
-    .slice(0, o.k)
-    .map((f) => ({ text: f.text, p: Math.exp(f.logp), complete: f.complete }));
+  return [...finished]
+    .filter(([text]) => text !== '')
+    .map(([text, f]) => ({ text, p: f.p, complete: f.complete }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, o.k);
 }
