@@ -18,6 +18,39 @@ import { validateManifest } from '../worker/model/manifest.js';
 import { sha256Hex } from '../worker/model/sha256.js';
 import { buildModel, disposeModel, encode, logits, stateTensors, step, zeroState } from '../worker/model/model.js';
 import type { LayerState } from '../worker/cells/index.js';
+import { DEFAULT_POLICY as DEFAULT_CHECKPOINTS } from '../worker/checkpoints.js';
+import { Session } from '../worker/session.js';
+import { DEFAULT_POLICY as DEFAULT_SUGGESTION, pickSuggestion, savedBy, type SuggestionPolicy } from '../src/widget/policy.js';
+import type { Model } from '../worker/model/model.js';
+
+/**
+ * A simulated typist types `text`. Before each keystroke the widget's policy
+ * (the same function the widget runs) looks at the completion for what is
+ * typed so far; when the suggestion is exactly what comes next, one keystroke
+ * (Tab) accepts it. Returns keystrokes spent for the whole text.
+ */
+async function simulateTypist(model: Model, text: string, policy: SuggestionPolicy): Promise<{ chars: number; keystrokes: number; accepted: number }> {
+  const cps = Array.from(text);
+  const session = new Session(model, DEFAULT_CHECKPOINTS);
+  let i = 0;
+  let keystrokes = 0;
+  let accepted = 0;
+  try {
+    while (i < cps.length) {
+      await session.setText(cps.slice(0, i).join(''), 1);
+      const completions = await session.complete({ maxChars: policy.maxChars, beamWidth: 4, stop: policy.mode, phraseWords: 3, k: 1 });
+      const saved = savedBy(pickSuggestion(completions, policy), cps.slice(i, i + policy.maxChars + 1).join(''));
+      keystrokes++;
+      if (saved > 0) {
+        accepted++;
+        i += saved;
+      } else i++;
+    }
+  } finally {
+    session.dispose();
+  }
+  return { chars: cps.length, keystrokes, accepted };
+}
 
 interface Args {
   model: string;
@@ -26,16 +59,22 @@ interface Args {
   lanes: number;
   limit: number;
   json: boolean;
+  /** Characters of the text the simulated typist types (0: skip keystroke savings). */
+  savings: number;
+  minConfidence: number;
 }
 
 function usage(message?: string): never {
   if (message) console.error(`eval: ${message}`);
-  console.error('usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS] [--json]');
+  console.error(
+    'usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS]\n' +
+      '                      [--savings CHARS] [--min-confidence 0.2] [--json]',
+  );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false };
+  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: DEFAULT_SUGGESTION.minConfidence };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -49,6 +88,8 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--lanes') args.lanes = Number(value());
     else if (a === '--limit') args.limit = Number(value());
     else if (a === '--json') args.json = true;
+    else if (a === '--savings') args.savings = Number(value());
+    else if (a === '--min-confidence') args.minConfidence = Number(value());
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -126,6 +167,16 @@ export async function main(argv: string[]): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   dispose(stateTensors(states));
+
+  const savings: Record<string, { chars: number; keystrokes: number; accepted: number; savings: number; keystrokesPerChar: number }> = {};
+  if (args.savings > 0) {
+    const sample = Array.from(files.map((f) => readFileSync(f, 'utf8').replace(/\r\n?/g, '\n')).join('')).slice(0, args.savings).join('');
+    for (const mode of ['word', 'phrase'] as const) {
+      const maxChars = mode === 'word' ? 16 : 32;
+      const r = await simulateTypist(model, sample, { mode, minConfidence: args.minConfidence, maxChars });
+      savings[mode] = { ...r, savings: 1 - r.keystrokes / r.chars, keystrokesPerChar: r.keystrokes / r.chars };
+    }
+  }
   disposeModel(model);
 
   const result = {
@@ -144,6 +195,8 @@ export async function main(argv: string[]): Promise<void> {
     top1: top1 / count,
     top3: top3 / count,
     charsPerSecond: count / seconds,
+    savings,
+    minConfidence: args.minConfidence,
   };
   if (args.json) {
     console.log(JSON.stringify(result, null, 2));
@@ -157,4 +210,10 @@ export async function main(argv: string[]): Promise<void> {
   row('top-1 accuracy', `${(result.top1 * 100).toFixed(2)}%`);
   row('top-3 accuracy', `${(result.top3 * 100).toFixed(2)}%`);
   row('chars/s', `${Math.round(result.charsPerSecond).toLocaleString('en')} (batched ${lanes} lanes)`);
+  for (const [mode, r] of Object.entries(savings)) {
+    row(
+      `savings ${mode}`,
+      `${(r.savings * 100).toFixed(1)}% keystrokes saved, ${r.keystrokesPerChar.toFixed(3)} keystrokes/char (${r.accepted} accepted over ${r.chars} chars, min confidence ${args.minConfidence})`,
+    );
+  }
 }
