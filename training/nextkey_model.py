@@ -84,10 +84,13 @@ class LoopLSTMLayer(nn.Module):
         h, c = state
         # Input projection for all timesteps at once; both biases folded in.
         xw = F.linear(x, self.weight_ih, self.bias_ih + self.bias_hh)
+        # unbind, not xw[:, t]: each select's backward would allocate a full
+        # [B, T, G*H] gradient (quadratic in T); unbind's backward is one stack.
+        xs = xw.unbind(1)
         outs = []
         if self.cell == "peephole":
             for t in range(x.shape[1]):
-                pre = xw[:, t] + F.linear(h, self.weight_hh)
+                pre = xs[t] + F.linear(h, self.weight_hh)
                 i, f, g, o = pre.chunk(4, dim=1)
                 i = torch.sigmoid(i + self.peep_i * c)
                 f = torch.sigmoid(f + self.peep_f * c)
@@ -97,7 +100,7 @@ class LoopLSTMLayer(nn.Module):
                 outs.append(h)
         else:  # cifg
             for t in range(x.shape[1]):
-                pre = xw[:, t] + F.linear(h, self.weight_hh)
+                pre = xs[t] + F.linear(h, self.weight_hh)
                 i, g, o = pre.chunk(3, dim=1)
                 i = torch.sigmoid(i)
                 c = (1.0 - i) * c + i * torch.tanh(g)

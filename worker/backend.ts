@@ -1,4 +1,4 @@
-import { setBackend } from '@tensorflow/tfjs-core';
+import { env, setBackend } from '@tensorflow/tfjs-core';
 // The `base` entry points register a backend without registering its hundreds
 // of kernels; worker/kernels.ts registers the few we use.
 import '@tensorflow/tfjs-backend-cpu/dist/base.js';
@@ -49,6 +49,10 @@ async function tryBackend(name: BackendName, auto: boolean, wasmBaseUrl: string)
   if (name === 'wasm') {
     if (typeof WebAssembly === 'undefined') return 'WebAssembly is not available';
     if (!wasmPathsSet) {
+      // The threaded wasm build starts pthread workers with importScripts(),
+      // which a module worker like ours cannot serve: on cross-origin-isolated
+      // pages it would fail. One SIMD thread is ample for a batch-1 step.
+      env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       setWasmPaths(wasmBaseUrl);
       wasmPathsSet = true;
     }
