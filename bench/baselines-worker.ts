@@ -1,0 +1,127 @@
+/**
+ * Baselines for `npm run bench`, built with the same weights as the nextkey
+ * model so that only the approach differs:
+ *  (a) the way existing browser char-RNN libraries run: a tfjs-layers stateful
+ *      LSTM, `predict` on one character per keystroke, the full probability
+ *      vector read back;
+ *  (b) the stateless way of the TensorFlow.js text-generation example:
+ *      re-run the last 40 characters through the network on every keystroke.
+ * Both use the stock backends with every kernel registered, as those apps do.
+ */
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-layers calls chained methods (t.flatten()); the union package registers them, so do we.
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { decodeTensor } from '../worker/model/decode.js';
+import { validateManifest, type Manifest } from '../worker/model/manifest.js';
+
+const WINDOW = 40;
+
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  return out;
+}
+
+function build(manifest: Manifest, values: Map<string, Float32Array>, stateful: boolean): tfl.Sequential {
+  const V = manifest.vocab.length;
+  const E = manifest.embeddingSize;
+  const model = tfl.sequential();
+  model.add(
+    tfl.layers.embedding({
+      inputDim: V,
+      outputDim: E,
+      batchInputShape: [1, stateful ? 1 : WINDOW],
+      weights: [tf.tensor2d(values.get('embedding')!, [V, E])],
+    }),
+  );
+  let input = E;
+  manifest.hiddenSizes.forEach((H, l) => {
+    const bih = values.get(`layers.${l}.bias_ih`)!;
+    const bhh = values.get(`layers.${l}.bias_hh`)!;
+    const bias = bih.map((b, i) => b + bhh[i]!);
+    model.add(
+      tfl.layers.lstm({
+        units: H,
+        stateful,
+        returnSequences: l < manifest.hiddenSizes.length - 1,
+        // PyTorch's LSTM uses the logistic sigmoid (tfjs-layers defaults to hard sigmoid); gate order i, f, c, o matches.
+        recurrentActivation: 'sigmoid',
+        weights: [
+          tf.tensor2d(transpose(values.get(`layers.${l}.weight_ih`)!, 4 * H, input), [input, 4 * H]),
+          tf.tensor2d(transpose(values.get(`layers.${l}.weight_hh`)!, 4 * H, H), [H, 4 * H]),
+          tf.tensor1d(bias),
+        ],
+      }),
+    );
+    input = H;
+  });
+  model.add(
+    tfl.layers.dense({
+      units: V,
+      activation: 'softmax',
+      weights: [tf.tensor2d(transpose(values.get('head.weight')!, V, input), [input, V]), tf.tensor1d(values.get('head.bias')!)],
+    }),
+  );
+  return model;
+}
+
+let stateful: tfl.Sequential;
+let stateless: tfl.Sequential;
+let index: Map<number, number>;
+let history: number[] = [];
+
+const api = {
+  async init(manifestUrl: string, backend: 'webgl' | 'wasm' | 'cpu', wasmBaseUrl: string): Promise<string> {
+    if (backend === 'wasm') {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      setWasmPaths(wasmBaseUrl);
+    }
+    if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed`);
+    const manifest = validateManifest(await (await fetch(manifestUrl)).json());
+    if (manifest.cell !== 'lstm') throw new Error(`baselines need an lstm model, got ${manifest.cell}`);
+    const weights = await (await fetch(new URL(manifest.weights.path, manifestUrl))).arrayBuffer();
+    const values = new Map(manifest.tensors.map((t) => [t.name, decodeTensor(weights, t)]));
+    stateful = build(manifest, values, true);
+    stateless = build(manifest, values, false);
+    index = new Map(manifest.vocab.map((cp, i) => [cp, i]));
+    index.delete(0);
+    return tf.getBackend();
+  },
+
+  /** (a) one character into the stateful LSTM; returns the full distribution. */
+  async statefulStep(ch: string): Promise<Float32Array> {
+    const x = tf.tensor2d([[index.get(ch.codePointAt(0)!) ?? 0]], [1, 1]);
+    const y = stateful.predict(x) as tf.Tensor;
+    const p = (await y.data()) as Float32Array;
+    tf.dispose([x, y]);
+    return p;
+  },
+
+  resetStateful(): void {
+    stateful.resetStates();
+  },
+
+  /** (b) re-reads the last 40 characters of the text from a zero state on every keystroke. */
+  async statelessPredict(ch: string): Promise<Float32Array> {
+    history.push(index.get(ch.codePointAt(0)!) ?? 0);
+    if (history.length > WINDOW) history = history.slice(-WINDOW);
+    const padded = new Array(WINDOW - history.length).fill(0).concat(history);
+    const x = tf.tensor2d([padded], [1, WINDOW]);
+    const y = stateless.predict(x) as tf.Tensor;
+    const p = (await y.data()) as Float32Array;
+    tf.dispose([x, y]);
+    return p;
+  },
+
+  numTensors(): number {
+    return tf.memory().numTensors;
+  },
+};
+
+export type BaselineApi = typeof api;
+Comlink.expose(api);
