@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError, WorkerError, call, fromWorkerError } from './errors.js';
+import { spawnWorker } from './spawn.js';
 import { WorkerSession, resolveCheckpoints, type Session, type SessionOptions } from './session.js';
 import type { BackendPreference, BackendReport, ModelInfo, ProgressEvent, WarningCode, WorkerApi, WorkerStats } from './protocol.js';
 
@@ -86,7 +87,7 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
   const workerUrl = new URL(String(options.workerUrl ?? new URL('./worker.js', import.meta.url)), import.meta.url);
   const wasmBaseUrl = new URL(String(options.wasmBaseUrl ?? new URL('./', workerUrl)), import.meta.url).href;
 
-  const worker = new Worker(workerUrl, { type: 'module', name: 'nextkey' });
+  const worker = await spawnWorker(workerUrl);
   const api = Comlink.wrap<WorkerApi>(worker);
   // A worker that fails to start (404, syntax error) never answers: race its error event.
   const crashed = new Promise<never>((_, reject) => {
