@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import commonjs from '@rollup/plugin-commonjs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -36,10 +36,41 @@ const onwarn = (warning, warn) => {
   warn(warning);
 };
 
+/**
+ * The widget bundles import the core through src/index.ts, and element.js the
+ * widget through src/widget/index.ts; at run time those are the bundles beside
+ * them (one copy of the Comlink client and of the error classes, so
+ * `instanceof` holds across bundles).
+ */
+const siblings = { [resolve('src/index.ts')]: './index.js', [resolve('src/widget/index.ts')]: './widget.js' };
+const bundleOf = (id, importer) => siblings[resolve(importer ? dirname(importer) : '.', id).replace(/\.js$/, '.ts')];
+/** Imports of the other bundles stay imports, of the built file beside this one. */
+const externalSiblings = (self) => (id, importer) => {
+  const bundle = bundleOf(id, importer);
+  return !!bundle && bundle !== self;
+};
+const siblingPaths = (id) => bundleOf(id) ?? id;
+
 export default [
   {
     input: 'src/index.ts',
     output: { file: 'dist/index.js', format: 'es', sourcemap: true },
+    plugins: plugins(),
+    onwarn,
+  },
+  {
+    // The autocomplete widget: attach() and <nextkey-textarea>.
+    input: 'src/widget/index.ts',
+    external: externalSiblings('./widget.js'),
+    output: { file: 'dist/widget.js', format: 'es', sourcemap: true, paths: siblingPaths },
+    plugins: plugins(),
+    onwarn,
+  },
+  {
+    // Registers <nextkey-textarea> on import (the only entry with a side effect).
+    input: 'src/widget/define.ts',
+    external: externalSiblings('./element.js'),
+    output: { file: 'dist/element.js', format: 'es', sourcemap: true, paths: siblingPaths },
     plugins: plugins(),
     onwarn,
   },

@@ -1,5 +1,7 @@
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { widgetCommands } from './test/widget/commands.mjs';
+import { storageQuota } from './test/finetune-commands.mjs';
 
 // Debian's Chromium, run as root in CI. These flags keep it off the network
 // (which is closed here) and working without /dev/shm limits. WebGL2 still
@@ -119,4 +121,6 @@ export default {
   testsFinishTimeout: 15 * 60_000,
   testFramework: { config: { timeout: 120_000 } },
   middleware: [testEndpoints],
+  // Server commands: widgetCommands (real keys, IME, paste, screenshots for test/widget/); storageQuota (fine-tune tests).
+  plugins: [widgetCommands(), storageQuota()],
 };

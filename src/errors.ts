@@ -39,18 +39,30 @@ export class DisposedError extends NextkeyError {
   override name = 'DisposedError';
 }
 
+/** Fine-tuning failed (e.g. the loss diverged) or another run is in progress; the previous weights stay in use. */
+export class TrainingError extends NextkeyError {
+  override name = 'TrainingError';
+}
+
+/** IndexedDB refused to store, read or delete a saved model (quota, private mode, blocked upgrade). */
+export class StorageError extends NextkeyError {
+  override name = 'StorageError';
+}
+
 /** The worker failed to start or crashed. */
 export class WorkerError extends NextkeyError {
   override name = 'WorkerError';
 }
 
-const byName: Record<WorkerErrorName, new (message: string, options?: { cause?: unknown }) => NextkeyError> = {
+const byName: Record<Exclude<WorkerErrorName, 'AbortError'>, new (message: string, options?: { cause?: unknown }) => NextkeyError> = {
   ModelFormatError,
   ModelFetchError,
   IntegrityError,
   BackendError,
   InvalidArgumentError,
   DisposedError,
+  TrainingError,
+  StorageError,
 };
 
 /**
@@ -59,8 +71,10 @@ const byName: Record<WorkerErrorName, new (message: string, options?: { cause?: 
  */
 export function fromWorkerError(error: unknown): Error {
   if (error instanceof NextkeyError) return error;
+  // An aborted call rejects like fetch() does, with a DOMException named AbortError.
+  if (error instanceof Error && error.name === 'AbortError') return new DOMException(error.message, 'AbortError');
   if (error instanceof Error) {
-    const Ctor = (byName as Record<string, (typeof byName)[WorkerErrorName] | undefined>)[error.name];
+    const Ctor = (byName as Record<string, (typeof byName)[keyof typeof byName] | undefined>)[error.name];
     if (Ctor) return new Ctor(error.message, { cause: error });
     return new WorkerError(`worker failed: ${error.message}`, { cause: error });
   }

@@ -1,5 +1,5 @@
 export { createPredictor } from './predictor.js';
-export type { Predictor, PredictorOptions } from './predictor.js';
+export type { Predictor, PredictorOptions, FineTuneOptions } from './predictor.js';
 export type {
   Session,
   SessionOptions,
@@ -18,6 +18,8 @@ export {
   BackendError,
   InvalidArgumentError,
   DisposedError,
+  TrainingError,
+  StorageError,
   WorkerError,
 } from './errors.js';
 export type {
@@ -29,6 +31,9 @@ export type {
   Completion,
   CompletionStop,
   FeedResult,
+  FineTuneProgress,
+  FineTuneResult,
+  SavedModelInfo,
   SessionStats,
   ModelInfo,
   Prediction,

@@ -2,21 +2,36 @@ import * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError, WorkerError, call, fromWorkerError } from './errors.js';
 import { spawnWorker } from './spawn.js';
 import { WorkerSession, resolveCheckpoints, type Session, type SessionOptions } from './session.js';
-import type { BackendPreference, BackendReport, ModelInfo, ProgressEvent, WarningCode, WorkerApi, WorkerStats } from './protocol.js';
+import type {
+  BackendPreference,
+  BackendReport,
+  FineTuneProgress,
+  FineTuneRequest,
+  FineTuneResult,
+  ModelInfo,
+  ProgressEvent,
+  SavedModelInfo,
+  WarningCode,
+  WorkerApi,
+  WorkerStats,
+} from './protocol.js';
 
 /** Options of {@link createPredictor}. */
 export interface PredictorOptions {
   /**
    * URL of a model folder (holding `model.json` and `weights.bin`) or of its
-   * `model.json`, relative to the page. Defaults to the default model shipped
-   * with the package (`models/default/`).
+   * `model.json`, relative to the page; or `idb://<name>` for a model stored
+   * with `predictor.save(name)` (read from the IndexedDB database of `cache`).
+   * Defaults to the default model shipped with the package (`models/default/`).
    */
   model?: string | URL;
   /** Which backend to run on. Default `'auto'`: webgl, then wasm, then cpu. */
   backend?: BackendPreference;
   /**
    * IndexedDB weight cache. `true` (default) uses the database `nextkey`;
-   * `false` disables it; `{ dbName }` picks another database.
+   * `false` disables it; `{ dbName }` picks another database. Saved models
+   * live in the same database (`nextkey` unless `{ dbName }` says otherwise),
+   * also with `cache: false`.
    */
   cache?: boolean | { dbName?: string };
   /** Loading progress: backend chosen, bytes fetched, cache hits, warnings, ready. */
@@ -27,6 +42,27 @@ export interface PredictorOptions {
   workerUrl?: string | URL;
 }
 
+/** Options of {@link Predictor.fineTune}. */
+export interface FineTuneOptions {
+  /** Passes over the text. Default 1, or as many as fit when only `timeBudgetMs` is given. */
+  epochs?: number;
+  /** Stop training after this many milliseconds (checked between batches; the two held-out evaluations come on top). */
+  timeBudgetMs?: number;
+  /** Characters per truncated-BPTT window. Default 64. */
+  seqLength?: number;
+  /** Lanes of the text trained side by side. Default 16 (fewer for a short text). */
+  batchSize?: number;
+  /** Adam learning rate. Default 0.003. */
+  learningRate?: number;
+  /** Clip the gradients' global L2 norm to this. Default 1. */
+  clipNorm?: number;
+  /** Share of the text, from its end, held out to measure bits per character. Default 0.1; 0 measures on the training text. */
+  validationSplit?: number;
+  /** Aborts the run between batches: the promise rejects with the signal's reason and the previous weights stay in use. */
+  signal?: AbortSignal;
+  /** Called after every batch with the loss, throughput and time left. */
+  onProgress?: (progress: FineTuneProgress) => void;
+}
 
 /** A loaded model running in its own worker. */
 export interface Predictor {
@@ -40,6 +76,31 @@ export interface Predictor {
   session(options?: SessionOptions): Promise<Session>;
   /** Live tensors and bytes in the worker, for leak checks and diagnostics. */
   stats(): Promise<WorkerStats>;
+  /**
+   * Fine-tunes the model on the user's text, in the worker, on its backend:
+   * truncated backpropagation through time with Adam and gradient clipping.
+   * Sessions keep answering meanwhile with the previous weights; the tuned
+   * weights replace them only when training succeeds, and every session then
+   * re-reads its text with them. Abort or failure leaves the previous weights
+   * in use. An array of texts is joined with newlines. Characters outside the
+   * model's vocabulary are read as its unknown symbol (counted in
+   * `unknownChars`); the vocabulary cannot grow. Rejects with
+   * {@link InvalidArgumentError}, {@link TrainingError} (diverged, or a run
+   * already in progress), {@link DisposedError}, or the signal's reason.
+   */
+  fineTune(text: string | readonly string[], options?: FineTuneOptions): Promise<FineTuneResult>;
+  /**
+   * Stores the weights in use (tuned or not) in IndexedDB as `name` (format v1,
+   * float32), replacing a model of that name; load it later with
+   * `createPredictor({ model: 'idb://' + name })`. Names: 1-64 letters, digits,
+   * `_`, `.`, `-`. Rejects with {@link StorageError} (e.g. quota exceeded);
+   * the model in memory keeps working either way.
+   */
+  save(name: string): Promise<SavedModelInfo>;
+  /** The models saved in this predictor's IndexedDB database, by name. */
+  listSavedModels(): Promise<SavedModelInfo[]>;
+  /** Deletes a saved model; resolves to false if there was none of that name. */
+  deleteSavedModel(name: string): Promise<boolean>;
   /** Frees every session, the weights and the worker. */
   dispose(): Promise<void>;
 }
@@ -48,8 +109,21 @@ function defaultModelUrl(): URL {
   return new URL('../models/default/', import.meta.url);
 }
 
+const SAVED_PREFIX = 'idb://';
+const SAVED_NAME = /^[\w.-]{1,64}$/;
+
+function checkSavedName(name: unknown, what: string): string {
+  if (typeof name !== 'string' || !SAVED_NAME.test(name)) {
+    throw new InvalidArgumentError(`${what}: name must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
 function resolveManifestUrl(model: string | URL | undefined): string {
   if (model === undefined) return new URL('model.json', defaultModelUrl()).href;
+  if (typeof model === 'string' && model.startsWith(SAVED_PREFIX)) {
+    return SAVED_PREFIX + checkSavedName(model.slice(SAVED_PREFIX.length), `options.model '${model}'`);
+  }
   if (typeof model !== 'string' && !(model instanceof URL)) {
     throw new InvalidArgumentError(`options.model must be a URL string or URL, got ${typeof model}`);
   }
@@ -115,8 +189,24 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
   return new WorkerPredictor(worker, api, result.model, result.backend, result.warnings);
 }
 
+/** Fills in fine-tuning defaults; the worker checks every value. */
+function fineTuneRequest(o: FineTuneOptions): FineTuneRequest {
+  return {
+    epochs: o.epochs ?? (o.timeBudgetMs === undefined ? 1 : null),
+    timeBudgetMs: o.timeBudgetMs ?? null,
+    seqLength: o.seqLength ?? 64,
+    batchSize: o.batchSize ?? 16,
+    learningRate: o.learningRate ?? 3e-3,
+    clipNorm: o.clipNorm ?? 1,
+    validationSplit: o.validationSplit ?? 0.1,
+  };
+}
+
 class WorkerPredictor implements Predictor {
   #disposed = false;
+  #jobs = 0;
+  /** Rejects runs still in flight when the predictor is disposed (the worker is terminated, so they would never settle). */
+  readonly #onDispose = new Set<() => void>();
   readonly #sessions = new Set<WorkerSession>();
   // Sessions keep no back-reference to the predictor; `#sessions` lets dispose() reach them.
 
@@ -146,9 +236,65 @@ class WorkerPredictor implements Predictor {
     return call(this.api.stats());
   }
 
+  async fineTune(text: string | readonly string[], options: FineTuneOptions = {}): Promise<FineTuneResult> {
+    this.#check();
+    const texts = typeof text === 'string' ? [text] : Array.isArray(text) ? [...text] : null;
+    if (!texts || texts.some((t) => typeof t !== 'string')) {
+      throw new InvalidArgumentError('fineTune(text): text must be a string or an array of strings');
+    }
+    const { signal, onProgress } = options;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('fineTune({ onProgress }) must be a function');
+    signal?.throwIfAborted();
+    const job = ++this.#jobs;
+    // An AbortSignal cannot cross to the worker: listen here and send the abort over.
+    const abort = () => void this.api.abortFineTune(job).catch(() => {});
+    signal?.addEventListener('abort', abort, { once: true });
+    const progress = onProgress
+      ? Comlink.proxy((p: FineTuneProgress) => {
+          try {
+            onProgress(p);
+          } catch {
+            // A throwing listener must not stop training.
+          }
+        })
+      : undefined;
+    let disposed!: () => void;
+    const whenDisposed = new Promise<never>((_, reject) => {
+      disposed = () => reject(new DisposedError('the predictor was disposed during fine-tuning'));
+    });
+    this.#onDispose.add(disposed);
+    try {
+      return await Promise.race([call(this.api.fineTune(job, texts, fineTuneRequest(options), progress)), whenDisposed]);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    } finally {
+      this.#onDispose.delete(disposed);
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  async save(name: string): Promise<SavedModelInfo> {
+    this.#check();
+    checkSavedName(name, 'save(name)');
+    return call(this.api.save(name));
+  }
+
+  async listSavedModels(): Promise<SavedModelInfo[]> {
+    this.#check();
+    return call(this.api.listSavedModels());
+  }
+
+  async deleteSavedModel(name: string): Promise<boolean> {
+    this.#check();
+    checkSavedName(name, 'deleteSavedModel(name)');
+    return call(this.api.deleteSavedModel(name));
+  }
+
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const reject of this.#onDispose) reject();
     try {
       await this.api.dispose();
     } finally {

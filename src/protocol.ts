@@ -27,7 +27,10 @@ export type WorkerErrorName =
   | 'IntegrityError'
   | 'BackendError'
   | 'InvalidArgumentError'
-  | 'DisposedError';
+  | 'DisposedError'
+  | 'TrainingError'
+  | 'StorageError'
+  | 'AbortError';
 
 /** Loading progress, tagged by `status`. */
 export type ProgressEvent =
@@ -44,14 +47,15 @@ export type WarningCode = 'cache-unavailable' | 'cache-corrupt' | 'cache-write-f
 
 /** Cache settings sent to the worker. */
 export interface CacheOptions {
-  /** false disables the IndexedDB cache. */
+  /** false disables the IndexedDB weight cache (saved models still live in `dbName`). */
   enabled: boolean;
-  /** IndexedDB database name. */
+  /** IndexedDB database name: the weight cache and the saved models. */
   dbName: string;
 }
 
 /** What `load` needs; URLs are absolute (resolved on the main thread). */
 export interface LoadRequest {
+  /** Absolute URL of model.json, or `idb://<name>` for a model saved in IndexedDB (database `cache.dbName`). */
   manifestUrl: string;
   backend: BackendPreference;
   /** Absolute URL of the folder holding the tfjs wasm binaries. */
@@ -172,6 +176,84 @@ export interface WorkerStats {
   backend: BackendName | null;
 }
 
+/** Fine-tuning settings, defaults resolved on the main thread; the worker validates them. */
+export interface FineTuneRequest {
+  /** Passes over the training text; null: as many as fit in `timeBudgetMs`. */
+  epochs: number | null;
+  /** Stop training after this many milliseconds (checked between batches); null: no limit. */
+  timeBudgetMs: number | null;
+  /** Characters per truncated-BPTT window. */
+  seqLength: number;
+  /** Parallel lanes of the text per batch. */
+  batchSize: number;
+  /** Adam step size. */
+  learningRate: number;
+  /** Gradients are scaled down so that their global L2 norm is at most this. */
+  clipNorm: number;
+  /** Share of the text (its end) held out to measure bits per character; 0 measures on the training text. */
+  validationSplit: number;
+}
+
+/** Reported after every training batch. */
+export interface FineTuneProgress {
+  /** Batches done (1, 2, …). */
+  step: number;
+  /** Batches planned, or null when only a time budget bounds the run. */
+  steps: number | null;
+  /** Current pass over the training text (1-based). */
+  epoch: number;
+  /** Training loss of this batch, in bits per character. */
+  loss: number;
+  /** Training characters processed per second so far (wall clock, yields included). */
+  charsPerSecond: number;
+  /** Estimated milliseconds of training left. */
+  etaMs: number;
+  /** Milliseconds since training began. */
+  elapsedMs: number;
+}
+
+/** The outcome of a fine-tuning run; the tuned weights are in use when it resolves. */
+export interface FineTuneResult {
+  /** Bits per character on the held-out text before training. */
+  bpcBefore: number;
+  /** Bits per character on the held-out text with the tuned weights. */
+  bpcAfter: number;
+  /** Batches trained. */
+  steps: number;
+  /** Passes over the training text (fractional when a time budget cut the last one short). */
+  epochs: number;
+  /** Characters trained on (summed over epochs). */
+  trainedChars: number;
+  charsPerSecond: number;
+  /** Milliseconds spent training (evaluation excluded). */
+  elapsedMs: number;
+  /** Code points in the training part and the held-out part of the text. */
+  trainLength: number;
+  validLength: number;
+  /** Lanes actually used (smaller than batchSize when the text is short). */
+  batchSize: number;
+  /** Code points outside the model's vocabulary; they were read as the unknown symbol (index 0). */
+  unknownChars: number;
+}
+
+/** A model saved in IndexedDB by `predictor.save(name)`; load it with `createPredictor({ model: url })`. */
+export interface SavedModelInfo {
+  name: string;
+  /** `idb://<name>` */
+  url: string;
+  cell: CellType;
+  embeddingSize: number;
+  hiddenSizes: number[];
+  vocabSize: number;
+  /** Size of its weights (float32). */
+  weightsBytes: number;
+  sha256: string;
+  /** When it was saved (ms since the epoch). */
+  savedAt: number;
+  /** Its model card: the base model's card plus a `fineTune` record. */
+  card: Record<string, unknown>;
+}
+
 /** The API the worker exposes through Comlink. */
 export interface WorkerApi {
   load(request: LoadRequest, onProgress?: (event: ProgressEvent) => void): Promise<LoadResult>;
@@ -189,5 +271,14 @@ export interface WorkerApi {
   state(session: number): Promise<StateSnapshot>;
   disposeSession(session: number): Promise<void>;
   stats(): Promise<WorkerStats>;
+  /** Trains a copy of the weights on `texts`, then swaps it in; `job` names the run for abortFineTune. */
+  fineTune(job: number, texts: string[], request: FineTuneRequest, onProgress?: (progress: FineTuneProgress) => void): Promise<FineTuneResult>;
+  /** Stops run `job` between batches; its fineTune call rejects with AbortError. No-op if it is not running. */
+  abortFineTune(job: number): Promise<void>;
+  /** Stores the weights in use (manifest + float32 weights, format v1) in IndexedDB under `name`. */
+  save(name: string): Promise<SavedModelInfo>;
+  listSavedModels(): Promise<SavedModelInfo[]>;
+  /** true if a model of that name existed. */
+  deleteSavedModel(name: string): Promise<boolean>;
   dispose(): Promise<void>;
 }

@@ -10,11 +10,25 @@ export interface CachedWeights {
   storedAt: number;
 }
 
-interface CacheSchema extends DBSchema {
-  weights: { key: string; value: CachedWeights };
+/** A model saved by `predictor.save(name)`: its format v1 manifest (the weights live in `modelBytes`). */
+export interface SavedModelEntry {
+  name: string;
+  /** model.json as written (validated again when loaded). */
+  manifest: unknown;
+  savedAt: number;
 }
 
-const DB_VERSION = 1;
+interface CacheSchema extends DBSchema {
+  weights: { key: string; value: CachedWeights };
+  /** Saved models' manifests, small, so listing them reads no weights. */
+  models: { key: string; value: SavedModelEntry };
+  /** Saved models' weights.bin, by model name; written in one transaction with `models`. */
+  modelBytes: { key: string; value: { name: string; bytes: ArrayBuffer } };
+}
+
+// Version 2 added the saved-model stores. The upgrade only creates what is
+// missing, so a version-1 database keeps its cached weights.
+const DB_VERSION = 2;
 const OPEN_TIMEOUT_MS = 3000;
 
 /** The key of a weights file in the cache. */
@@ -39,6 +53,8 @@ export class WeightCache {
         openDB<CacheSchema>(dbName, DB_VERSION, {
           upgrade(db) {
             if (!db.objectStoreNames.contains('weights')) db.createObjectStore('weights', { keyPath: 'key' });
+            if (!db.objectStoreNames.contains('models')) db.createObjectStore('models', { keyPath: 'name' });
+            if (!db.objectStoreNames.contains('modelBytes')) db.createObjectStore('modelBytes', { keyPath: 'name' });
           },
         }),
         new Promise<never>((_, reject) => {
@@ -66,6 +82,37 @@ export class WeightCache {
 
   async delete(key: string): Promise<void> {
     await this.db.delete('weights', key);
+  }
+
+  /** The saved model called `name` with its weights, or undefined. */
+  async getModel(name: string): Promise<(SavedModelEntry & { bytes: ArrayBuffer }) | undefined> {
+    const tx = this.db.transaction(['models', 'modelBytes']);
+    const [entry, bytes] = await Promise.all([tx.objectStore('models').get(name), tx.objectStore('modelBytes').get(name)]);
+    await tx.done;
+    return entry && bytes ? { ...entry, bytes: bytes.bytes } : undefined;
+  }
+
+  /**
+   * Stores a saved model, replacing one of the same name, in one transaction:
+   * either both manifest and weights are stored or neither. Rejects on quota
+   * (QuotaExceededError) or abort.
+   */
+  async putModel(entry: SavedModelEntry, bytes: ArrayBuffer): Promise<void> {
+    const tx = this.db.transaction(['models', 'modelBytes'], 'readwrite');
+    await Promise.all([tx.objectStore('modelBytes').put({ name: entry.name, bytes }), tx.objectStore('models').put(entry), tx.done]);
+  }
+
+  /** Every saved model's manifest (no weights are read). */
+  listModels(): Promise<SavedModelEntry[]> {
+    return this.db.getAll('models');
+  }
+
+  /** Deletes a saved model; true if it existed. */
+  async deleteModel(name: string): Promise<boolean> {
+    const tx = this.db.transaction(['models', 'modelBytes'], 'readwrite');
+    const existed = (await tx.objectStore('models').getKey(name)) !== undefined;
+    await Promise.all([tx.objectStore('models').delete(name), tx.objectStore('modelBytes').delete(name), tx.done]);
+    return existed;
   }
 
   close(): void {

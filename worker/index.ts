@@ -1,11 +1,13 @@
 import * as Comlink from 'comlink';
-import { memory } from '@tensorflow/tfjs-core';
-import type { BackendReport, LoadRequest, LoadResult, ProgressEvent, WarningCode, WorkerApi } from '../src/protocol.js';
+import { dispose, memory } from '@tensorflow/tfjs-core';
+import type { BackendReport, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, WarningCode, WorkerApi } from '../src/protocol.js';
 import { selectBackend } from './backend.js';
 import { workerError } from './errors.js';
-import { fetchManifest, loadWeights } from './loader.js';
-import { buildModel, disposeModel, type Model } from './model/model.js';
+import { SAVED_NAME, SAVED_PREFIX, fetchManifest, loadSaved, loadWeights, openSavedModels } from './loader.js';
+import { validateManifest, type Manifest } from './model/manifest.js';
+import { buildModel, disposeModel, swapWeights, weightTensors, type Model } from './model/model.js';
 import { Session, beforeCursor, type Generator } from './session.js';
+import { encodeModel, fineTune } from './train/index.js';
 
 let model: Model | null = null;
 let backend: BackendReport | null = null;
@@ -13,6 +15,68 @@ const sessions = new Map<number, Session>();
 let nextSession = 1;
 const generators = new Map<number, Generator>();
 let nextGenerator = 1;
+/** IndexedDB database of the weight cache and of saved models. */
+let dbName = 'nextkey';
+/** The fine-tuning run in progress, if any (one at a time). */
+let training: { job: number; aborted: boolean } | null = null;
+/** Fine-tuning runs applied to the weights in use, for the saved model's card. */
+const tuneLog: Record<string, unknown>[] = [];
+
+/**
+ * Calls that read the weights across awaits (beam search, generation, save).
+ * Swapping in fine-tuned weights waits until none is running, so none sees
+ * half old and half new weights.
+ */
+let inflight = 0;
+const idleWaiters: (() => void)[] = [];
+async function reading<T>(run: () => Promise<T>): Promise<T> {
+  inflight++;
+  try {
+    return await run();
+  } finally {
+    if (--inflight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+  }
+}
+function noReaders(): Promise<void> {
+  return inflight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+function savedName(name: unknown, what: string): string {
+  if (typeof name !== 'string' || !SAVED_NAME.test(name)) {
+    throw workerError('InvalidArgumentError', `${what}: name must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+function savedInfo(name: string, manifest: Manifest, savedAt: number): SavedModelInfo {
+  return {
+    name,
+    url: SAVED_PREFIX + name,
+    cell: manifest.cell,
+    embeddingSize: manifest.embeddingSize,
+    hiddenSizes: manifest.hiddenSizes,
+    vocabSize: manifest.vocab.length,
+    weightsBytes: manifest.weights.byteLength,
+    sha256: manifest.weights.sha256,
+    savedAt,
+    card: manifest.card,
+  };
+}
+
+/** The base model's card plus the lineage of fine-tuning runs (kept across save and reload). */
+function tunedCard(m: Model, name: string): Record<string, unknown> {
+  const base = m.manifest.card;
+  const prior = (base.fineTune ?? null) as { base?: unknown; runs?: unknown[] } | null;
+  const { metrics: _metrics, fineTune: _fineTune, ...rest } = base;
+  return {
+    ...rest,
+    name,
+    fineTune: {
+      base: prior?.base ?? { name: base.name ?? null, sha256: m.manifest.weights.sha256, metrics: base.metrics ?? null },
+      runs: [...(Array.isArray(prior?.runs) ? prior.runs : []), ...tuneLog],
+    },
+  };
+}
 
 function positiveInt(value: unknown, what: string, max = Infinity): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
@@ -45,11 +109,20 @@ const api: WorkerApi = {
       report({ status: 'warning', code, message });
     };
     try {
+      dbName = request.cache.dbName;
       backend = await selectBackend(request.backend, request.wasmBaseUrl);
       report({ status: 'backend', backend });
       report({ status: 'manifest', url: request.manifestUrl });
-      const manifest = await fetchManifest(request.manifestUrl);
-      const weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn);
+      let manifest: Manifest;
+      let weights: ArrayBuffer;
+      if (request.manifestUrl.startsWith(SAVED_PREFIX)) {
+        const name = savedName(request.manifestUrl.slice(SAVED_PREFIX.length), `createPredictor({ model: '${request.manifestUrl}' })`);
+        ({ manifest, weights } = await loadSaved(name, dbName));
+        report({ status: 'cache-hit', key: request.manifestUrl });
+      } else {
+        manifest = await fetchManifest(request.manifestUrl);
+        weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn);
+      }
       model = buildModel(manifest, weights);
       const info = {
         url: request.manifestUrl,
@@ -89,7 +162,7 @@ const api: WorkerApi = {
     if (request.stop !== 'word' && request.stop !== 'phrase') {
       throw workerError('InvalidArgumentError', `complete({ stop }) must be 'word' or 'phrase', got ${String(request.stop)}`);
     }
-    return session(id).complete(request);
+    return reading(() => session(id).complete(request));
   },
 
   async sessionStats(id) {
@@ -105,7 +178,7 @@ const api: WorkerApi = {
   async generateNext(g, n) {
     const gen = generators.get(g);
     if (!gen) throw workerError('DisposedError', `generator ${g} was ended`);
-    return gen.next(n);
+    return reading(() => gen.next(n));
   },
 
   async generateEnd(g) {
@@ -142,6 +215,107 @@ const api: WorkerApi = {
   async stats() {
     const m = memory();
     return { numTensors: m.numTensors, numBytes: m.numBytes, sessions: sessions.size, backend: backend?.name ?? null };
+  },
+
+  async fineTune(job, texts, request, onProgress): Promise<FineTuneResult> {
+    try {
+      const m = loaded();
+      if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) {
+        throw workerError('InvalidArgumentError', 'fineTune(text): text must be a string or an array of strings');
+      }
+      if (training) throw workerError('TrainingError', 'a fine-tuning run is already in progress on this predictor; await it or abort it (options.signal) first');
+      const run = { job, aborted: false };
+      training = run;
+      try {
+        const { result, weights } = await fineTune(m, texts, request, {
+          progress: (p) => void Promise.resolve(onProgress?.(p)).catch(() => {}),
+          check: () => {
+            if (run.aborted) throw workerError('AbortError', 'fine-tuning was aborted; the previous weights are still in use');
+            if (model !== m) throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
+          },
+        });
+        await noReaders();
+        if (model !== m) {
+          dispose(weightTensors(m, weights));
+          throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
+        }
+        // The swap and the re-read of every session happen in one task: no call sees anything in between.
+        swapWeights(m, weights);
+        for (const s of sessions.values()) s.refresh();
+        tuneLog.push({
+          at: new Date().toISOString(),
+          trainChars: result.trainLength,
+          validChars: result.validLength,
+          steps: result.steps,
+          epochs: result.epochs,
+          bpcBefore: result.bpcBefore,
+          bpcAfter: result.bpcAfter,
+          options: { ...request },
+        });
+        return result;
+      } finally {
+        training = null;
+      }
+    } finally {
+      (onProgress as unknown as Comlink.Remote<unknown> | undefined)?.[Comlink.releaseProxy]?.();
+    }
+  },
+
+  async abortFineTune(job) {
+    if (training?.job === job) training.aborted = true;
+  },
+
+  async save(name) {
+    const m = loaded();
+    savedName(name, 'save(name)');
+    const { manifest, bytes } = await reading(() => encodeModel(m, m, tunedCard(m, name)));
+    const db = await openSavedModels(dbName);
+    const savedAt = Date.now();
+    try {
+      await db.putModel({ name, manifest, savedAt }, bytes);
+    } catch (error) {
+      const e = error as Error;
+      const size = bytes.byteLength >= 1048576 ? `${(bytes.byteLength / 1048576).toFixed(1)} MB` : `${Math.ceil(bytes.byteLength / 1024)} KB`;
+      if (e?.name === 'QuotaExceededError') {
+        throw workerError(
+          'StorageError',
+          `not enough storage to save "${name}" (${size}): this site's IndexedDB quota is used up (QuotaExceededError). Free space or delete saved models with deleteSavedModel(); the model in memory keeps working`,
+        );
+      }
+      throw workerError('StorageError', `saving "${name}" (${size}) to IndexedDB failed: ${e?.name}: ${e?.message}; the model in memory keeps working`);
+    } finally {
+      db.close();
+    }
+    return savedInfo(name, manifest, savedAt);
+  },
+
+  async listSavedModels() {
+    const db = await openSavedModels(dbName);
+    try {
+      const out: SavedModelInfo[] = [];
+      for (const entry of await db.listModels()) {
+        try {
+          out.push(savedInfo(entry.name, validateManifest(entry.manifest), entry.savedAt));
+        } catch {
+          // An entry this runtime cannot read (e.g. a newer format) is not listed.
+        }
+      }
+      return out.sort((a, b) => a.name.localeCompare(b.name));
+    } finally {
+      db.close();
+    }
+  },
+
+  async deleteSavedModel(name) {
+    savedName(name, 'deleteSavedModel(name)');
+    const db = await openSavedModels(dbName);
+    try {
+      return await db.deleteModel(name);
+    } catch (error) {
+      throw workerError('StorageError', `deleting saved model "${name}" failed: ${(error as Error).name}: ${(error as Error).message}`);
+    } finally {
+      db.close();
+    }
   },
 
   async dispose() {

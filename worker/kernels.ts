@@ -1,4 +1,4 @@
-import { registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { findBackend, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { addConfig as cpuAdd } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add.js';
 import { batchMatMulConfig as cpuBatchMatMul } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul.js';
 import { castConfig as cpuCast } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Cast.js';
@@ -41,6 +41,36 @@ import { sliceConfig as wasmSlice } from '@tensorflow/tfjs-backend-wasm/dist/ker
 import { splitVConfig as wasmSplitV } from '@tensorflow/tfjs-backend-wasm/dist/kernels/SplitV.js';
 import { subConfig as wasmSub } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sub.js';
 import { tanhConfig as wasmTanh } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Tanh.js';
+import { expConfig as cpuExp } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Exp.js';
+import { logConfig as cpuLog } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Log.js';
+import { maxConfig as cpuMax } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Max.js';
+import { negConfig as cpuNeg } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Neg.js';
+import { realDivConfig as cpuRealDiv } from '@tensorflow/tfjs-backend-cpu/dist/kernels/RealDiv.js';
+import { sqrtConfig as cpuSqrt } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Sqrt.js';
+import { squareConfig as cpuSquare } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Square.js';
+import { sumConfig as cpuSum } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Sum.js';
+import { zerosLikeConfig as cpuZerosLike } from '@tensorflow/tfjs-backend-cpu/dist/kernels/ZerosLike.js';
+import { expConfig as webglExp } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Exp.js';
+import { logConfig as webglLog } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Log.js';
+import { maxConfig as webglMax } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Max.js';
+import { negConfig as webglNeg } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Neg.js';
+import { realDivConfig as webglRealDiv } from '@tensorflow/tfjs-backend-webgl/dist/kernels/RealDiv.js';
+import { sqrtConfig as webglSqrt } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Sqrt.js';
+import { squareConfig as webglSquare } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Square.js';
+import { sumConfig as webglSum } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Sum.js';
+import { zerosLikeConfig as webglZerosLike } from '@tensorflow/tfjs-backend-webgl/dist/kernels/ZerosLike.js';
+import { expConfig as wasmExp } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Exp.js';
+import { logConfig as wasmLog } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Log.js';
+import { maxConfig as wasmMax } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Max.js';
+import { negConfig as wasmNeg } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Neg.js';
+import { realDivConfig as wasmRealDiv } from '@tensorflow/tfjs-backend-wasm/dist/kernels/RealDiv.js';
+import { sqrtConfig as wasmSqrt } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sqrt.js';
+import { squareConfig as wasmSquare } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Square.js';
+import { sumConfig as wasmSum } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sum.js';
+import { zerosLikeConfig as wasmZerosLike } from '@tensorflow/tfjs-backend-wasm/dist/kernels/ZerosLike.js';
+import { transposeConfig as wasmTranspose } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Transpose.js';
+import { transposeConfig as cpuTranspose } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Transpose.js';
+import { transposeConfig as webglTranspose } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Transpose.js';
 
 /**
  * Only the kernels a recurrent step and the output head use, per backend, so
@@ -61,4 +91,33 @@ export function registerKernels(backend: 'cpu' | 'webgl' | 'wasm'): void {
   if (registered.has(backend)) return;
   registered.add(backend);
   for (const k of kernels[backend]) registerKernel(k);
+}
+
+/**
+ * What fine-tuning needs on top: the loss (Max, Exp, Log, Sum), the backward
+ * passes of the step's ops (Sum for broadcast biases, Neg, Square, RealDiv)
+ * and Adam (Square, Sqrt, RealDiv, ZerosLike), and Transpose for the weight
+ * gradients (see train/gradients.ts). wasm's Sum and Max also call its
+ * Transpose kernel's C function for reductions over outer axes (bias
+ * gradients). Registered on first use.
+ */
+const trainingKernels: Record<'cpu' | 'webgl' | 'wasm', KernelConfig[]> = {
+  cpu: [cpuExp, cpuLog, cpuMax, cpuNeg, cpuRealDiv, cpuSqrt, cpuSquare, cpuSum, cpuZerosLike, cpuTranspose],
+  webgl: [webglExp, webglLog, webglMax, webglNeg, webglRealDiv, webglSqrt, webglSquare, webglSum, webglZerosLike, webglTranspose],
+  wasm: [wasmExp, wasmLog, wasmMax, wasmNeg, wasmRealDiv, wasmSqrt, wasmSquare, wasmSum, wasmZerosLike, wasmTranspose],
+};
+
+const trainingRegistered = new Set<string>();
+
+/** Registers the training kernels of one backend (idempotent), after the backend has started. */
+export function registerTrainingKernels(backend: 'cpu' | 'webgl' | 'wasm'): void {
+  if (trainingRegistered.has(backend)) return;
+  trainingRegistered.add(backend);
+  // The wasm backend binds its kernels' C functions (setupFunc) only for the
+  // kernels registered when it starts; a kernel registered later must be bound here.
+  const started = findBackend(backend);
+  for (const k of trainingKernels[backend]) {
+    registerKernel(k);
+    if (started && k.setupFunc) k.setupFunc(started);
+  }
 }

@@ -122,3 +122,41 @@ export async function loadWeights(
     opened.close();
   }
 }
+
+/** The scheme of models saved in IndexedDB: `idb://<name>`. */
+export const SAVED_PREFIX = 'idb://';
+
+/** Saved-model names: letters, digits, `_`, `.`, `-`; 1 to 64 characters. */
+export const SAVED_NAME = /^[\w.-]{1,64}$/;
+
+/** Opens the database holding saved models, or throws a StorageError saying why it cannot. */
+export async function openSavedModels(dbName: string): Promise<WeightCache> {
+  const opened = await WeightCache.open(dbName);
+  if (!(opened instanceof WeightCache)) throw workerError('StorageError', `saved models are unavailable: ${opened.unavailable}`);
+  return opened;
+}
+
+/** A model saved with `predictor.save(name)`: its manifest (validated) and weights (size and SHA-256 checked). */
+export async function loadSaved(name: string, dbName: string): Promise<{ manifest: Manifest; weights: ArrayBuffer }> {
+  const db = await openSavedModels(dbName);
+  try {
+    let entry;
+    try {
+      entry = await db.getModel(name);
+    } catch (error) {
+      throw workerError('StorageError', `reading saved model "${name}" from IndexedDB failed: ${(error as Error).name}: ${(error as Error).message}`);
+    }
+    if (!entry) {
+      const names = (await db.listModels().catch(() => [])).map((m) => m.name);
+      throw workerError(
+        'ModelFetchError',
+        `no saved model named "${name}" in IndexedDB database "${dbName}" (saved: ${names.length ? names.join(', ') : 'none'}); save one with predictor.save(name)`,
+      );
+    }
+    const manifest = validateManifest(entry.manifest);
+    await verify(entry.bytes, manifest, `${SAVED_PREFIX}${name}`);
+    return { manifest, weights: entry.bytes };
+  } finally {
+    db.close();
+  }
+}

@@ -97,6 +97,19 @@ export class Session {
     this.#update([]);
   }
 
+  /**
+   * Re-reads the current text after the model's weights changed (fine-tuning):
+   * every checkpoint was computed with the old weights, so all but the zero
+   * state are dropped and the text is read again, as a fresh session would.
+   */
+  refresh(): void {
+    const target = this.#ref.slice(0, this.#length);
+    this.#ckpts.truncate(0);
+    this.#ref = [];
+    this.#length = 0;
+    this.#update(target);
+  }
+
   /** Top-k next characters (the unknown symbol excluded), softmax in float64 on the host. */
   async predict(k: number, temperature: number): Promise<Prediction[]> {
     const t = tidy(() => logits(this.model, this.current));

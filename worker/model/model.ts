@@ -64,12 +64,35 @@ export function buildModel(manifest: Manifest, weights: ArrayBuffer): Model {
   };
 }
 
+/** The weight tensors of a model, in the layouts the steps use (see buildModel). */
+export type ModelWeights = Pick<Model, 'layers' | 'embedding' | 'headW' | 'headB'>;
+
+/** Every tensor of a set of weights. */
+export function weightTensors(model: Model, weights: ModelWeights): Tensor[] {
+  const out: Tensor[] = [];
+  for (const p of weights.layers) out.push(...model.cell.tensors(p));
+  out.push(weights.embedding, weights.headW, weights.headB);
+  return out;
+}
+
+/**
+ * Puts new weights (same shapes) into `model` in place, so everything holding
+ * the model (sessions, generators) steps with them from now on, and frees the
+ * old ones. Synchronous: no step can see half of each.
+ */
+export function swapWeights(model: Model, next: ModelWeights): void {
+  const m = model as { -readonly [K in keyof ModelWeights]: ModelWeights[K] };
+  const old = weightTensors(model, model);
+  m.layers = next.layers;
+  m.embedding = next.embedding;
+  m.headW = next.headW;
+  m.headB = next.headB;
+  for (const t of old) t.dispose();
+}
+
 /** Frees every weight tensor of the model. */
 export function disposeModel(model: Model): void {
-  for (const p of model.layers) for (const t of model.cell.tensors(p)) t.dispose();
-  model.embedding.dispose();
-  model.headW.dispose();
-  model.headB.dispose();
+  for (const t of weightTensors(model, model)) t.dispose();
 }
 
 /** Vocabulary indices of a text, one per code point (not per UTF-16 unit). */

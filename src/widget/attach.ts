@@ -1,0 +1,398 @@
+import { DisposedError, InvalidArgumentError, type Predictor, type Session } from '../index.js';
+import type { Completion, CompletionStop } from '../protocol.js';
+import { editable, sameState, textControl, type Field, type FieldState } from './field.js';
+import { GhostView } from './ghost.js';
+import { DEFAULT_POLICY, pickSuggestion, type SuggestionPolicy } from './policy.js';
+import { acquirePredictor, releasePredictor } from './shared.js';
+
+/** Options of {@link attach}. */
+export interface AutocompleteOptions {
+  /**
+   * The predictor to complete with (one predictor serves any number of
+   * fields; each field gets its own session), or a promise of one. Default: a
+   * predictor for `model`, created on first use and shared by every widget
+   * given the same `model`; it is disposed when the last of them detaches.
+   */
+  predictor?: Predictor | Promise<Predictor>;
+  /** Model URL of the shared predictor, when no `predictor` is given. Default: the shipped model. */
+  model?: string;
+  /** 'word' completes the current word; 'phrase' the next few words. Default 'word'. */
+  mode?: CompletionStop;
+  /** Show nothing below this probability (0–1). Default 0.2. */
+  minConfidence?: number;
+  /** Longest suggestion in characters. Default 16. */
+  maxChars?: number;
+  /**
+   * `KeyboardEvent.key` values that accept the suggestion (without modifiers).
+   * `'ArrowRight'` accepts only with the caret at the very end of the text;
+   * elsewhere it moves the caret as usual. Default `['Tab', 'ArrowRight']`.
+   * Escape always dismisses.
+   */
+  acceptKeys?: readonly string[];
+  /**
+   * Draws the suggestion into `ghost`, an element already placed after the
+   * caret in the field's font and a muted colour (class `nextkey-ghost`;
+   * CSS variables `--nextkey-ghost-color` and `--nextkey-ghost-opacity`
+   * restyle it). Default: `ghost.textContent = suggestion`.
+   */
+  render?: (ghost: HTMLElement, suggestion: string) => void;
+  /** Called each time the model answers for the current text, with what is now offered. */
+  onSuggestion?: (event: SuggestionEvent) => void;
+}
+
+/** What {@link AutocompleteOptions.onSuggestion} receives. */
+export interface SuggestionEvent {
+  /** The suggestion offered now, or null when none is likely enough (or it cannot be drawn). */
+  suggestion: string | null;
+  /** The text before the caret that it continues. */
+  text: string;
+  /** The ranked completions it was picked from. */
+  completions: readonly Completion[];
+  /** Milliseconds from the edit (or caret move, or focus) to the suggestion being in the page. */
+  latencyMs: number;
+}
+
+/** A field with the widget attached. */
+export interface AutocompleteHandle {
+  /** The field. */
+  readonly element: HTMLElement;
+  /** Resolves once the field's session is open; rejects when the predictor fails to load. */
+  readonly ready: Promise<void>;
+  /** The suggestion on screen now, or null. */
+  readonly suggestion: string | null;
+  /** The overlay that draws the ghost text (aria-hidden, pointer-events: none), for styling and tests. */
+  readonly overlay: HTMLElement;
+  /** Inserts the suggestion on screen as a native, undoable edit. false when there was none. */
+  accept(): boolean;
+  /** Hides the suggestion until the text or caret changes. */
+  dismiss(): void;
+  /** Removes everything the widget added (listeners, overlay, aria-describedby) and closes the session. */
+  detach(): Promise<void>;
+}
+
+const attached = new WeakMap<HTMLElement, AutocompleteHandle>();
+let ids = 0;
+
+function fieldOf(el: unknown): { field: Field; mirror: boolean } {
+  if (el instanceof HTMLTextAreaElement) return { field: textControl(el), mirror: true };
+  if (el instanceof HTMLInputElement) {
+    if (el.type === 'text' || el.type === 'search') return { field: textControl(el), mirror: true };
+    throw new InvalidArgumentError(`attach(element): <input type=${el.type}> is not supported; use type=text or type=search`);
+  }
+  if (el instanceof HTMLElement && (el.isContentEditable || ['', 'true', 'plaintext-only'].includes(el.getAttribute('contenteditable') ?? 'false'))) {
+    return { field: editable(el), mirror: false };
+  }
+  throw new InvalidArgumentError('attach(element): element must be a <textarea>, an <input type=text|search> or a contenteditable element');
+}
+
+function checkOptions(o: AutocompleteOptions): SuggestionPolicy {
+  const policy = {
+    mode: o.mode ?? DEFAULT_POLICY.mode,
+    minConfidence: o.minConfidence ?? DEFAULT_POLICY.minConfidence,
+    maxChars: o.maxChars ?? DEFAULT_POLICY.maxChars,
+  };
+  if (policy.mode !== 'word' && policy.mode !== 'phrase') throw new InvalidArgumentError(`attach({ mode }) must be 'word' or 'phrase', got ${String(policy.mode)}`);
+  if (!(policy.minConfidence >= 0 && policy.minConfidence <= 1)) throw new InvalidArgumentError(`attach({ minConfidence }) must be a number from 0 to 1, got ${policy.minConfidence}`);
+  if (!Number.isInteger(policy.maxChars) || policy.maxChars < 1) throw new InvalidArgumentError(`attach({ maxChars }) must be a positive integer, got ${policy.maxChars}`);
+  if (o.acceptKeys !== undefined && !(Array.isArray(o.acceptKeys) && o.acceptKeys.every((k) => typeof k === 'string'))) {
+    throw new InvalidArgumentError('attach({ acceptKeys }) must be an array of KeyboardEvent.key strings');
+  }
+  for (const name of ['render', 'onSuggestion'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'function') throw new InvalidArgumentError(`attach({ ${name} }) must be a function`);
+  }
+  return policy;
+}
+
+/**
+ * Adds ghost-text autocompletion to a `<textarea>`, an `<input type=text|search>`
+ * or a contenteditable element: the most likely completion of the current word
+ * (or phrase) is drawn after the caret in a muted colour; Tab (or → at the end
+ * of the text) accepts it, Esc dismisses it, typing its next character
+ * consumes it. The element itself is left alone apart from an
+ * `aria-describedby` that names the suggestion; {@link AutocompleteHandle.detach}
+ * restores it exactly. Throws {@link InvalidArgumentError} for an unsupported
+ * element, an element already attached, or a bad option.
+ */
+export function attach(element: HTMLElement, options: AutocompleteOptions = {}): AutocompleteHandle {
+  const { field, mirror } = fieldOf(element);
+  const policy = checkOptions(options);
+  if (attached.has(element)) throw new InvalidArgumentError('attach(element): the widget is already attached to this element; detach() it first');
+  const handle = new Autocomplete(element, field, mirror, policy, options);
+  attached.set(element, handle);
+  return handle;
+}
+
+class Autocomplete implements AutocompleteHandle {
+  readonly ready: Promise<void>;
+  readonly #field: Field;
+  readonly #view: GhostView;
+  readonly #policy: SuggestionPolicy;
+  readonly #options: AutocompleteOptions;
+  readonly #acceptKeys: readonly string[];
+  readonly #render: (ghost: HTMLElement, suggestion: string) => void;
+  readonly #abort = new AbortController();
+  readonly #resize: ResizeObserver;
+  readonly #mutations: MutationObserver | null = null;
+  readonly #mirror: boolean;
+  readonly #describedBy: string | null;
+  readonly #ourDescribedBy: string;
+  readonly #session: Promise<Session>;
+  readonly #release: () => void;
+  /** Bumped by every edit, caret move, blur, dismiss: an answer is shown only if none happened since its request. */
+  #token = 0;
+  #last: FieldState | null = null;
+  #shown: { state: FieldState; text: string } | null = null;
+  #composing = false;
+  #detached = false;
+  #warned = false;
+  #watching = false;
+
+  constructor(
+    readonly element: HTMLElement,
+    field: Field,
+    mirror: boolean,
+    policy: SuggestionPolicy,
+    options: AutocompleteOptions,
+  ) {
+    this.#field = field;
+    this.#mirror = mirror;
+    this.#policy = policy;
+    this.#options = options;
+    this.#acceptKeys = options.acceptKeys ?? ['Tab', 'ArrowRight'];
+    this.#render = options.render ?? ((ghost, suggestion) => void (ghost.textContent = suggestion));
+    let id: string;
+    do id = `nextkey-suggestion-${++ids}`;
+    while (document.getElementById(id));
+    this.#view = new GhostView(element, mirror, id);
+
+    this.#describedBy = element.getAttribute('aria-describedby');
+    this.#ourDescribedBy = this.#describedBy ? `${this.#describedBy} ${id}` : id;
+    element.setAttribute('aria-describedby', this.#ourDescribedBy);
+
+    let predictor: Promise<Predictor>;
+    if (options.predictor) {
+      predictor = Promise.resolve(options.predictor);
+      this.#release = () => {};
+    } else {
+      predictor = acquirePredictor(options.model);
+      this.#release = () => releasePredictor(options.model);
+    }
+    this.#session = predictor.then((p) => p.session());
+    this.ready = this.#session.then(() => {});
+    this.ready.catch((error: unknown) => {
+      if (!this.#detached) console.warn('nextkey: autocomplete is off for this field:', error);
+    });
+
+    const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void): void =>
+      element.addEventListener(type, fn, { signal: this.#abort.signal });
+    on('input', (e) => {
+      if (!(e as InputEvent).isComposing && !this.#composing) this.#changed(e.timeStamp);
+    });
+    on('keydown', (e) => this.#keydown(e));
+    on('compositionstart', () => {
+      this.#composing = true;
+      this.#cancel();
+    });
+    on('compositionend', (e) => {
+      this.#composing = false;
+      this.#changed(e.timeStamp);
+    });
+    on('focus', (e) => {
+      this.#last = null;
+      this.#changed(e.timeStamp);
+    });
+    on('blur', () => {
+      this.#last = null;
+      this.#cancel();
+    });
+    const opts = { signal: this.#abort.signal, passive: true, capture: true };
+    document.addEventListener('selectionchange', () => this.#focused() && !this.#composing && this.#changed(performance.now()), opts);
+    // Scrolling the field, an ancestor or the page; resizing either: redraw in place.
+    document.addEventListener('scroll', () => this.#redraw(), opts);
+    window.addEventListener('resize', () => this.#redraw(), opts);
+    this.#resize = new ResizeObserver(() => this.#redraw());
+    this.#resize.observe(element);
+    // Script edits fire no input event: a contenteditable reports them as mutations;
+    // a text control's value is checked each frame while a ghost is up (see #watch).
+    if (!mirror) {
+      this.#mutations = new MutationObserver(() => this.#focused() && !this.#composing && this.#changed(performance.now()));
+      this.#mutations.observe(element, { childList: true, characterData: true, subtree: true });
+    }
+    if (this.#focused()) this.#changed(performance.now());
+  }
+
+  get suggestion(): string | null {
+    return this.#shown?.text ?? null;
+  }
+
+  get overlay(): HTMLElement {
+    return this.#view.overlay;
+  }
+
+  #focused(): boolean {
+    return this.element.matches(':focus');
+  }
+
+  /** The text or caret may have changed (input, caret move, focus, end of an IME composition). */
+  #changed(t0: number): void {
+    if (this.#detached) return;
+    const state = this.#field.read();
+    if (sameState(state, this.#last)) return;
+    const before = this.#last;
+    this.#last = state;
+    this.#token++;
+    if (!state || !this.#eligible(state)) return this.#hide();
+    // Typing the suggestion's next characters consumes them at once, in this
+    // same task, so the rest stays on screen without a frame of flicker.
+    const shown = this.#shown;
+    if (shown && before && sameState(shown.state, before) && state.after === before.after && state.before.startsWith(before.before)) {
+      const typed = state.before.slice(before.before.length);
+      if (typed && shown.text.startsWith(typed) && shown.text.length > typed.length) this.#show(state, shown.text.slice(typed.length));
+      else this.#hide();
+    } else {
+      this.#hide();
+    }
+    void this.#predict(state, this.#token, t0);
+  }
+
+  /** A suggestion fits only at a caret at the end of a line, in a non-empty field, outside IME composition. */
+  #eligible(s: FieldState): boolean {
+    return s.caret && s.before !== '' && !this.#composing && this.#focused() && (s.after === '' || s.after[0] === '\n');
+  }
+
+  async #predict(state: FieldState, token: number, t0: number): Promise<void> {
+    let session: Session;
+    try {
+      session = await this.#session;
+    } catch {
+      return; // a predictor that failed to load: `ready` rejected and said why
+    }
+    try {
+      if (token !== this.#token) return;
+      const update = await session.setText(state.before + state.after, { cursor: state.before.length, k: 1 });
+      if (!update.current || token !== this.#token) return;
+      const p = this.#policy;
+      const result = await session.complete({ stop: p.mode, maxChars: p.maxChars, beamWidth: 4, k: 3 });
+      // Shown only if nothing changed since the request: never an answer for an old text.
+      if (!result.current || token !== this.#token || !sameState(this.#field.read(), state)) return;
+      const suggestion = pickSuggestion(result.completions, p);
+      const shown = suggestion !== null && this.#show(state, suggestion);
+      if (!shown) this.#hide();
+      this.#options.onSuggestion?.({
+        suggestion: shown ? suggestion : null,
+        text: state.before,
+        completions: result.completions,
+        latencyMs: performance.now() - t0,
+      });
+    } catch (error) {
+      if (this.#detached || error instanceof DisposedError) return;
+      this.#hide();
+      if (!this.#warned) console.warn('nextkey: prediction failed:', error);
+      this.#warned = true;
+    }
+  }
+
+  #show(state: FieldState, text: string): boolean {
+    if (!this.#view.show(state, text, this.#render)) {
+      this.#hide();
+      return false;
+    }
+    this.#shown = { state, text };
+    this.#watch();
+    const keys = this.#acceptKeys.includes('Tab') ? 'Tab to accept, ' : '';
+    this.#view.description.textContent = `Suggestion: ${text}. ${keys}Escape to dismiss.`;
+    return true;
+  }
+
+  #hide(): void {
+    if (!this.#shown) return;
+    this.#shown = null;
+    this.#view.hide();
+    this.#view.description.textContent = '';
+  }
+
+  /** Drops the suggestion and any answer on its way. */
+  #cancel(): void {
+    this.#token++;
+    this.#hide();
+  }
+
+  /** While a ghost is up on a text control, catches `el.value = …` from script (no input event) at the next frame. */
+  #watch(): void {
+    if (!this.#mirror || this.#watching) return;
+    this.#watching = true;
+    const tick = (): void => {
+      const shown = this.#shown;
+      if (!shown || this.#detached) {
+        this.#watching = false;
+        return;
+      }
+      if (!this.#focused()) this.#cancel();
+      else if (!sameState(this.#field.read(), shown.state)) this.#changed(performance.now());
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+
+  #redraw(): void {
+    const shown = this.#shown;
+    if (shown && !this.#view.show(shown.state, shown.text, this.#render)) this.#hide();
+  }
+
+  #keydown(e: KeyboardEvent): void {
+    // keyCode 229: a key the IME is handling (Safari sends it after compositionend too).
+    if (!this.#shown || this.#composing || e.isComposing || e.keyCode === 229) return;
+    if (e.ctrlKey || e.altKey || e.metaKey || e.shiftKey) return;
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      this.dismiss();
+    } else if (this.#acceptKeys.includes(e.key) && (e.key !== 'ArrowRight' || this.#shown.state.after === '')) {
+      e.preventDefault();
+      this.accept();
+    }
+  }
+
+  accept(): boolean {
+    const shown = this.#shown;
+    if (!shown || this.#detached || !sameState(this.#field.read(), shown.state)) return false;
+    if (!this.#focused()) this.element.focus();
+    // Fires `input` at once: #changed() sees the whole suggestion typed and consumes it.
+    this.#field.insert(shown.text);
+    return true;
+  }
+
+  dismiss(): void {
+    this.#cancel();
+  }
+
+  async detach(): Promise<void> {
+    if (this.#detached) return;
+    this.#detached = true;
+    this.#token++;
+    this.#abort.abort();
+    this.#resize.disconnect();
+    this.#mutations?.disconnect();
+    this.#view.remove();
+    const el = this.element;
+    const now = el.getAttribute('aria-describedby');
+    if (now === this.#ourDescribedBy) {
+      if (this.#describedBy === null) el.removeAttribute('aria-describedby');
+      else el.setAttribute('aria-describedby', this.#describedBy);
+    } else if (now !== null) {
+      // The page changed it meanwhile: take out only our id.
+      const id = this.#view.description.id;
+      const rest = now.split(/\s+/).filter((t) => t && t !== id);
+      if (rest.length) el.setAttribute('aria-describedby', rest.join(' '));
+      else el.removeAttribute('aria-describedby');
+    }
+    attached.delete(el);
+    try {
+      const session = await this.#session;
+      await session.dispose();
+    } catch {
+      // A predictor that never loaded, or was disposed by its owner: nothing to close.
+    } finally {
+      this.#release();
+    }
+  }
+}

@@ -1,0 +1,24 @@
+// Browser side of test/widget/commands.mjs: sends a command to the test
+// runner over its web socket, as @web/test-runner-commands does (the runner's
+// own protocol; no dependency needed).
+const sessionId = new URL(location.href).searchParams.get('wtr-session-id');
+
+/** Runs server command `name` (see commands.mjs) with `payload`; resolves to its result. */
+export async function command(name, payload = {}) {
+  if (!sessionId) throw new Error('server commands need a page run by web-test-runner');
+  const { sendMessageWaitForResponse } = await import('/__web-dev-server__web-socket.js');
+  const response = await sendMessageWaitForResponse({ type: 'wtr-command', sessionId, command: name, payload });
+  if (!response.executed) throw new Error(`unknown server command ${name}: is widgetCommands() in the plugins of web-test-runner.config.mjs?`);
+  return response.result;
+}
+
+/** Trusted key presses, one per character. */
+export const type = (text, delay = 0) => command('nk-type', { text, delay });
+/** One trusted key press (Playwright key syntax), `times` times. */
+export const press = (key, times = 1) => command('nk-press', { key, times });
+/** An IME session through the DevTools protocol: steps of { compose } and { commit }. */
+export const ime = (steps) => command('nk-ime', { steps });
+/** A trusted paste of `text` through the system clipboard. */
+export const paste = (text) => command('nk-paste', { text });
+/** Saves test-artifacts/widget/<name>.png of the page, or of the element matching `selector`. */
+export const screenshot = (name, selector) => command('nk-screenshot', { name, selector });

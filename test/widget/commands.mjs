@@ -1,0 +1,86 @@
+// Server commands for the widget's end-to-end tests: real input through the
+// Playwright page that runs the test file (trusted key events, the DevTools
+// protocol's IME, the system clipboard) and screenshots.
+//
+// Browser side: `import { command } from './commands.js'` (test/widget/commands.js).
+// Every command name starts with `nk-` so it cannot clash with other plugins.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const ARTIFACTS = 'test-artifacts/widget';
+
+/** One DevTools protocol session per page, made on first use. */
+const cdpSessions = new WeakMap();
+async function cdp(page) {
+  let s = cdpSessions.get(page);
+  if (!s) {
+    s = await page.context().newCDPSession(page);
+    cdpSessions.set(page, s);
+  }
+  return s;
+}
+
+const handlers = {
+  /** { text, delay? }: types text with one trusted key press per character. */
+  async 'nk-type'(page, { text, delay = 0 }) {
+    await page.keyboard.type(text, { delay });
+  },
+  /** { key }: one key press, Playwright syntax ('Tab', 'Escape', 'Control+z', 'Shift+ArrowLeft'). */
+  async 'nk-press'(page, { key, times = 1 }) {
+    for (let i = 0; i < times; i++) await page.keyboard.press(key);
+  },
+  /**
+   * { steps }: an IME session through the DevTools protocol, as a Korean,
+   * Japanese or Chinese input method drives the page. Each step is either
+   * { compose: 'text' } (Input.imeSetComposition: start or update the marked
+   * text, caret at its end) or { commit: 'text' } (Input.insertText: end the
+   * composition, inserting the final text).
+   */
+  async 'nk-ime'(page, { steps }) {
+    const s = await cdp(page);
+    for (const step of steps) {
+      if ('compose' in step) {
+        const n = step.compose.length;
+        await s.send('Input.imeSetComposition', { text: step.compose, selectionStart: n, selectionEnd: n });
+      } else {
+        await s.send('Input.insertText', { text: step.commit });
+      }
+    }
+  },
+  /** { text }: puts text on the system clipboard and pastes it with Ctrl+V (a trusted paste event). */
+  async 'nk-paste'(page, { text }) {
+    const origin = new URL(page.url()).origin;
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+    await page.keyboard.press('Control+V');
+  },
+  /** { name, selector? }: saves a PNG of the page (or of one element) to test-artifacts/widget/<name>.png. */
+  async 'nk-screenshot'(page, { name, selector }) {
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`screenshot name must be [A-Za-z0-9_.-]+, got ${name}`);
+    await mkdir(ARTIFACTS, { recursive: true });
+    const path = join(ARTIFACTS, `${name}.png`);
+    if (selector) await page.locator(selector).screenshot({ path });
+    else await page.screenshot({ path });
+    return path;
+  },
+  /** { x, y, width, height }: a PNG of that viewport rectangle (CSS pixels), as base64, for pixel checks. */
+  async 'nk-pixels'(page, clip) {
+    return (await page.screenshot({ clip })).toString('base64');
+  },
+};
+
+/** The web-test-runner plugin: register it in `plugins` of web-test-runner.config.mjs. */
+export function widgetCommands() {
+  return {
+    name: 'nextkey-widget-commands',
+    async executeCommand({ command, payload, session }) {
+      const handler = handlers[command];
+      if (!handler) return undefined; // not ours: let other plugins answer
+      if (session.browser.type !== 'playwright') {
+        throw new Error(`${command} needs the Playwright launcher, got ${session.browser.type}`);
+      }
+      const page = session.browser.getPage(session.id);
+      return (await handler(page, payload ?? {})) ?? true;
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import {
+  AdamOptimizer,
+  add,
+  dispose,
+  getBackend,
+  keep,
+  mul,
+  scalar,
+  square,
+  sum,
+  tensor2d,
+  tidy,
+  variableGrads,
+  type NamedTensorMap,
+  type Scalar,
+  type Tensor,
+  type Tensor2D,
+} from '@tensorflow/tfjs-core';
+import type { FineTuneProgress, FineTuneRequest, FineTuneResult } from '../../src/protocol.js';
+import type { LayerState } from '../cells/index.js';
+import { workerError } from '../errors.js';
+import { registerTrainingKernels } from '../kernels.js';
+import { stateTensors, weightTensors, zeroState, type Model, type ModelWeights } from '../model/model.js';
+import { Lanes, prepareCorpus } from './data.js';
+import { windowLoss } from './forward.js';
+import { registerGradients } from './gradients.js';
+import { checkRequest } from './options.js';
+import { frozen, trainableCopy } from './trainable.js';
+
+export { encodeModel } from './export.js';
+
+/** What the caller lends a run: progress reports, and a check that throws when the run must stop. */
+export interface Hooks {
+  progress(p: FineTuneProgress): void;
+  /** Called between batches; throws (AbortError, DisposedError) to stop the run. */
+  check(): void;
+}
+
+const LN2 = Math.LN2;
+
+/**
+ * Lets queued messages (setText, predict, complete, abort) run between
+ * batches. A MessageChannel task, unlike setTimeout, is not clamped to 4 ms.
+ */
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(0);
+  });
+}
+
+function withLanes(lanes: Lanes, w: number): { x: Tensor2D; y: Tensor2D; steps: number } {
+  const win = lanes.window(w);
+  const rows = win.steps * lanes.batch;
+  const V = win.x.length / rows;
+  return { x: tensor2d(win.x, [rows, V]), y: tensor2d(win.y, [rows, V]), steps: win.steps };
+}
+
+/** Bits per character of `weights` on `ids`, read in up to 32 lanes from the zero state. */
+async function evaluate(model: Model, weights: ModelWeights, ids: Int32Array, seqLength: number, hooks: Hooks): Promise<number> {
+  const lanes = new Lanes(ids, 32, seqLength, model.manifest.vocab.length);
+  let states = zeroState(model, lanes.batch);
+  let nats = 0;
+  let count = 0;
+  try {
+    for (let w = 0; w < lanes.windows; w++) {
+      const { x, y, steps } = withLanes(lanes, w);
+      const prev = states;
+      const r = tidy(() => {
+        const out = windowLoss(model.cell, weights, x, y, steps, prev);
+        return { loss: out.loss, states: out.states } as never;
+      }) as { loss: Scalar; states: LayerState[] };
+      dispose([x, y, ...stateTensors(prev)]);
+      states = r.states;
+      nats += (await r.loss.data())[0]! * steps * lanes.batch;
+      count += steps * lanes.batch;
+      r.loss.dispose();
+      await macrotask();
+      hooks.check();
+    }
+  } finally {
+    dispose(stateTensors(states));
+  }
+  return nats / count / LN2;
+}
+
+/**
+ * Fine-tunes a copy of the model's weights on `texts` with truncated BPTT
+ * (stateful lanes, windows of seqLength, state carried and detached between
+ * windows), Adam and global-norm gradient clipping, on the current backend.
+ * The model itself is never written to: the caller swaps the returned weights
+ * in. On abort or error every tensor of the run is freed and it rethrows.
+ */
+export async function fineTune(model: Model, texts: string[], request: FineTuneRequest, hooks: Hooks): Promise<{ result: FineTuneResult; weights: ModelWeights }> {
+  const r = checkRequest(request);
+  const corpus = prepareCorpus(model, texts, r.validationSplit);
+  registerGradients();
+  registerTrainingKernels(getBackend() as 'cpu' | 'webgl' | 'wasm');
+  const V = model.manifest.vocab.length;
+  const lanes = new Lanes(corpus.train, r.batchSize, r.seqLength, V);
+
+  const bpcBefore = await evaluate(model, model, corpus.valid, r.seqLength, hooks);
+  const trainable = trainableCopy(model);
+  // No epsilon given: the backend's (1e-4 where WebGL has only half floats, where 1e-7 would round to 0 and 0/0 appear).
+  const optimizer = new AdamOptimizer(r.learningRate, 0.9, 0.999);
+  const names = trainable.variables.map((v) => v.name);
+  let states = zeroState(model, lanes.batch);
+  let step = 0;
+  let trainedChars = 0;
+  let epochsDone = 0;
+  const planned = r.epochs === null ? null : r.epochs * lanes.windows;
+  const budget = r.timeBudgetMs ?? Infinity;
+  const maxEpochs = r.epochs ?? Infinity;
+  const started = performance.now();
+  let elapsed = 0;
+  let tuned: ModelWeights | null = null;
+  try {
+    training: for (let epoch = 0; epoch < maxEpochs; epoch++) {
+      dispose(stateTensors(states));
+      states = zeroState(model, lanes.batch);
+      for (let w = 0; w < lanes.windows; w++) {
+        const { x, y, steps } = withLanes(lanes, w);
+        let next: LayerState[] = [];
+        const prev = states;
+        const { value, grads } = variableGrads(() => {
+          const out = windowLoss(model.cell, trainable.weights, x, y, steps, prev);
+          // The state leaves the tape here: the next window starts from its value (truncated BPTT).
+          next = out.states.map((s) => (s.c ? { h: keep(s.h), c: keep(s.c) } : { h: keep(s.h) }));
+          return out.loss;
+        }, trainable.variables);
+        dispose([x, y, ...stateTensors(prev)]);
+        states = next;
+        const norm2 = tidy(() => names.reduce<Tensor>((acc, n) => add(acc, sum(square(grads[n]!))), scalar(0)));
+        const [loss, sq] = [(await value.data())[0]!, (await norm2.data())[0]!];
+        dispose([value, norm2]);
+        // Ten times a uniform guess is no model any more: the step size blew it up.
+        if (!Number.isFinite(loss) || !Number.isFinite(sq) || loss / LN2 > 10 * Math.log2(V)) {
+          dispose(Object.values(grads));
+          throw workerError(
+            'TrainingError',
+            `fine-tuning diverged at step ${step + 1} (loss ${(loss / LN2).toPrecision(3)} bits per character); the previous weights are still in use. Lower learningRate (now ${r.learningRate})`,
+          );
+        }
+        const scale = Math.min(1, r.clipNorm / (Math.sqrt(sq) + 1e-12));
+        const clipped: NamedTensorMap = scale < 1 ? tidy(() => Object.fromEntries(names.map((n) => [n, mul(grads[n]!, scale)]))) : grads;
+        optimizer.applyGradients(names.map((name) => ({ name, tensor: clipped[name]! })));
+        dispose(Object.values(grads));
+        if (clipped !== grads) dispose(Object.values(clipped));
+
+        step++;
+        trainedChars += steps * lanes.batch;
+        elapsed = performance.now() - started;
+        const msPerStep = elapsed / step;
+        const leftBySteps = planned === null ? Infinity : (planned - step) * msPerStep;
+        hooks.progress({
+          step,
+          steps: planned,
+          epoch: epoch + 1,
+          loss: loss / LN2,
+          charsPerSecond: (trainedChars * 1000) / elapsed,
+          etaMs: Math.max(0, Math.min(leftBySteps, budget - elapsed)),
+          elapsedMs: elapsed,
+        });
+        await macrotask();
+        hooks.check();
+        epochsDone = epoch + (w + 1) / lanes.windows;
+        if (performance.now() - started >= budget) break training;
+      }
+    }
+    elapsed = performance.now() - started;
+    tuned = frozen(trainable);
+    const bpcAfter = await evaluate(model, tuned, corpus.valid, r.seqLength, hooks);
+    if (!Number.isFinite(bpcAfter)) {
+      throw workerError('TrainingError', `fine-tuning produced unusable weights (held-out bpc ${bpcAfter}); the previous weights are still in use. Lower learningRate`);
+    }
+    const result: FineTuneResult = {
+      bpcBefore,
+      bpcAfter,
+      steps: step,
+      epochs: epochsDone,
+      trainedChars,
+      charsPerSecond: elapsed > 0 ? (trainedChars * 1000) / elapsed : 0,
+      elapsedMs: elapsed,
+      trainLength: corpus.train.length,
+      validLength: r.validationSplit > 0 ? corpus.valid.length : 0,
+      batchSize: lanes.batch,
+      unknownChars: corpus.unknown,
+    };
+    const weights = tuned;
+    tuned = null;
+    return { result, weights };
+  } finally {
+    dispose(stateTensors(states));
+    optimizer.dispose();
+    dispose(trainable.variables);
+    if (tuned) dispose(weightTensors(model, tuned));
+  }
+}
+
