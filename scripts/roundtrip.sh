@@ -13,8 +13,10 @@ fi
 out=test-artifacts/roundtrip
 rm -rf "$out"
 mkdir -p "$out"
-cat README.md docs/model-format.md | head -c 6000 > "$out/train.txt"
-cat training/README.md | head -c 2000 > "$out/valid.txt"
+# (no pipes into head: with pipefail, the writer's SIGPIPE would fail the script)
+cat README.md docs/model-format.md > "$out/all.txt"
+head -c 6000 "$out/all.txt" > "$out/train.txt"
+head -c 2000 training/README.md > "$out/valid.txt"
 "$python" training/train.py --train "$out/train.txt" --valid "$out/valid.txt" --out "$out/run" --force \
   --cell lstm --embedding 8 --hidden 24 24 --min-count 1 --batch 4 --seq 32 --steps 12 --eval-every 6 \
   --log-every 6 --threads 1 > "$out/train.log"

@@ -30,7 +30,7 @@ export function startServer({ root = '.', port = 8080, host = '127.0.0.1' } = {}
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/') {
-      res.writeHead(302, { location: '/examples/' });
+      res.writeHead(302, { location: '/examples/autocomplete/' });
       return res.end();
     }
     let path = normalize(join(root, decodeURIComponent(url.pathname)));

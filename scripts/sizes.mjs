@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const files = ['dist/index.js', 'dist/worker.js', 'dist/tfjs-backend-wasm-simd.wasm'];
+const files = ['dist/index.js', 'dist/widget.js', 'dist/worker.js', 'dist/tfjs-backend-wasm-simd.wasm'];
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log('\nbundle                                  raw        gzip');
 for (const f of files) {
