@@ -127,6 +127,10 @@ export interface CompleteRequest {
   stop: CompletionStop;
   phraseWords: number;
   k: number;
+  /** Completions (and beams) less likely than this are dropped; 0 keeps all. */
+  minP: number;
+  /** Also list completions a space ends with the space appended. */
+  withSpace: boolean;
 }
 
 /** Sampling options of streaming generation. */

@@ -60,6 +60,18 @@ export interface CompleteOptions {
   phraseWords?: number;
   /** Completions to return. Default 3. */
   k?: number;
+  /**
+   * Leave out completions less likely than this (0 to 1). The search drops a
+   * beam as soon as it falls below it, so a high value also answers sooner.
+   * Default 0.
+   */
+  minProbability?: number;
+  /**
+   * Also list each completion that the model ends with a space, with that
+   * space appended ("quick" and "quick "), scored as the word and the space
+   * together, so accepting it saves typing the space too. Default false.
+   */
+  withSpace?: boolean;
 }
 
 /** Ranked completions for the session's current text. */
@@ -242,6 +254,8 @@ export class WorkerSession implements Session {
       stop: options.stop ?? 'word',
       phraseWords: options.phraseWords ?? 3,
       k: options.k ?? 3,
+      minP: options.minProbability ?? 0,
+      withSpace: options.withSpace ?? false,
     };
     return this.#enqueue(async () => {
       const seq = this.#appliedSeq;

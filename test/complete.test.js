@@ -94,6 +94,83 @@ describe('complete()', () => {
   });
 });
 
+// The trained default model: real English, so spaces and phrases are likely.
+describe('complete() on the default model', () => {
+  let predictor;
+  before(async () => {
+    predictor = await createPredictor({ model: '/models/default/', backend: 'wasm', cache: false });
+  });
+  after(() => predictor.dispose());
+
+  it('withSpace adds "word " entries scored as the word and then a space', async () => {
+    const s = await predictor.session();
+    const check = await predictor.session();
+    let spaced = 0;
+    for (const context of ['She looked at the ', 'It was a very col', 'He said that h']) {
+      await s.setText(context);
+      const r = await s.complete({ stop: 'word', beamWidth: 8, maxChars: 10, k: 64, withSpace: true });
+      const plain = await s.complete({ stop: 'word', beamWidth: 8, maxChars: 10, k: 64 });
+      // Every word likelier than the least likely listed is found with and without the spaced entries.
+      const floor = r.completions[r.completions.length - 1].p;
+      for (const c of plain.completions.filter((x) => x.p > floor)) {
+        const same = r.completions.find((x) => x.text === c.text);
+        assert(same && Math.abs(same.p - c.p) < 1e-12, `${c.text} listed with the same p`);
+      }
+      for (const c of r.completions.filter((x) => x.text.endsWith(' '))) {
+        spaced++;
+        const word = c.text.slice(0, -1);
+        assert(r.completions.some((x) => x.text === word), `"${word}" listed too`);
+        // p(word + ' ') is the chain of next-character probabilities, the space included.
+        let want = 1;
+        for (let i = 0; i < c.text.length; i++) {
+          await check.setText(context + c.text.slice(0, i));
+          want *= (await check.predict({ k: 1000 })).find((x) => x.char === c.text[i]).p;
+        }
+        assert(Math.abs(c.p - want) <= 1e-4 * want, `${context}|${c.text}: ${c.p} vs ${want}`);
+      }
+    }
+    assert(spaced > 0, 'some completion ends with a space');
+    await s.dispose();
+    await check.dispose();
+  });
+
+  it('phrase mode lists every word boundary on the way, each at least as likely as what continues it', async () => {
+    const s = await predictor.session();
+    await s.setText('I do not know what you m');
+    const r = await s.complete({ stop: 'phrase', maxChars: 24, beamWidth: 8, k: 64, phraseWords: 3 });
+    const words = (t) => t.split(/[^\p{L}\p{N}\p{M}'’]+/u).filter(Boolean).length;
+    let pairs = 0;
+    for (const c of r.completions) {
+      for (const d of r.completions) {
+        if (d.text.length > c.text.length && d.text.startsWith(c.text) && !isWordChar(d.text[c.text.length])) {
+          pairs++;
+          assert(d.p <= c.p + 1e-12, `"${d.text}" (${d.p}) is no likelier than "${c.text}" (${c.p})`);
+        }
+      }
+    }
+    assert(r.completions.some((c) => words(c.text) === 1) && r.completions.some((c) => words(c.text) >= 2), 'one-word and longer phrases');
+    assert(pairs > 0, 'some phrase continues a shorter one');
+    await s.dispose();
+  });
+
+  it('minProbability returns exactly the completions at least that likely', async () => {
+    const s = await predictor.session();
+    for (const [context, stop] of [['She looked at the ', 'word'], ['It was a very col', 'phrase'], ['in the middle of the ', 'phrase']]) {
+      await s.setText(context);
+      const all = await s.complete({ stop, beamWidth: 6, maxChars: 16, k: 64 });
+      for (const minProbability of [0.01, 0.05, 0.2]) {
+        const some = await s.complete({ stop, beamWidth: 6, maxChars: 16, k: 64, minProbability });
+        const want = all.completions.filter((c) => c.p >= minProbability);
+        assertEqual(some.completions.map((c) => c.text), want.map((c) => c.text), `${context} ${stop} ≥ ${minProbability}`);
+      }
+    }
+    await assertRejects(s.complete({ minProbability: 2 }), InvalidArgumentError, /minProbability/, 'minProbability 2');
+    await assertRejects(s.complete({ withSpace: 'yes' }), InvalidArgumentError, /withSpace/, 'withSpace not boolean');
+    await s.dispose();
+  });
+
+});
+
 describe('generate()', () => {
   let predictor;
   before(async () => {

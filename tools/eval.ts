@@ -20,7 +20,7 @@ import { buildModel, disposeModel, encode, logits, stateTensors, step, zeroState
 import type { LayerState } from '../worker/cells/index.js';
 import { DEFAULT_POLICY as DEFAULT_CHECKPOINTS } from '../worker/checkpoints.js';
 import { Session } from '../worker/session.js';
-import { DEFAULT_POLICY as DEFAULT_SUGGESTION, pickSuggestion, savedBy, type SuggestionPolicy } from '../src/widget/policy.js';
+import { DEFAULT_POLICY as DEFAULT_SUGGESTION, completeOptions, pickSuggestion, resolvePolicy, savedBy, type SuggestionPolicy } from '../src/widget/policy.js';
 import type { Model } from '../worker/model/model.js';
 
 /**
@@ -38,7 +38,8 @@ async function simulateTypist(model: Model, text: string, policy: SuggestionPoli
   try {
     while (i < cps.length) {
       await session.setText(cps.slice(0, i).join(''), 1);
-      const completions = await session.complete({ maxChars: policy.maxChars, beamWidth: 4, stop: policy.mode, phraseWords: 3, k: 1 });
+      const o = completeOptions(policy);
+      const completions = await session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace! });
       const saved = savedBy(pickSuggestion(completions, policy), cps.slice(i, i + policy.maxChars + 1).join(''));
       keystrokes++;
       if (saved > 0) {
@@ -172,8 +173,7 @@ export async function main(argv: string[]): Promise<void> {
   if (args.savings > 0) {
     const sample = Array.from(files.map((f) => readFileSync(f, 'utf8').replace(/\r\n?/g, '\n')).join('')).slice(0, args.savings).join('');
     for (const mode of ['word', 'phrase'] as const) {
-      const maxChars = mode === 'word' ? 16 : 32;
-      const r = await simulateTypist(model, sample, { mode, minConfidence: args.minConfidence, maxChars });
+      const r = await simulateTypist(model, sample, resolvePolicy({ mode, minConfidence: args.minConfidence }));
       savings[mode] = { ...r, savings: 1 - r.keystrokes / r.chars, keystrokesPerChar: r.keystrokes / r.chars };
     }
   }

@@ -267,6 +267,8 @@ def make_card(cfg, metrics, step, train_chars):
                      "clip": cfg["clip"], "dropout": cfg["dropout"],
                      "minCount": cfg["min_count"], "torch": torch.__version__},
     }
+    if cfg.get("init"):
+        card["training"]["initFrom"] = os.path.basename(cfg["init"].rstrip("/"))
     if metrics:
         card["metrics"] = {
             "validBpc": round(metrics["bpc"], 4), "validTop1": round(metrics["top1"], 4),
@@ -293,6 +295,9 @@ def parse_args(argv):
     a("--resume", action="store_true", help="continue from RUN_DIR/last.pt (options given "
       "again override the saved ones, except %s)" % ", ".join(LOCKED))
     a("--force", action="store_true", help="start afresh even if RUN_DIR/last.pt exists")
+    a("--init", metavar="MODEL", help="fresh run only: start from the weights of a checkpoint "
+      ".pt or an exported model folder (same cell, sizes and vocabulary); the optimizer, "
+      "schedule and data position start afresh")
     a("--eval-only", metavar="CHECKPOINT", help="print bpc/top1/top3 of a checkpoint .pt "
       "or an exported model folder on --valid, then exit")
     a("--cell", choices=CELLS, help="default lstm")
@@ -366,6 +371,30 @@ def eval_only(args, device):
           % (m["bpc"], 100 * m["top1"], 100 * m["top3"], m["chars"], m["seconds"]))
     print(json.dumps(m))
     return 0
+
+
+def init_from(model, vocab, cfg, path):
+    """Warm start: copy weights from a checkpoint or model folder into `model`."""
+    if os.path.isdir(path):
+        src, src_vocab, m = read_model(path)
+        cell, emb, hidden = m["cell"], m["embeddingSize"], list(m["hiddenSizes"])
+    else:
+        ck = load_checkpoint(path)
+        src_vocab, cell = list(ck["vocab"]), ck["cell"]
+        emb, hidden = ck["embedding_size"], list(ck["hidden_sizes"])
+        src = CharModel(cell, len(src_vocab), emb, hidden)
+        src.load_state_dict(ck["state_dict"])
+    want = (cfg["cell"], cfg["embedding"], list(cfg["hidden"]))
+    if (cell, emb, hidden) != want:
+        raise SystemExit("--init %s: model is %s E=%d H=%s, this run asks for %s E=%d H=%s"
+                         % ((path, cell, emb, hidden) + want))
+    if normalize_vocab(src_vocab) != normalize_vocab(vocab):
+        raise SystemExit("--init %s: its vocabulary (%d entries) differs from the one built "
+                         "from --train (%d entries)" % (path, len(src_vocab), len(vocab)))
+    model.load_state_dict({k: v.to(next(model.parameters()).device)
+                           for k, v in src.state_dict().items()})
+    cfg["init"] = os.path.abspath(path)
+    print("init: weights from %s" % path)
 
 
 def fmt_time(s):
@@ -474,6 +503,8 @@ def main(argv=None):
             state = [tuple(t.to(device) for t in layer) for layer in ck["hidden_state"]]
         print("resumed at step %d (epoch %d, window %d/%d), %.1f min trained, best %.4f"
               % (step, epoch, window, windows, elapsed / 60, best))
+    elif args.init:
+        init_from(model, vocab, cfg, args.init)
     if state is None:
         state = model.init_state(B)
     nparams = sum(p.numel() for p in model.parameters())

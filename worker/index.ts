@@ -159,6 +159,10 @@ const api: WorkerApi = {
     positiveInt(request.beamWidth, 'complete({ beamWidth })', 64);
     positiveInt(request.k, 'complete({ k })', 64);
     positiveInt(request.phraseWords, 'complete({ phraseWords })', 20);
+    if (typeof request.withSpace !== 'boolean') throw workerError('InvalidArgumentError', `complete({ withSpace }) must be a boolean, got ${typeof request.withSpace}`);
+    if (typeof request.minP !== 'number' || !(request.minP >= 0 && request.minP <= 1)) {
+      throw workerError('InvalidArgumentError', `complete({ minProbability }) must be a number from 0 to 1, got ${String(request.minP)}`);
+    }
     if (request.stop !== 'word' && request.stop !== 'phrase') {
       throw workerError('InvalidArgumentError', `complete({ stop }) must be 'word' or 'phrase', got ${String(request.stop)}`);
     }

@@ -2,7 +2,7 @@ import { DisposedError, InvalidArgumentError, type Predictor, type Session } fro
 import type { Completion, CompletionStop } from '../protocol.js';
 import { editable, sameState, textControl, type Field, type FieldState } from './field.js';
 import { GhostView } from './ghost.js';
-import { DEFAULT_POLICY, pickSuggestion, type SuggestionPolicy } from './policy.js';
+import { completeOptions, resolvePolicy, pickSuggestion, type SuggestionPolicy } from './policy.js';
 import { acquirePredictor, releasePredictor } from './shared.js';
 
 /** Options of {@link attach}. */
@@ -20,7 +20,7 @@ export interface AutocompleteOptions {
   mode?: CompletionStop;
   /** Show nothing below this probability (0–1). Default 0.2. */
   minConfidence?: number;
-  /** Longest suggestion in characters. Default 16. */
+  /** Longest suggestion in characters. Default 16 for 'word', 32 for 'phrase'. */
   maxChars?: number;
   /**
    * `KeyboardEvent.key` values that accept the suggestion (without modifiers).
@@ -86,11 +86,7 @@ function fieldOf(el: unknown): { field: Field; mirror: boolean } {
 }
 
 function checkOptions(o: AutocompleteOptions): SuggestionPolicy {
-  const policy = {
-    mode: o.mode ?? DEFAULT_POLICY.mode,
-    minConfidence: o.minConfidence ?? DEFAULT_POLICY.minConfidence,
-    maxChars: o.maxChars ?? DEFAULT_POLICY.maxChars,
-  };
+  const policy = resolvePolicy({ mode: o.mode, minConfidence: o.minConfidence, maxChars: o.maxChars });
   if (policy.mode !== 'word' && policy.mode !== 'phrase') throw new InvalidArgumentError(`attach({ mode }) must be 'word' or 'phrase', got ${String(policy.mode)}`);
   if (!(policy.minConfidence >= 0 && policy.minConfidence <= 1)) throw new InvalidArgumentError(`attach({ minConfidence }) must be a number from 0 to 1, got ${policy.minConfidence}`);
   if (!Number.isInteger(policy.maxChars) || policy.maxChars < 1) throw new InvalidArgumentError(`attach({ maxChars }) must be a positive integer, got ${policy.maxChars}`);
@@ -272,7 +268,7 @@ class Autocomplete implements AutocompleteHandle {
       const update = await session.setText(state.before + state.after, { cursor: state.before.length, k: 1 });
       if (!update.current || token !== this.#token) return;
       const p = this.#policy;
-      const result = await session.complete({ stop: p.mode, maxChars: p.maxChars, beamWidth: 4, k: 3 });
+      const result = await session.complete(completeOptions(p));
       // Shown only if nothing changed since the request: never an answer for an old text.
       if (!result.current || token !== this.#token || !sameState(this.#field.read(), state)) return;
       const suggestion = pickSuggestion(result.completions, p);

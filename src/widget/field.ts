@@ -51,7 +51,8 @@ const BLOCK = /^(ADDRESS|ARTICLE|ASIDE|BLOCKQUOTE|DD|DIV|DL|DT|FIGCAPTION|FIGURE
 
 /**
  * Plain text of a fragment cloned from a contenteditable: `<br>` and block
- * boundaries become line breaks (as `innerText` would, without a layout).
+ * boundaries become line breaks (as `innerText` would, without a layout),
+ * no-break spaces plain spaces.
  * `open`: the fragment ends at the caret, so the blocks on its last-child
  * chain are still open there (their end is no line break).
  */
@@ -61,7 +62,8 @@ function textOf(fragment: Node, open: boolean): string {
   const visit = (node: Node, chainOpen: boolean): void => {
     for (let c = node.firstChild; c; c = c.nextSibling) {
       if (c.nodeType === 3) {
-        const data = (c as Text).data;
+        // Editors keep typed spaces visible as no-break spaces: to the model they are spaces.
+        const data = (c as Text).data.replace(/\u00a0/g, ' ');
         if (pending && data) {
           text += '\n';
           pending = false;

@@ -1,5 +1,5 @@
 // Shared pieces of the widget's end-to-end tests.
-import { pickSuggestion } from '../../dist/widget.js';
+import { completeOptions, pickSuggestion } from '../../dist/widget.js';
 import { assert } from '../helpers.js';
 import { command } from './commands.js';
 
@@ -69,7 +69,7 @@ export function recorder(el) {
 export async function expectedSuggestion(predictor, text, policy = POLICY) {
   const s = await predictor.session();
   await s.setText(text);
-  const r = await s.complete({ stop: policy.mode, maxChars: policy.maxChars, beamWidth: 4, k: 3 });
+  const r = await s.complete(completeOptions(policy));
   await s.dispose();
   return pickSuggestion(r.completions, policy);
 }

@@ -1,5 +1,6 @@
 import { clone, dispose, gather, tensor1d, tidy, type Tensor2D, type TensorContainer } from '@tensorflow/tfjs-core';
 import type { Completion, CompletionStop } from '../../src/protocol.js';
+import { isWordChar } from '../../src/text.js';
 import type { LayerState } from '../cells/index.js';
 import { logits, stateTensors, step, type Model } from './model.js';
 
@@ -10,12 +11,13 @@ export interface BeamOptions {
   /** Phrase mode ends after this many words. */
   phraseWords: number;
   k: number;
+  /** Drop beams (and completions) less likely than this; 0 keeps everything. */
+  minP?: number;
+  /** Also list each completion that a space ends with that space appended (probability of both). */
+  withSpace?: boolean;
 }
 
-/** Letters, digits and apostrophes continue a word; anything else ends it. */
-export function isWordChar(ch: string): boolean {
-  return /^[\p{L}\p{N}\p{M}'’]$/u.test(ch);
-}
+export { isWordChar };
 
 const SENTENCE_END = new Set(['.', '!', '?']);
 
@@ -38,6 +40,12 @@ function logSoftmaxRow(z: Float32Array, from: number, V: number, out: Float64Arr
  * Beam search for the rest of a word ('word') or the next few words
  * ('phrase') from `start` (batch 1, not consumed). All beams advance as one
  * batch: a single recurrent step per character, whatever the beam width.
+ *
+ * In phrase mode every word boundary on the way is a completion of its own
+ * ("quick", "quick brown", "quick brown fox"), so a caller can offer the
+ * longest one that is still likely enough. With `minP`, beams less likely than
+ * it are dropped as soon as they fall below it (a beam's probability only
+ * shrinks as it grows), which ends unpromising searches early.
  */
 export async function beamSearch(model: Model, start: LayerState[], o: BeamOptions): Promise<Completion[]> {
   const V = model.manifest.vocab.length;
@@ -54,6 +62,7 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
     else finished.set(text, { p: Math.exp(logp), complete });
   };
   const lp = new Float64Array(V);
+  const logMinP = o.minP ? Math.log(o.minP) : -Infinity;
   try {
     for (let t = 0; ; t++) {
       const z = tidy(() => logits(model, states));
@@ -89,19 +98,24 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
         if (o.stop === 'word') {
           if (!wordChar[c.index]) {
             finish(beam.text, c.logp, true);
+            if (o.withSpace && ch === ' ' && beam.text !== '') finish(beam.text + ' ', c.logp, true);
             continue;
           }
         } else {
           const endsWord = !wordChar[c.index] && beam.text !== '' && isWordChar(beam.text.slice(-1));
           if (SENTENCE_END.has(ch)) {
+            if (endsWord) finish(beam.text, c.logp, true); // the words before it are a phrase too
             finish(beam.text + ch, c.logp, true);
             continue;
           }
+          if (endsWord && o.withSpace && ch === ' ') finish(beam.text + ' ', c.logp, true);
           if (ch === '\n' || (endsWord && beam.words + 1 >= o.phraseWords)) {
             finish(beam.text, c.logp, true);
             continue;
           }
+          if (endsWord) finish(beam.text, c.logp, true); // a shorter phrase, and the beam goes on
         }
+        if (c.logp < logMinP) continue;
         if (next.length < o.beamWidth) {
           const endsWord = !wordChar[c.index] && beam.text !== '' && isWordChar(beam.text.slice(-1));
           next.push({ text: beam.text + ch, logp: c.logp, words: beam.words + (endsWord ? 1 : 0) });
@@ -130,7 +144,7 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
     dispose(stateTensors(states));
   }
   return [...finished]
-    .filter(([text]) => text !== '')
+    .filter(([text, f]) => text !== '' && (!o.minP || f.p >= o.minP))
     .map(([text, f]) => ({ text, p: f.p, complete: f.complete }))
     .sort((a, b) => b.p - a.p)
     .slice(0, o.k);
