@@ -52,6 +52,18 @@ export class StorageError extends NextkeyError {
 /** The worker failed to start or crashed. */
 export class WorkerError extends NextkeyError {
   override name = 'WorkerError';
+  /** true when the same call can simply be made again (the predictor has started a new worker). */
+  readonly retryable: boolean = false;
+}
+
+/**
+ * The worker died while this call was in flight. The predictor starts a new
+ * worker, reloads the model (from the IndexedDB cache when it can) and
+ * restores every session's text; calling again works once it has.
+ */
+export class WorkerLostError extends WorkerError {
+  override name = 'WorkerLostError';
+  override readonly retryable = true;
 }
 
 const byName: Record<Exclude<WorkerErrorName, 'AbortError'>, new (message: string, options?: { cause?: unknown }) => NextkeyError> = {

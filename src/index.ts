@@ -1,5 +1,5 @@
 export { createPredictor } from './predictor.js';
-export type { Predictor, PredictorOptions, FineTuneOptions } from './predictor.js';
+export type { Predictor, PredictorOptions, FineTuneOptions, RestartEvent } from './predictor.js';
 export type {
   Session,
   SessionOptions,
@@ -21,6 +21,7 @@ export {
   TrainingError,
   StorageError,
   WorkerError,
+  WorkerLostError,
 } from './errors.js';
 export type {
   BackendName,

@@ -1,13 +1,15 @@
 import * as Comlink from 'comlink';
-import { DisposedError, InvalidArgumentError, WorkerError, call, fromWorkerError } from './errors.js';
+import { DisposedError, InvalidArgumentError, WorkerError, WorkerLostError, fromWorkerError } from './errors.js';
 import { spawnWorker } from './spawn.js';
-import { WorkerSession, resolveCheckpoints, type Session, type SessionOptions } from './session.js';
+import { WorkerSession, resolveCheckpoints, type Run, type Session, type SessionOptions } from './session.js';
 import type {
   BackendPreference,
   BackendReport,
   FineTuneProgress,
   FineTuneRequest,
   FineTuneResult,
+  LoadRequest,
+  LoadResult,
   ModelInfo,
   ProgressEvent,
   SavedModelInfo,
@@ -40,6 +42,25 @@ export interface PredictorOptions {
   wasmBaseUrl?: string | URL;
   /** URL of the worker bundle. Default: `worker.js` next to this module. */
   workerUrl?: string | URL;
+  /**
+   * Called after the worker died (crashed, ran out of memory, was terminated)
+   * and a new one took over: the model is loaded again (from the IndexedDB
+   * cache when possible) and every open session has its text back. Weights
+   * tuned by `fineTune` and not saved are gone: the new worker has the model
+   * the predictor was created with. Calls that were in flight rejected with
+   * {@link WorkerLostError}; calls made meanwhile wait for the new worker.
+   */
+  onRestart?: (event: RestartEvent) => void;
+}
+
+/** What {@link PredictorOptions.onRestart} receives. */
+export interface RestartEvent {
+  /** Why the old worker was given up. */
+  reason: string;
+  /** Restarts so far in this predictor's life. */
+  restarts: number;
+  /** The backend of the new worker. */
+  backend: BackendReport;
 }
 
 /** Options of {@link Predictor.fineTune}. */
@@ -160,33 +181,75 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
       : { enabled: true, dbName: cacheOpt.dbName ?? 'nextkey' };
   const workerUrl = new URL(String(options.workerUrl ?? new URL('./worker.js', import.meta.url)), import.meta.url);
   const wasmBaseUrl = new URL(String(options.wasmBaseUrl ?? new URL('./', workerUrl)), import.meta.url).href;
+  const request = { manifestUrl, backend, wasmBaseUrl: wasmBaseUrl.endsWith('/') ? wasmBaseUrl : wasmBaseUrl + '/', cache };
+  const { conn, result } = await connect(workerUrl, request, options.onProgress);
+  return new WorkerPredictor(conn, result, workerUrl, request, options.onRestart);
+}
 
+/** One worker with the model loaded in it. */
+interface Conn {
+  readonly api: Comlink.Remote<WorkerApi>;
+  /** A call on this worker, rejected with {@link WorkerLostError} if the worker dies first. */
+  call<T>(f: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T>;
+  /** Settles when the worker dies (never on close()). */
+  readonly died: Promise<string>;
+  /** Ends the worker on purpose. */
+  close(): void;
+}
+
+let lockCounter = 0;
+
+/** Starts a worker and loads the model in it; rejects with the typed error of whatever failed. */
+async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, onProgress?: (e: ProgressEvent) => void): Promise<{ conn: Conn; result: LoadResult }> {
   const worker = await spawnWorker(workerUrl);
   const api = Comlink.wrap<WorkerApi>(worker);
-  // A worker that fails to start (404, syntax error) never answers: race its error event.
-  const crashed = new Promise<never>((_, reject) => {
-    worker.addEventListener('error', (event) => {
-      event.preventDefault();
-      reject(new WorkerError(`worker ${workerUrl.href} failed: ${event.message || 'could not start (check the URL and that it is served as JavaScript)'}`));
-    });
+  let closed = false;
+  let started = false;
+  let die!: (reason: string) => void;
+  const died = new Promise<string>((resolve) => {
+    die = (reason) => {
+      if (!closed) resolve(reason);
+    };
   });
-  const onProgress = options.onProgress;
-  let result;
+  // A worker that fails to start (404, syntax error) never answers; one that throws later has crashed.
+  worker.addEventListener('error', (event) => {
+    event.preventDefault();
+    die(started ? `uncaught error in the worker: ${event.message}` : `worker ${workerUrl.href} failed: ${event.message || 'could not start (check the URL and that it is served as JavaScript)'}`);
+  });
+  worker.addEventListener('messageerror', () => die('a message from the worker could not be read'));
+  const lost = died.then((reason) => Promise.reject(started ? new WorkerLostError(`the worker died: ${reason}`) : new WorkerError(reason)));
+  lost.catch(() => {});
+  const stop = new AbortController();
+  const conn: Conn = {
+    api,
+    died,
+    call: async (f) => {
+      try {
+        return await Promise.race([f(api), lost]);
+      } catch (error) {
+        throw fromWorkerError(error);
+      }
+    },
+    close() {
+      closed = true;
+      stop.abort();
+      api[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+  };
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  const lifeLock = locks ? `nextkey-worker-${Date.now().toString(36)}-${++lockCounter}-${Math.random().toString(36).slice(2)}` : null;
+  let result: LoadResult;
   try {
-    result = await Promise.race([
-      api.load(
-        { manifestUrl, backend, wasmBaseUrl: wasmBaseUrl.endsWith('/') ? wasmBaseUrl : wasmBaseUrl + '/', cache },
-        onProgress ? Comlink.proxy((e: ProgressEvent) => onProgress(e)) : undefined,
-      ),
-      crashed,
-    ]);
+    result = await conn.call((a) => a.load({ ...request, lifeLock }, onProgress ? Comlink.proxy((e: ProgressEvent) => onProgress(e)) : undefined));
   } catch (error) {
-    api[Comlink.releaseProxy]();
-    worker.terminate();
-    throw fromWorkerError(error);
+    conn.close();
+    throw error;
   }
-  crashed.catch(() => {});
-  return new WorkerPredictor(worker, api, result.model, result.backend, result.warnings);
+  started = true;
+  // The worker holds lifeLock while it lives, so this request is granted the moment it dies.
+  if (locks && lifeLock) locks.request(lifeLock, { signal: stop.signal }, () => die('the worker stopped')).catch(() => {});
+  return { conn, result };
 }
 
 /** Fills in fine-tuning defaults; the worker checks every value. */
@@ -202,21 +265,87 @@ function fineTuneRequest(o: FineTuneOptions): FineTuneRequest {
   };
 }
 
+/** At most this many restarts within RESTART_WINDOW_MS; a worker that keeps dying is given up. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
 class WorkerPredictor implements Predictor {
   #disposed = false;
   #jobs = 0;
   /** Rejects runs still in flight when the predictor is disposed (the worker is terminated, so they would never settle). */
   readonly #onDispose = new Set<() => void>();
   readonly #sessions = new Set<WorkerSession>();
-  // Sessions keep no back-reference to the predictor; `#sessions` lets dispose() reach them.
+  // Sessions keep no back-reference to the predictor; `#sessions` lets dispose() and restarts reach them.
+  #conn: Conn;
+  /** The worker calls go to: the current one, or the one starting after a crash. */
+  #ready: Promise<Conn>;
+  readonly #restartTimes: number[] = [];
+  #restarts = 0;
+  model: ModelInfo;
+  backend: BackendReport;
+  warnings: readonly { code: WarningCode; message: string }[];
 
   constructor(
-    private readonly worker: Worker,
-    private readonly api: Comlink.Remote<WorkerApi>,
-    readonly model: ModelInfo,
-    readonly backend: BackendReport,
-    readonly warnings: readonly { code: WarningCode; message: string }[],
-  ) {}
+    conn: Conn,
+    result: LoadResult,
+    private readonly workerUrl: URL,
+    private readonly request: Omit<LoadRequest, 'lifeLock'>,
+    private readonly onRestart?: (event: RestartEvent) => void,
+  ) {
+    this.#conn = conn;
+    this.#ready = Promise.resolve(conn);
+    this.model = result.model;
+    this.backend = result.backend;
+    this.warnings = result.warnings;
+    this.#watch(conn);
+  }
+
+  /** Runs `f` on the live worker (after a restart in progress), with typed errors. */
+  readonly #run: Run = async (f) => {
+    const conn = await this.#ready;
+    return conn.call(f);
+  };
+
+  #watch(conn: Conn): void {
+    void conn.died.then((reason) => {
+      if (this.#disposed || conn !== this.#conn) return;
+      conn.close();
+      this.#ready = this.#restart(reason);
+      this.#ready.catch(() => {});
+    });
+  }
+
+  async #restart(reason: string): Promise<Conn> {
+    const now = Date.now();
+    while (this.#restartTimes.length && now - this.#restartTimes[0]! > RESTART_WINDOW_MS) this.#restartTimes.shift();
+    if (this.#restartTimes.length >= MAX_RESTARTS) {
+      throw new WorkerError(`the worker died ${MAX_RESTARTS + 1} times within a minute (last: ${reason}); create a new predictor`);
+    }
+    this.#restartTimes.push(now);
+    const { conn, result } = await connect(this.workerUrl, this.request);
+    if (this.#disposed) {
+      conn.close();
+      throw new DisposedError('the predictor was disposed');
+    }
+    try {
+      for (const session of this.#sessions) await session.reattach(conn.call);
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+    this.#conn = conn;
+    this.#watch(conn);
+    this.model = result.model;
+    this.backend = result.backend;
+    this.warnings = result.warnings;
+    this.#restarts++;
+    try {
+      this.onRestart?.({ reason, restarts: this.#restarts, backend: result.backend });
+    } catch {
+      // A throwing listener must not undo the restart.
+    }
+    return conn;
+  }
 
   #check(): void {
     if (this.#disposed) throw new DisposedError('this predictor was disposed; create a new one with createPredictor()');
@@ -225,15 +354,15 @@ class WorkerPredictor implements Predictor {
   async session(options: SessionOptions = {}): Promise<Session> {
     this.#check();
     const checkpoints = resolveCheckpoints(options.checkpoints);
-    const id = await call(this.api.createSession(checkpoints));
-    const session = new WorkerSession(this.api, id, () => this.#sessions.delete(session), () => this.#disposed);
+    const id = await this.#run((api) => api.createSession(checkpoints));
+    const session = new WorkerSession(this.#run, id, checkpoints, () => this.#sessions.delete(session), () => this.#disposed);
     this.#sessions.add(session);
     return session;
   }
 
   async stats(): Promise<WorkerStats> {
     this.#check();
-    return call(this.api.stats());
+    return this.#run((api) => api.stats());
   }
 
   async fineTune(text: string | readonly string[], options: FineTuneOptions = {}): Promise<FineTuneResult> {
@@ -247,7 +376,7 @@ class WorkerPredictor implements Predictor {
     signal?.throwIfAborted();
     const job = ++this.#jobs;
     // An AbortSignal cannot cross to the worker: listen here and send the abort over.
-    const abort = () => void this.api.abortFineTune(job).catch(() => {});
+    const abort = () => void this.#run((api) => api.abortFineTune(job)).catch(() => {});
     signal?.addEventListener('abort', abort, { once: true });
     const progress = onProgress
       ? Comlink.proxy((p: FineTuneProgress) => {
@@ -264,7 +393,7 @@ class WorkerPredictor implements Predictor {
     });
     this.#onDispose.add(disposed);
     try {
-      return await Promise.race([call(this.api.fineTune(job, texts, fineTuneRequest(options), progress)), whenDisposed]);
+      return await Promise.race([this.#run((api) => api.fineTune(job, texts, fineTuneRequest(options), progress)), whenDisposed]);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw error;
@@ -277,29 +406,29 @@ class WorkerPredictor implements Predictor {
   async save(name: string): Promise<SavedModelInfo> {
     this.#check();
     checkSavedName(name, 'save(name)');
-    return call(this.api.save(name));
+    return this.#run((api) => api.save(name));
   }
 
   async listSavedModels(): Promise<SavedModelInfo[]> {
     this.#check();
-    return call(this.api.listSavedModels());
+    return this.#run((api) => api.listSavedModels());
   }
 
   async deleteSavedModel(name: string): Promise<boolean> {
     this.#check();
     checkSavedName(name, 'deleteSavedModel(name)');
-    return call(this.api.deleteSavedModel(name));
+    return this.#run((api) => api.deleteSavedModel(name));
   }
 
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const reject of this.#onDispose) reject();
+    const conn = this.#conn;
     try {
-      await this.api.dispose();
+      await Promise.race([conn.api.dispose(), conn.died]);
     } finally {
-      this.api[Comlink.releaseProxy]();
-      this.worker.terminate();
+      conn.close();
     }
   }
 }

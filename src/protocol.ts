@@ -61,6 +61,12 @@ export interface LoadRequest {
   /** Absolute URL of the folder holding the tfjs wasm binaries. */
   wasmBaseUrl: string;
   cache: CacheOptions;
+  /**
+   * A Web Locks name the worker holds for as long as it lives, so the main
+   * thread learns the moment it dies (terminated, closed or crashed); null
+   * where the Web Locks API is missing.
+   */
+  lifeLock: string | null;
 }
 
 /** Facts about the loaded model. */

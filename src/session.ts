@@ -1,5 +1,6 @@
 import type * as Comlink from 'comlink';
-import { DisposedError, InvalidArgumentError, call } from './errors.js';
+import { DisposedError, InvalidArgumentError } from './errors.js';
+import { beforeCursor } from './text.js';
 import type {
   CheckpointOptions,
   Completion,
@@ -137,6 +138,9 @@ function positiveInt(value: number, what: string): number {
   return value;
 }
 
+/** Runs a call on the predictor's live worker, with typed errors. */
+export type Run = <T>(f: (api: Comlink.Remote<WorkerApi>) => Promise<T>) => Promise<T>;
+
 interface Job {
   run: () => Promise<unknown>;
   resolve: (value: never) => void;
@@ -154,12 +158,23 @@ export class WorkerSession implements Session {
   readonly #queue: Job[] = [];
   #running = false;
 
+  /** The text the worker's session holds (before the cursor), kept to restore it in a new worker. */
+  #text = '';
+
   constructor(
-    private readonly api: Comlink.Remote<WorkerApi>,
-    private readonly id: number,
+    private readonly run: Run,
+    private id: number,
+    private readonly checkpoints: CheckpointOptions,
     private readonly onDispose: () => void,
     private readonly predictorDisposed: () => boolean,
   ) {}
+
+  /** Recreates this session in a new worker (after the old one died) and reads its text again. */
+  async reattach(call: Run): Promise<void> {
+    if (this.#disposed) return;
+    this.id = await call((api) => api.createSession(this.checkpoints));
+    if (this.#text) await call((api) => api.setText(this.id, this.#text, null, 1));
+  }
 
   #check(): void {
     if (this.#disposed) throw new DisposedError('this session was disposed; open a new one with predictor.session()');
@@ -212,7 +227,8 @@ export class WorkerSession implements Session {
     if (last?.supersede) last.superseded = true;
     return this.#enqueue<TextUpdate>(
       async () => {
-        const r = await call(this.api.setText(this.id, text, cursor, k));
+        const r = await this.run((api) => api.setText(this.id, text, cursor, k));
+        this.#text = cursor === null ? text : beforeCursor(text, cursor);
         this.#appliedSeq = seq;
         return { seq, superseded: false, current: seq === this.#seq, ...r };
       },
@@ -223,12 +239,19 @@ export class WorkerSession implements Session {
   feed(text: string): Promise<FeedResult> {
     this.#check();
     if (typeof text !== 'string') return Promise.reject(new InvalidArgumentError(`feed(text): text must be a string, got ${typeof text}`));
-    return this.#enqueue(() => call(this.api.feed(this.id, text)));
+    return this.#enqueue(async () => {
+      const r = await this.run((api) => api.feed(this.id, text));
+      this.#text += text;
+      return r;
+    });
   }
 
   reset(): Promise<void> {
     this.#check();
-    return this.#enqueue(() => call(this.api.reset(this.id)));
+    return this.#enqueue(async () => {
+      await this.run((api) => api.reset(this.id));
+      this.#text = '';
+    });
   }
 
   predict(options: PredictOptions = {}): Promise<Prediction[]> {
@@ -243,7 +266,7 @@ export class WorkerSession implements Session {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#enqueue(() => call(this.api.predict(this.id, k, temperature)));
+    return this.#enqueue(() => this.run((api) => api.predict(this.id, k, temperature)));
   }
 
   complete(options: CompleteOptions = {}): Promise<CompletionResult> {
@@ -259,7 +282,7 @@ export class WorkerSession implements Session {
     };
     return this.#enqueue(async () => {
       const seq = this.#appliedSeq;
-      const completions = await call(this.api.complete(this.id, request));
+      const completions = await this.run((api) => api.complete(this.id, request));
       return { seq, current: seq === this.#seq, completions };
     });
   }
@@ -277,13 +300,13 @@ export class WorkerSession implements Session {
     const signal = options.signal;
     signal?.throwIfAborted();
     const seed = options.seed ?? null;
-    const g = await this.#enqueue(() => call(this.api.generateStart(this.id, { length, temperature, topK, seed })));
+    const g = await this.#enqueue(() => this.run((api) => api.generateStart(this.id, { length, temperature, topK, seed })));
     try {
       // Small chunks keep the stream live and the abort prompt; the worker keeps its own state copy.
       let chunk = 1;
       for (;;) {
         signal?.throwIfAborted();
-        const chars = await call(this.api.generateNext(g, chunk));
+        const chars = await this.run((api) => api.generateNext(g, chunk));
         if (chars.length === 0) return;
         for (const ch of chars) {
           signal?.throwIfAborted();
@@ -292,24 +315,24 @@ export class WorkerSession implements Session {
         chunk = Math.min(16, chunk * 2);
       }
     } finally {
-      if (!this.predictorDisposed()) await this.api.generateEnd(g).catch(() => {});
+      if (!this.predictorDisposed()) await this.run((api) => api.generateEnd(g)).catch(() => {});
     }
   }
 
   state(): Promise<StateSnapshot> {
     this.#check();
-    return this.#enqueue(() => call(this.api.state(this.id)));
+    return this.#enqueue(() => this.run((api) => api.state(this.id)));
   }
 
   stats(): Promise<SessionStats> {
     this.#check();
-    return this.#enqueue(() => call(this.api.sessionStats(this.id)));
+    return this.#enqueue(() => this.run((api) => api.sessionStats(this.id)));
   }
 
   async dispose(): Promise<void> {
     if (this.#disposed || this.predictorDisposed()) return;
     this.#disposed = true;
     this.onDispose();
-    await this.#enqueue(() => call(this.api.disposeSession(this.id)));
+    await this.#enqueue(() => this.run((api) => api.disposeSession(this.id)));
   }
 }

@@ -2,3 +2,11 @@
 export function isWordChar(ch: string): boolean {
   return /^[\p{L}\p{N}\p{M}'’]$/u.test(ch);
 }
+
+/** The text before a UTF-16 `cursor` offset, never splitting a surrogate pair. */
+export function beforeCursor(text: string, cursor: number): string {
+  let end = Math.max(0, Math.min(text.length, Math.floor(cursor)));
+  const c = text.charCodeAt(end - 1);
+  if (end > 0 && c >= 0xd800 && c <= 0xdbff) end--;
+  return text.slice(0, end);
+}

@@ -108,6 +108,16 @@ const api: WorkerApi = {
       warnings.push({ code, message });
       report({ status: 'warning', code, message });
     };
+    const lock = request.lifeLock;
+    if (lock && typeof navigator !== 'undefined' && navigator.locks) {
+      // Held until this worker ends: its release tells the main thread the worker is gone.
+      await new Promise<void>((held) => {
+        void navigator.locks.request(lock, () => {
+          held();
+          return new Promise<never>(() => {});
+        });
+      });
+    }
     try {
       dbName = request.cache.dbName;
       backend = await selectBackend(request.backend, request.wasmBaseUrl);

@@ -11,12 +11,7 @@ export function normalizeNewlines(text: string): string {
 }
 
 /** The text before a cursor given in UTF-16 units, never splitting a surrogate pair. */
-export function beforeCursor(text: string, cursor: number): string {
-  let end = Math.max(0, Math.min(text.length, Math.floor(cursor)));
-  const c = text.charCodeAt(end - 1);
-  if (end > 0 && c >= 0xd800 && c <= 0xdbff) end--;
-  return text.slice(0, end);
-}
+export { beforeCursor } from '../src/text.js';
 
 /**
  * One text field's recurrent state. The session keeps the text it has read
