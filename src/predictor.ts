@@ -155,6 +155,9 @@ function resolveManifestUrl(model: string | URL | undefined): string {
   } catch {
     throw new InvalidArgumentError(`options.model is not a valid URL: ${String(model)}`);
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`options.model must be an http(s) URL, a relative path or idb://<name>, got ${url.protocol} URL`);
+  }
   if (url.pathname.endsWith('.json')) return url.href;
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return new URL('model.json', url).href;

@@ -189,4 +189,16 @@ describe('predictor lifecycle', () => {
     }
     assert(error instanceof InvalidArgumentError && /backend/.test(error.message), `got ${error?.name}: ${error?.message}`);
   });
+
+  it('accepts only http(s), relative and idb:// model URLs, and sane saved-model names', async () => {
+    for (const model of ['javascript:alert(1)', 'data:application/json,{}', 'file:///etc/passwd', 'ftp://example.com/model/', 'idb://../escape', 'idb://', 42]) {
+      let error;
+      try {
+        await createPredictor({ model, cache: false });
+      } catch (e) {
+        error = e;
+      }
+      assert(error instanceof InvalidArgumentError && /options\.model/.test(error.message), `${String(model)} -> ${error?.name}: ${error?.message}`);
+    }
+  });
 });

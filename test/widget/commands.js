@@ -22,3 +22,7 @@ export const ime = (steps) => command('nk-ime', { steps });
 export const paste = (text) => command('nk-paste', { text });
 /** Saves test-artifacts/widget/<name>.png of the page, or of the element matching `selector`. */
 export const screenshot = (name, selector) => command('nk-screenshot', { name, selector });
+/** Starts recording every request of the browser context (page and workers). */
+export const recordRequests = () => command('nk-requests', { action: 'start' });
+/** Stops recording; resolves to the requests seen, as { url, method, postData }. */
+export const recordedRequests = () => command('nk-requests', { action: 'stop' });

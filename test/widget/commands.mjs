@@ -20,6 +20,9 @@ async function cdp(page) {
   return s;
 }
 
+/** Request logs of 'nk-requests', per page. */
+const recorders = new WeakMap();
+
 const handlers = {
   /** { text, delay? }: types text with one trusted key press per character. */
   async 'nk-type'(page, { text, delay = 0 }) {
@@ -62,6 +65,25 @@ const handlers = {
     if (selector) await page.locator(selector).screenshot({ path });
     else await page.screenshot({ path });
     return path;
+  },
+  /**
+   * { action: 'start' | 'stop' }: records every request the browser context
+   * makes (the page, its workers, any origin) from 'start' until 'stop', which
+   * returns them as { url, method, postData }.
+   */
+  async 'nk-requests'(page, { action }) {
+    const context = page.context();
+    const old = recorders.get(page);
+    if (old) context.off('request', old.listener);
+    recorders.delete(page);
+    if (action === 'start') {
+      const log = [];
+      const listener = (request) => log.push({ url: request.url(), method: request.method(), postData: request.postData() ?? null });
+      context.on('request', listener);
+      recorders.set(page, { log, listener });
+      return true;
+    }
+    return old ? old.log : [];
   },
   /** { x, y, width, height }: a PNG of that viewport rectangle (CSS pixels), as base64, for pixel checks. */
   async 'nk-pixels'(page, clip) {
