@@ -267,7 +267,7 @@ export interface SavedModelInfo {
 /** The API the worker exposes through Comlink. */
 export interface WorkerApi {
   load(request: LoadRequest, onProgress?: (event: ProgressEvent) => void): Promise<LoadResult>;
-  createSession(checkpoints: CheckpointOptions): Promise<number>;
+  createSession(checkpoints: CheckpointOptions, readLimit: number): Promise<number>;
   feed(session: number, text: string): Promise<FeedResult>;
   setText(session: number, text: string, cursor: number | null, k: number): Promise<TextResult>;
   complete(session: number, request: CompleteRequest): Promise<Completion[]>;

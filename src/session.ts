@@ -16,6 +16,16 @@ import type {
 export interface SessionOptions {
   /** State checkpoints along the text: dense near the cursor, sparse further back, within a memory budget. */
   checkpoints?: Partial<CheckpointOptions>;
+  /**
+   * Most characters one update reads. A text that needs more steps than this
+   * from its nearest checkpoint (a huge paste, a jump far into a long
+   * document) is read from its last `readLimit` characters, starting from the
+   * zero state there, exactly as a fresh session reading it would: a paste of
+   * any size costs at most this many steps, and long reads yield to other
+   * sessions every 64 steps. Beyond this distance, a state may depend a little
+   * on the edit history. Default 4096.
+   */
+  readLimit?: number;
 }
 
 /** Options of {@link Session.predict}. */
@@ -165,6 +175,7 @@ export class WorkerSession implements Session {
     private readonly run: Run,
     private id: number,
     private readonly checkpoints: CheckpointOptions,
+    private readonly readLimit: number,
     private readonly onDispose: () => void,
     private readonly predictorDisposed: () => boolean,
   ) {}
@@ -172,7 +183,7 @@ export class WorkerSession implements Session {
   /** Recreates this session in a new worker (after the old one died) and reads its text again. */
   async reattach(call: Run): Promise<void> {
     if (this.#disposed) return;
-    this.id = await call((api) => api.createSession(this.checkpoints));
+    this.id = await call((api) => api.createSession(this.checkpoints, this.readLimit));
     if (this.#text) await call((api) => api.setText(this.id, this.#text, null, 1));
   }
 

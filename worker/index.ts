@@ -152,9 +152,10 @@ const api: WorkerApi = {
     }
   },
 
-  async createSession(checkpoints) {
+  async createSession(checkpoints, readLimit) {
+    positiveInt(readLimit, 'session({ readLimit })', 1_000_000);
     const id = nextSession++;
-    sessions.set(id, new Session(loaded(), checkpoints));
+    sessions.set(id, new Session(loaded(), checkpoints, readLimit));
     return id;
   },
 

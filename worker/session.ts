@@ -5,6 +5,11 @@ import { Checkpoints } from './checkpoints.js';
 import { beamSearch } from './model/beam.js';
 import { encode, logits, stateTensors, step, zeroState, type Model } from './model/model.js';
 
+/** Characters a session reads at most for one update (see Session's readLimit). */
+export const DEFAULT_READ_LIMIT = 4096;
+/** Steps between yields of a long read. */
+const CHUNK = 64;
+
 /** Windows and old-Mac line endings read as '\n', as a textarea reports them. */
 export function normalizeNewlines(text: string): string {
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
@@ -25,10 +30,21 @@ export class Session {
   #steps = 0;
   readonly #ckpts: Checkpoints;
   readonly #input = new Int32Array(1);
+  /** A long read is in progress (it yields between chunks). */
+  #reading = false;
+  /** The weights changed during that read: it starts over. */
+  #stale = false;
 
+  /**
+   * @param readLimit A text that needs more steps than this from its nearest
+   *   checkpoint (a huge paste, a jump in a long document) is read from its
+   *   last `readLimit` characters only, starting from the zero state there, as
+   *   a fresh session reading it would: bounded time for any text.
+   */
   constructor(
     private readonly model: Model,
     policy: CheckpointOptions,
+    private readonly readLimit = DEFAULT_READ_LIMIT,
   ) {
     const perState = model.manifest.hiddenSizes.reduce((a, h) => a + h, 0) * 4 * (model.cell.hasCellState ? 2 : 1);
     this.#ckpts = new Checkpoints(policy, perState);
@@ -45,20 +61,51 @@ export class Session {
   }
 
   /** Appends text: the same as setText(current text + text). */
-  feed(text: string): FeedResult {
+  async feed(text: string): Promise<FeedResult> {
     const ids = encode(this.model, normalizeNewlines(text));
     const target = this.#ref.slice(0, this.#length).concat(ids);
-    const steps = this.#update(target);
+    const steps = await this.#read(target);
     return { steps, length: this.#length };
   }
 
   /** Moves to a new text (already cut at the cursor), then predicts. */
   async setText(text: string, k: number): Promise<TextResult> {
-    const steps = this.#update(encode(this.model, normalizeNewlines(text)));
+    const steps = await this.#read(encode(this.model, normalizeNewlines(text)));
     return { steps, length: this.#length, predictions: await this.predict(k, 1) };
   }
 
-  #update(target: number[]): number {
+  /**
+   * #update, yielding to the worker's other calls every CHUNK steps when the
+   * read is long, so other sessions keep answering during a huge paste. If
+   * the weights change meanwhile (fine-tuning finished), it starts over.
+   */
+  async #read(target: number[]): Promise<number> {
+    this.#reading = true;
+    try {
+      let steps = 0;
+      for (;;) {
+        const r = this.#update(target, CHUNK);
+        steps += r.steps;
+        if (r.done) return steps;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (this.#stale) {
+          // Every checkpoint was made with the old weights.
+          this.#stale = false;
+          this.#ckpts.truncate(0);
+          this.#ref = [];
+          this.#length = 0;
+        }
+      }
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  /**
+   * Moves toward `target`: at most `budget` steps, then returns done: false
+   * with the state so far kept as a checkpoint, to be called again.
+   */
+  #update(target: number[], budget = Infinity): { steps: number; done: boolean } {
     const ref = this.#ref;
     let p = 0;
     const n = Math.min(ref.length, target.length);
@@ -71,9 +118,14 @@ export class Session {
     const refEnd = keepsRef ? ref.length : target.length;
     const anchors = [target.length, refEnd];
     let pos = this.#ckpts.floor(target.length);
+    if (target.length - pos > this.readLimit) {
+      // Too far to read: start from the zero state readLimit characters before the end.
+      pos = target.length - this.readLimit;
+      this.#ckpts.set(pos, zeroState(this.model));
+    }
     let state = this.#ckpts.get(pos)!;
     let steps = 0;
-    for (; pos < target.length; pos++) {
+    for (; pos < target.length && steps < budget; pos++) {
       this.#input[0] = target[pos]!;
       const next = tidy(() => step(this.model, this.#input, state) as unknown as TensorContainer) as unknown as LayerState[];
       if (!this.#ckpts.has(pos)) dispose(stateTensors(state));
@@ -81,16 +133,26 @@ export class Session {
       steps++;
       if (this.#ckpts.wanted(pos + 1, anchors) || pos + 1 === target.length) this.#ckpts.set(pos + 1, state);
     }
+    this.#steps += steps;
+    if (pos < target.length) {
+      // Out of budget: the state reached becomes the current one, so the next call resumes here.
+      if (!this.#ckpts.has(pos)) this.#ckpts.set(pos, state);
+      if (!keepsRef) this.#ref = target;
+      this.#length = pos;
+      return { steps, done: false };
+    }
     if (!keepsRef) this.#ref = target;
     this.#length = target.length;
     this.#ckpts.thin(anchors);
-    this.#steps += steps;
-    return steps;
+    return { steps, done: true };
   }
 
   reset(): void {
     this.#update([]);
   }
+
+  /** Read limit of new sessions (characters): a paste of any size costs at most this many steps. */
+  static readonly DEFAULT_READ_LIMIT = DEFAULT_READ_LIMIT;
 
   /**
    * Re-reads the current text after the model's weights changed (fine-tuning):
@@ -98,6 +160,10 @@ export class Session {
    * state are dropped and the text is read again, as a fresh session would.
    */
   refresh(): void {
+    if (this.#reading) {
+      this.#stale = true; // the read in progress starts over with the new weights
+      return;
+    }
     const target = this.#ref.slice(0, this.#length);
     this.#ckpts.truncate(0);
     this.#ref = [];
