@@ -42,6 +42,12 @@ export interface PredictorOptions {
   wasmBaseUrl?: string | URL;
   /** URL of the worker bundle. Default: `worker.js` next to this module. */
   workerUrl?: string | URL;
+  /** A model download that sends nothing for this long is given up (and retried). Default 30000 ms. */
+  timeoutMs?: number;
+  /** Further attempts after a network error, HTTP 5xx/429 or a stalled download, with backoff (0.25 s, 1 s, 4 s, …). Default 2. */
+  retries?: number;
+  /** Cancels loading: the worker is stopped and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
   /**
    * Called after the worker died (crashed, ran out of memory, was terminated)
    * and a new one took over: the model is loaded again (from the IndexedDB
@@ -184,8 +190,13 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
       : { enabled: true, dbName: cacheOpt.dbName ?? 'nextkey' };
   const workerUrl = new URL(String(options.workerUrl ?? new URL('./worker.js', import.meta.url)), import.meta.url);
   const wasmBaseUrl = new URL(String(options.wasmBaseUrl ?? new URL('./', workerUrl)), import.meta.url).href;
-  const request = { manifestUrl, backend, wasmBaseUrl: wasmBaseUrl.endsWith('/') ? wasmBaseUrl : wasmBaseUrl + '/', cache };
-  const { conn, result } = await connect(workerUrl, request, options.onProgress);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const retries = options.retries ?? 2;
+  if (!(timeoutMs > 0)) throw new InvalidArgumentError(`options.timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
+  if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new InvalidArgumentError(`options.retries must be an integer from 0 to 10, got ${String(retries)}`);
+  const network = { timeoutMs, retries };
+  const request = { manifestUrl, backend, wasmBaseUrl: wasmBaseUrl.endsWith('/') ? wasmBaseUrl : wasmBaseUrl + '/', cache, network };
+  const { conn, result } = await connect(workerUrl, request, options.onProgress, options.signal);
   return new WorkerPredictor(conn, result, workerUrl, request, options.onRestart);
 }
 
@@ -203,7 +214,8 @@ interface Conn {
 let lockCounter = 0;
 
 /** Starts a worker and loads the model in it; rejects with the typed error of whatever failed. */
-async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, onProgress?: (e: ProgressEvent) => void): Promise<{ conn: Conn; result: LoadResult }> {
+async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, onProgress?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<{ conn: Conn; result: LoadResult }> {
+  signal?.throwIfAborted();
   const worker = await spawnWorker(workerUrl);
   const api = Comlink.wrap<WorkerApi>(worker);
   let closed = false;
@@ -243,8 +255,13 @@ async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, o
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   const lifeLock = locks ? `nextkey-worker-${Date.now().toString(36)}-${++lockCounter}-${Math.random().toString(36).slice(2)}` : null;
   let result: LoadResult;
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal?.aborted) reject(signal.reason);
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
   try {
-    result = await conn.call((a) => a.load({ ...request, lifeLock }, onProgress ? Comlink.proxy((e: ProgressEvent) => onProgress(e)) : undefined));
+    result = await Promise.race([conn.call((a) => a.load({ ...request, lifeLock }, onProgress ? Comlink.proxy((e: ProgressEvent) => onProgress(e)) : undefined)), aborted]);
   } catch (error) {
     conn.close();
     throw error;

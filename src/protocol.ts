@@ -67,6 +67,8 @@ export interface LoadRequest {
    * where the Web Locks API is missing.
    */
   lifeLock: string | null;
+  /** Model downloads: stall timeout and retries. */
+  network: { timeoutMs: number; retries: number };
 }
 
 /** Facts about the loaded model. */

@@ -130,8 +130,8 @@ const api: WorkerApi = {
         ({ manifest, weights } = await loadSaved(name, dbName));
         report({ status: 'cache-hit', key: request.manifestUrl });
       } else {
-        manifest = await fetchManifest(request.manifestUrl);
-        weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn);
+        manifest = await fetchManifest(request.manifestUrl, request.network);
+        weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn, request.network);
       }
       model = buildModel(manifest, weights);
       const info = {

@@ -6,21 +6,88 @@ import { sha256Hex } from './model/sha256.js';
 
 export type Report = (event: ProgressEvent) => void;
 
-async function get(url: string, what: string): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw workerError('ModelFetchError', `could not fetch ${what} from ${url}: ${(error as Error).message}`);
+/** How model files are fetched (LoadRequest.network). */
+export interface NetOptions {
+  /** Give up on a request that sends nothing (headers or body bytes) for this long. */
+  timeoutMs: number;
+  /** Further attempts after a network error, HTTP 5xx/429 or a stall. */
+  retries: number;
+}
+
+const DEFAULT_NET: NetOptions = { timeoutMs: 30_000, retries: 2 };
+/** First retry after this long, then 4x longer each time. */
+const BACKOFF_MS = 250;
+
+/**
+ * Reads `url` whole. Network errors, HTTP 5xx/429 and stalls are retried with
+ * exponential backoff; other HTTP errors are not. Throws ModelFetchError with
+ * the URL and the last problem.
+ */
+async function download(url: string, what: string, net: NetOptions, progress?: (loaded: number, total: number | null) => void): Promise<Uint8Array> {
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, BACKOFF_MS * 4 ** (attempt - 1)));
+    const fail = (problem: string, retryable: boolean): Error | null => {
+      if (retryable && attempt < net.retries) return null;
+      const tries = attempt > 0 ? ` (${attempt + 1} attempts)` : '';
+      return workerError('ModelFetchError', `could not fetch ${what} from ${url}: ${problem}${tries}`);
+    };
+    const abort = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => abort.abort(), net.timeoutMs);
+    };
+    let loaded = 0;
+    try {
+      arm();
+      let response: Response;
+      try {
+        response = await fetch(url, { signal: abort.signal });
+      } catch (error) {
+        const e = fail(abort.signal.aborted ? `no response within ${net.timeoutMs} ms` : (error as Error).message, true);
+        if (e) throw e;
+        continue;
+      }
+      if (!response.ok) {
+        const e = fail(`HTTP ${response.status} ${response.statusText}`.trim(), response.status >= 500 || response.status === 429);
+        if (e) throw e;
+        continue;
+      }
+      const header = Number(response.headers.get('content-length'));
+      const total = Number.isFinite(header) && header > 0 ? header : null;
+      const chunks: Uint8Array[] = [];
+      try {
+        const reader = response.body!.getReader();
+        progress?.(0, total);
+        for (;;) {
+          arm();
+          const { done, value } = await reader.read();
+          if (done) break;
+          chunks.push(value);
+          loaded += value.length;
+          progress?.(loaded, total);
+        }
+      } catch (error) {
+        const e = fail(abort.signal.aborted ? `stalled: no data for ${net.timeoutMs} ms after ${loaded} bytes` : `download broke off after ${loaded} bytes: ${(error as Error).message}`, true);
+        if (e) throw e;
+        continue;
+      }
+      const bytes = new Uint8Array(loaded);
+      let at = 0;
+      for (const c of chunks) {
+        bytes.set(c, at);
+        at += c.length;
+      }
+      return bytes;
+    } finally {
+      clearTimeout(timer);
+    }
   }
-  if (!response.ok) throw workerError('ModelFetchError', `could not fetch ${what} from ${url}: HTTP ${response.status} ${response.statusText}`.trim());
-  return response;
 }
 
 /** Fetches, parses and validates model.json. */
-export async function fetchManifest(url: string): Promise<Manifest> {
-  const response = await get(url, 'model.json');
-  const text = await response.text();
+export async function fetchManifest(url: string, net: NetOptions = DEFAULT_NET): Promise<Manifest> {
+  const text = new TextDecoder().decode(await download(url, 'model.json', net));
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -31,33 +98,8 @@ export async function fetchManifest(url: string): Promise<Manifest> {
 }
 
 /** Streams weights.bin with progress events; checks its size and SHA-256. */
-async function fetchWeights(url: string, manifest: Manifest, report: Report): Promise<ArrayBuffer> {
-  const response = await get(url, 'weights');
-  const header = Number(response.headers.get('content-length'));
-  const total = Number.isFinite(header) && header > 0 ? header : manifest.weights.byteLength;
-  const reader = response.body?.getReader();
-  let bytes: Uint8Array;
-  if (!reader) {
-    bytes = new Uint8Array(await response.arrayBuffer());
-    report({ status: 'fetch', url, loaded: bytes.length, total });
-  } else {
-    const chunks: Uint8Array[] = [];
-    let loaded = 0;
-    report({ status: 'fetch', url, loaded: 0, total });
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.length;
-      report({ status: 'fetch', url, loaded, total });
-    }
-    bytes = new Uint8Array(loaded);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.length;
-    }
-  }
+async function fetchWeights(url: string, manifest: Manifest, report: Report, net: NetOptions): Promise<ArrayBuffer> {
+  const bytes = await download(url, 'weights', net, (loaded, total) => report({ status: 'fetch', url, loaded, total: total ?? manifest.weights.byteLength }));
   const buffer = bytes.buffer as ArrayBuffer;
   await verify(buffer, manifest, url);
   return buffer;
@@ -84,15 +126,16 @@ export async function loadWeights(
   cache: CacheOptions,
   report: Report,
   warn: (code: WarningCode, message: string) => void,
+  net: NetOptions = DEFAULT_NET,
 ): Promise<ArrayBuffer> {
   const url = new URL(manifest.weights.path, manifestUrl).href;
   const key = cacheKey(FORMAT_VERSION, manifest.weights.sha256);
-  if (!cache.enabled) return fetchWeights(url, manifest, report);
+  if (!cache.enabled) return fetchWeights(url, manifest, report, net);
 
   const opened = await WeightCache.open(cache.dbName);
   if (!(opened instanceof WeightCache)) {
     warn('cache-unavailable', `${opened.unavailable}; loading without a cache`);
-    return fetchWeights(url, manifest, report);
+    return fetchWeights(url, manifest, report, net);
   }
   try {
     let entry;
@@ -110,7 +153,7 @@ export async function loadWeights(
       warn('cache-corrupt', `cached weights for ${key} failed the SHA-256 check; dropped and refetched`);
       await opened.delete(key).catch(() => {});
     }
-    const bytes = await fetchWeights(url, manifest, report);
+    const bytes = await fetchWeights(url, manifest, report, net);
     try {
       await opened.put({ key, sha256: manifest.weights.sha256, formatVersion: FORMAT_VERSION, url, bytes, storedAt: Date.now() });
       report({ status: 'cache-store', key });
