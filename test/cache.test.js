@@ -1,5 +1,6 @@
 // The IndexedDB weight cache, against the real IndexedDB of the browser. The
 // test server counts requests, so "no network fetch" is observed, not assumed.
+import { executeServerCommand } from '/node_modules/@web/test-runner-commands/browser/commands.mjs';
 import { createPredictor } from '../dist/index.js';
 import { GOLDEN, assert, assertEqual, requestCount, uniqueDb } from './helpers.js';
 
@@ -85,5 +86,45 @@ describe('IndexedDB weight cache', () => {
     await p2.dispose();
     assertEqual(await requestCount(WEIGHTS), before + 2, 'fetched twice');
     assertEqual(p2.warnings, [], 'no warnings');
+  });
+
+  it('an upgrade blocked by another tab\'s open connection: loads uncached with a warning instead of hanging', async () => {
+    const db = uniqueDb('blocked');
+    // Another "tab" holds version 1 open and ignores versionchange, so the worker's upgrade is blocked.
+    const other = await idbRequest(indexedDB.open(db, 1));
+    try {
+      const a = await load(db);
+      const w = a.p.warnings.find((x) => x.code === 'cache-unavailable');
+      assert(w, `warning: ${JSON.stringify(a.p.warnings)}`);
+      assert(a.preds.length === 5, 'the model works');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('over quota: the weights are not cached, the model works, and a warning names the quota error', async () => {
+    const db = uniqueDb('quota');
+    await executeServerCommand('set-storage-quota', { quota: 1, clearIndexedDB: true });
+    let a;
+    try {
+      a = await load(db);
+    } finally {
+      await executeServerCommand('set-storage-quota', { quota: null });
+    }
+    const w = a.p.warnings.find((x) => x.code === 'cache-write-failed' || x.code === 'cache-unavailable');
+    assert(w && /Quota/i.test(w.message), `warning: ${JSON.stringify(a.p.warnings)}`);
+    assertEqual(a.preds.length, 5, 'the model works');
+  });
+
+  it('two predictors loading the same model at once leave one sound entry', async () => {
+    const db = uniqueDb('race');
+    const before = await requestCount(WEIGHTS);
+    const [x, y] = await Promise.all([load(db), load(db)]);
+    assertEqual(y.preds, x.preds, 'both work');
+    assert((await requestCount(WEIGHTS)) <= before + 2, 'at most one fetch each');
+    const z = await load(db);
+    assert(z.events.some((e) => e.status === 'cache-hit'), 'then a hit');
+    assert(!z.p.warnings.length, `no warnings: ${JSON.stringify(z.p.warnings)}`);
+    assertEqual(z.preds, x.preds, 'same predictions from the cache');
   });
 });
