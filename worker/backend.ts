@@ -1,4 +1,4 @@
-import { env, setBackend } from '@tensorflow/tfjs-core';
+import { backend as currentBackend, env, setBackend } from '@tensorflow/tfjs-core';
 // The `base` entry points register a backend without registering its hundreds
 // of kernels; worker/kernels.ts registers the few we use.
 import '@tensorflow/tfjs-backend-cpu/dist/base.js';
@@ -87,4 +87,24 @@ export async function selectBackend(preference: BackendPreference, wasmBaseUrl: 
   }
   if (!auto) throw workerError('BackendError', `backend '${preference}' cannot run here: ${skipped[0]!.reason}`);
   throw workerError('BackendError', `no backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/**
+ * After the WebGL context was lost: wasm, else cpu. Every tensor made on
+ * WebGL is gone; the caller rebuilds the model and the sessions' states.
+ */
+export async function fallbackBackend(wasmBaseUrl: string, reason: string): Promise<BackendReport> {
+  const skipped: BackendReport['skipped'] = [{ name: 'webgl', reason }];
+  for (const name of ['wasm', 'cpu'] as const) {
+    const problem = await tryBackend(name, true, wasmBaseUrl);
+    if (problem === null) return { name, skipped };
+    skipped.push({ name, reason: problem });
+  }
+  throw workerError('BackendError', `the WebGL context was lost and no other backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/** Whether the WebGL backend in use has lost its context (GPU reset, driver crash, too many contexts). */
+export function webglContextLost(): boolean {
+  const gl = (currentBackend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext | WebGL2RenderingContext } }).gpgpu?.gl;
+  return !!gl && gl.isContextLost();
 }

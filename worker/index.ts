@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { dispose, memory } from '@tensorflow/tfjs-core';
 import type { BackendReport, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, WarningCode, WorkerApi } from '../src/protocol.js';
-import { selectBackend } from './backend.js';
+import { fallbackBackend, selectBackend, webglContextLost } from './backend.js';
 import { workerError } from './errors.js';
 import { SAVED_NAME, SAVED_PREFIX, fetchManifest, loadSaved, loadWeights, openSavedModels } from './loader.js';
 import { validateManifest, type Manifest } from './model/manifest.js';
@@ -96,6 +96,34 @@ function session(id: number): Session {
   return s;
 }
 
+/** The weights in use as host bytes (format v1): what a lost WebGL context is recovered from. */
+let hostWeights: { manifest: Manifest; weights: ArrayBuffer } | null = null;
+let wasmBaseUrl = '';
+let recovering: Promise<void> | null = null;
+
+/**
+ * A lost WebGL context takes every tensor on it. Before the next call runs,
+ * move to wasm (or cpu), rebuild the weights from their host copy and have
+ * every session read its text again: the same predictions, on the new backend.
+ */
+function recoverIfContextLost(): Promise<void> {
+  if (recovering) return recovering;
+  if (!model || !hostWeights || backend?.name !== 'webgl' || !webglContextLost()) return Promise.resolve();
+  const m = model;
+  const host = hostWeights;
+  recovering = (async () => {
+    const report = await fallbackBackend(wasmBaseUrl, 'the WebGL context was lost');
+    swapWeights(m, buildModel(host.manifest, host.weights));
+    for (const g of generators.values()) g.dispose();
+    generators.clear();
+    for (const s of sessions.values()) s.refresh();
+    backend = report;
+  })().finally(() => {
+    recovering = null;
+  });
+  return recovering;
+}
+
 const api: WorkerApi = {
   async load(request: LoadRequest, onProgress?: (event: ProgressEvent) => void): Promise<LoadResult> {
     if (model) throw workerError('InvalidArgumentError', 'this worker already holds a model; create another predictor');
@@ -134,6 +162,8 @@ const api: WorkerApi = {
         weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn, request.network);
       }
       model = buildModel(manifest, weights);
+      hostWeights = backend.name === 'webgl' ? { manifest, weights } : null;
+      wasmBaseUrl = request.wasmBaseUrl;
       const info = {
         url: request.manifestUrl,
         cell: manifest.cell,
@@ -257,6 +287,11 @@ const api: WorkerApi = {
         // The swap and the re-read of every session happen in one task: no call sees anything in between.
         swapWeights(m, weights);
         for (const s of sessions.values()) s.refresh();
+        if (backend?.name === 'webgl') {
+          // Only WebGL can lose its tensors: keep the tuned weights on the host to rebuild from.
+          const tuned = await encodeModel(m, m, {});
+          hostWeights = { manifest: tuned.manifest, weights: tuned.bytes };
+        }
         tuneLog.push({
           at: new Date().toISOString(),
           trainChars: result.trainLength,
@@ -343,4 +378,18 @@ const api: WorkerApi = {
   },
 };
 
-Comlink.expose(api);
+/** Calls that touch tensors first recover from a lost WebGL context, if that happened. */
+const UNGUARDED = new Set<keyof WorkerApi>(['load', 'dispose', 'abortFineTune', 'generateEnd', 'disposeSession']);
+const guarded = Object.fromEntries(
+  Object.entries(api).map(([name, f]) => [
+    name,
+    UNGUARDED.has(name as keyof WorkerApi)
+      ? f
+      : async (...args: unknown[]) => {
+          await recoverIfContextLost();
+          return (f as (...a: unknown[]) => unknown)(...args);
+        },
+  ]),
+) as unknown as WorkerApi;
+
+Comlink.expose(guarded);

@@ -89,11 +89,9 @@ export class Session {
         if (r.done) return steps;
         await new Promise((resolve) => setTimeout(resolve, 0));
         if (this.#stale) {
-          // Every checkpoint was made with the old weights.
+          // Every checkpoint was made with the old weights (or on a lost backend).
           this.#stale = false;
-          this.#ckpts.truncate(0);
-          this.#ref = [];
-          this.#length = 0;
+          this.#restart();
         }
       }
     } finally {
@@ -155,9 +153,9 @@ export class Session {
   static readonly DEFAULT_READ_LIMIT = DEFAULT_READ_LIMIT;
 
   /**
-   * Re-reads the current text after the model's weights changed (fine-tuning):
-   * every checkpoint was computed with the old weights, so all but the zero
-   * state are dropped and the text is read again, as a fresh session would.
+   * Re-reads the current text after the model's weights changed (fine-tuning,
+   * or moved to another backend after a lost WebGL context): every checkpoint
+   * is dropped and the text is read again, as a fresh session would.
    */
   refresh(): void {
     if (this.#reading) {
@@ -165,10 +163,16 @@ export class Session {
       return;
     }
     const target = this.#ref.slice(0, this.#length);
-    this.#ckpts.truncate(0);
+    this.#restart();
+    this.#update(target);
+  }
+
+  /** Drops every state (the zero state too: it may live on a lost WebGL context) and the text. */
+  #restart(): void {
+    this.#ckpts.clear();
+    this.#ckpts.set(0, zeroState(this.model));
     this.#ref = [];
     this.#length = 0;
-    this.#update(target);
   }
 
   /** Top-k next characters (the unknown symbol excluded), softmax in float64 on the host. */
