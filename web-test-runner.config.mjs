@@ -1,7 +1,9 @@
+import { PassThrough } from 'node:stream';
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { widgetCommands } from './test/widget/commands.mjs';
 import { storageQuota } from './test/finetune-commands.mjs';
+import { cdnOrigin } from './test/cdn/server.mjs';
 
 // Debian's Chromium, run as root in CI. These flags keep it off the network
 // (which is closed here) and working without /dev/shm limits. WebGL2 still
@@ -31,6 +33,9 @@ const chromium = (extraArgs = []) =>
  *   PUT /__store/<path>   keep a body in memory (for broken model files made by a test)
  *   GET /__store/<path>   serve it back
  *   GET /__count?path=P   how many GET requests the server saw for path P
+ *   GET /__flaky/<n>/<path>  HTTP 503 for the first n requests of this URL, then /__store/<path>
+ *   GET /__stall/<path>   /__store/<path> for .json; for anything else the headers and
+ *                         half the body, then nothing more (a stalled download)
  */
 const store = new Map();
 const counts = new Map();
@@ -38,6 +43,33 @@ async function testEndpoints(ctx, next) {
   if (ctx.method === 'GET') counts.set(ctx.path, (counts.get(ctx.path) ?? 0) + 1);
   if (ctx.path === '/__count') {
     ctx.body = { count: counts.get(ctx.query.path) ?? 0 };
+    return;
+  }
+  const flaky = /^\/__flaky\/(\d+)(\/.*)$/.exec(ctx.path);
+  if (flaky) {
+    if (counts.get(ctx.path) <= Number(flaky[1])) {
+      ctx.status = 503;
+      noStore(ctx);
+      ctx.body = 'try again later';
+      return;
+    }
+    return serveStored(ctx, `/__store${flaky[2]}`);
+  }
+  if (ctx.path.startsWith('/__stall/')) {
+    const path = `/__store${ctx.path.slice('/__stall'.length)}`;
+    if (path.endsWith('.json')) return serveStored(ctx, path);
+    const body = store.get(path);
+    if (!body) {
+      ctx.status = 404;
+      return;
+    }
+    const stream = new PassThrough();
+    stream.write(body.subarray(0, body.length >> 1));
+    ctx.req.on('close', () => stream.destroy());
+    ctx.type = 'application/octet-stream';
+    ctx.length = body.length;
+    noStore(ctx);
+    ctx.body = stream;
     return;
   }
   if (ctx.path.startsWith('/__store/')) {
@@ -48,18 +80,21 @@ async function testEndpoints(ctx, next) {
       ctx.status = 204;
       return;
     }
-    const body = store.get(ctx.path);
-    if (!body) {
-      ctx.status = 404;
-      return;
-    }
-    ctx.type = ctx.path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-    noStore(ctx);
-    ctx.body = body;
-    return;
+    return serveStored(ctx, ctx.path);
   }
   if (ctx.path.startsWith('/test/fixtures/')) noStore(ctx);
   return next();
+}
+
+function serveStored(ctx, path) {
+  const body = store.get(path);
+  if (!body) {
+    ctx.status = 404;
+    return;
+  }
+  ctx.type = path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+  noStore(ctx);
+  ctx.body = body;
 }
 
 /**
@@ -122,5 +157,6 @@ export default {
   testFramework: { config: { timeout: 120_000 } },
   middleware: [testEndpoints],
   // Server commands: widgetCommands (real keys, IME, paste, screenshots for test/widget/); storageQuota (fine-tune tests).
-  plugins: [widgetCommands(), storageQuota()],
+  // cdnOrigin: a second origin serving the repository as a CDN would, and the CSP test pages (test/cdn/).
+  plugins: [widgetCommands(), storageQuota(), cdnOrigin()],
 };

@@ -1,5 +1,8 @@
-// Serves the repository for the examples: `npm start`, then open the printed URL.
-// No dependencies. Sends COOP/COEP so the wasm backend may use threads.
+// Serves the repository for the examples: `npm start`, then open the printed URLs.
+// No dependencies. Two origins: the pages (with COOP/COEP, so the page is
+// cross-origin isolated and performance.now() precise), and a second port that
+// serves the same files as a CDN would (CORS, no isolation headers), which
+// examples/cdn/ loads the package from.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -22,14 +25,27 @@ const types = {
 };
 
 /**
- * A static file server for `root` with cross-origin isolation headers (so
- * performance.now() is precise and wasm may use threads). Resolves once listening.
+ * A static file server for `root`. By default it sends cross-origin isolation
+ * headers (so performance.now() is precise); with `cdn: true` it serves like a
+ * public CDN instead: `Access-Control-Allow-Origin: *` and
+ * `Cross-Origin-Resource-Policy: cross-origin`, so pages on any origin (also
+ * cross-origin-isolated ones) may load its scripts, fetch its files and import
+ * its modules. `onRequest(method, pathname)` sees every request. Port 0 picks
+ * a free port (read it from `server.address().port`). Resolves once listening.
  */
-export function startServer({ root = '.', port = 8080, host = '127.0.0.1' } = {}) {
+export function startServer({ root = '.', port = 8080, host = '127.0.0.1', cdn = false, onRequest } = {}) {
   root = resolve(root);
+  const headers = cdn
+    ? { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' }
+    : {
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+        'cross-origin-resource-policy': 'cross-origin',
+      };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/') {
+    onRequest?.(req.method, url.pathname);
+    if (url.pathname === '/' && !cdn) {
       res.writeHead(302, { location: '/examples/autocomplete/' });
       return res.end();
     }
@@ -48,13 +64,11 @@ export function startServer({ root = '.', port = 8080, host = '127.0.0.1' } = {}
         'content-type': types[extname(path)] ?? 'application/octet-stream',
         'content-length': info.size,
         'cache-control': 'no-cache',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-        'cross-origin-resource-policy': 'cross-origin',
+        ...headers,
       });
       createReadStream(path).pipe(res);
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.writeHead(404, { 'content-type': 'text/plain', ...headers });
       res.end(`not found: ${url.pathname}`);
     }
   });
@@ -67,7 +81,14 @@ export function startServer({ root = '.', port = 8080, host = '127.0.0.1' } = {}
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const port = Number(process.env.PORT ?? 8080);
+  // examples/cdn/index.html loads the package from http://127.0.0.1:8081/.
+  const cdnPort = Number(process.env.CDN_PORT ?? port + 1);
   const host = process.env.HOST ?? '127.0.0.1';
-  await startServer({ root: process.argv[2] ?? '.', port, host });
-  console.log(`nextkey demo: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/examples/`);
+  const name = host === '0.0.0.0' ? 'localhost' : host;
+  const root = process.argv[2] ?? '.';
+  await startServer({ root, port, host });
+  await startServer({ root, port: cdnPort, host, cdn: true });
+  console.log(`nextkey demo:    http://${name}:${port}/examples/`);
+  console.log(`CDN example:     http://${name}:${port}/examples/cdn/  (loads the package from the "CDN" below, another origin)`);
+  console.log(`"CDN" (CORS):    http://${name}:${cdnPort}/  (this repository: dist/, models/)`);
 }

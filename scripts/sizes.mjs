@@ -1,11 +1,77 @@
-// Prints raw and gzip sizes of the built bundles (run after `rollup -c`).
-import { readFileSync, statSync } from 'node:fs';
+// Sizes of what ships, against their budgets, and Subresource Integrity hashes
+// of the files pages load with a tag. `node scripts/sizes.mjs` (run by `npm run
+// build`) prints both and flags a file over its budget; with `--strict` it
+// then exits 1. Other scripts (bench) import bundleSizes() and integrityHashes().
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const files = ['dist/index.js', 'dist/widget.js', 'dist/worker.js', 'dist/tfjs-backend-wasm-simd.wasm'];
-const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-console.log('\nbundle                                  raw        gzip');
-for (const f of files) {
-  const raw = readFileSync(f);
-  console.log(`${f.padEnd(38)} ${kb(statSync(f).size).padStart(10)} ${kb(gzipSync(raw, { level: 9 }).length).padStart(10)}`);
+const KB = 1024;
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/**
+ * What is measured, and its gzip budget in bytes (null: measured, no budget).
+ * A folder counts as the sum of its files, each gzipped on its own, as served.
+ */
+const BUDGETS = [
+  { file: 'dist/index.js', budget: 5 * KB },
+  { file: 'dist/widget.js', budget: 8 * KB },
+  { file: 'dist/element.js', budget: 1 * KB },
+  { file: 'dist/nextkey.min.js', budget: 12 * KB },
+  { file: 'dist/worker.js', budget: 120 * KB },
+  { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },
+  { file: 'models/default/', parts: ['model.json', 'weights.bin'], budget: 2 * KB * KB },
+];
+
+/** Files a page loads with a <script> tag, so worth an integrity attribute. */
+const TAGGED = ['dist/nextkey.min.js', 'dist/index.js', 'dist/widget.js', 'dist/element.js'];
+
+const gzipBytes = (buf) => gzipSync(buf, { level: 9 }).length;
+
+/**
+ * One row per shipped file (or the default model's folder): raw bytes, gzip
+ * bytes (level 9, the file exactly as shipped) and the gzip budget in bytes
+ * (null where there is none). Run after a build; throws if a file is missing.
+ */
+export function bundleSizes({ root = ROOT } = {}) {
+  return BUDGETS.map(({ file, parts, budget }) => {
+    const bufs = (parts ?? ['']).map((p) => readFileSync(join(root, file, p)));
+    return {
+      file,
+      raw: bufs.reduce((n, b) => n + b.length, 0),
+      gzip: bufs.reduce((n, b) => n + gzipBytes(b), 0),
+      budget,
+    };
+  });
+}
+
+/** The value for an `integrity` attribute: sha384 of the file's bytes, base64. */
+export function integrityOf(path) {
+  return `sha384-${createHash('sha384').update(readFileSync(path)).digest('base64')}`;
+}
+
+/** `{ file, integrity }` for each file loaded with a script tag (see TAGGED). */
+export function integrityHashes({ root = ROOT } = {}) {
+  return TAGGED.map((file) => ({ file, integrity: integrityOf(join(root, file)) }));
+}
+
+const kb = (n) => `${(n / KB).toFixed(1)} KB`;
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const rows = bundleSizes();
+  console.log(`\n${'file'.padEnd(34)} ${'raw'.padStart(10)} ${'gzip'.padStart(10)} ${'budget'.padStart(10)}`);
+  const over = [];
+  for (const { file, raw, gzip, budget } of rows) {
+    const verdict = budget === null ? '' : gzip <= budget ? '  ok' : '  OVER BUDGET';
+    if (budget !== null && gzip > budget) over.push(file);
+    console.log(`${file.padEnd(34)} ${kb(raw).padStart(10)} ${kb(gzip).padStart(10)} ${(budget === null ? '-' : kb(budget)).padStart(10)}${verdict}`);
+  }
+  console.log('\nSubresource Integrity (integrity="…" crossorigin="anonymous"):');
+  for (const { file, integrity } of integrityHashes()) console.log(`${file.padEnd(22)} ${integrity}`);
+  if (over.length) {
+    console.error(`\nover the gzip budget: ${over.join(', ')} (budgets in scripts/sizes.mjs)`);
+    if (process.argv.includes('--strict')) process.exitCode = 1;
+  }
 }
