@@ -389,10 +389,8 @@ class WorkerPredictor implements Predictor {
 
   async fineTune(text: string | readonly string[], options: FineTuneOptions = {}): Promise<FineTuneResult> {
     this.#check();
-    const texts = typeof text === 'string' ? [text] : Array.isArray(text) ? [...text] : null;
-    if (!texts || texts.some((t) => typeof t !== 'string')) {
-      throw new InvalidArgumentError('fineTune(text): text must be a string or an array of strings');
-    }
+    // The worker checks the texts and every option.
+    const texts = (typeof text === 'string' ? [text] : text) as string[];
     const { signal, onProgress } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('fineTune({ onProgress }) must be a function');
     signal?.throwIfAborted();
@@ -427,7 +425,7 @@ class WorkerPredictor implements Predictor {
 
   async save(name: string): Promise<SavedModelInfo> {
     this.#check();
-    checkSavedName(name, 'save(name)');
+    // The worker checks the name.
     return this.#run((api) => api.save(name));
   }
 
@@ -438,7 +436,6 @@ class WorkerPredictor implements Predictor {
 
   async deleteSavedModel(name: string): Promise<boolean> {
     this.#check();
-    checkSavedName(name, 'deleteSavedModel(name)');
     return this.#run((api) => api.deleteSavedModel(name));
   }
 

@@ -267,16 +267,9 @@ export class WorkerSession implements Session {
 
   predict(options: PredictOptions = {}): Promise<Prediction[]> {
     this.#check();
+    // The worker checks k and temperature.
     const k = options.k ?? 5;
     const temperature = options.temperature ?? 1;
-    try {
-      positiveInt(k, 'predict({ k })');
-      if (!(temperature > 0) || !Number.isFinite(temperature)) {
-        throw new InvalidArgumentError(`predict({ temperature }): temperature must be a finite number > 0, got ${temperature}`);
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
     return this.#enqueue(() => this.run((api) => api.predict(this.id, k, temperature)));
   }
 
@@ -303,11 +296,6 @@ export class WorkerSession implements Session {
     const length = options.length ?? 100;
     const temperature = options.temperature ?? 1;
     const topK = options.topK ?? 1_000_000;
-    positiveInt(length, 'generate({ length })');
-    positiveInt(topK, 'generate({ topK })');
-    if (!(temperature > 0) || !Number.isFinite(temperature)) {
-      throw new InvalidArgumentError(`generate({ temperature }) must be a finite number > 0, got ${temperature}`);
-    }
     const signal = options.signal;
     signal?.throwIfAborted();
     const seed = options.seed ?? null;

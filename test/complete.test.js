@@ -184,6 +184,15 @@ describe('generate()', () => {
     return out;
   }
 
+  it('rejects bad options with InvalidArgumentError naming them', async () => {
+    const s = await predictor.session();
+    for (const [opts, pattern] of [[{ length: 0 }, /length/], [{ topK: 0 }, /topK/], [{ temperature: 0 }, /temperature/], [{ temperature: NaN }, /temperature/]]) {
+      await assertRejects(collect(s.generate(opts)), InvalidArgumentError, pattern, JSON.stringify(opts));
+    }
+    assertEqual(Array.from(await collect(s.generate({ length: 3 }))).length, 3, 'still works after');
+    await s.dispose();
+  });
+
   it('streams `length` characters, reproducible with a seed, leaving the session unchanged', async () => {
     const s = await predictor.session();
     await s.setText('the tea ');

@@ -215,6 +215,11 @@ const api: WorkerApi = {
   },
 
   async generateStart(id, request) {
+    positiveInt(request.length, 'generate({ length })');
+    positiveInt(request.topK, 'generate({ topK })');
+    if (typeof request.temperature !== 'number' || !(request.temperature > 0) || !Number.isFinite(request.temperature)) {
+      throw workerError('InvalidArgumentError', `generate({ temperature }) must be a finite number > 0, got ${String(request.temperature)}`);
+    }
     const g = nextGenerator++;
     generators.set(g, session(id).generator(request));
     return g;
