@@ -58,6 +58,10 @@ describe('model format v1 validation', () => {
     ['missing tensor', () => mutate((m) => (m.tensors = m.tensors.filter((t) => t.name !== 'layers.1.peep_o'))), ModelFormatError, /layers\.1\.peep_o/],
     ['unknown dtype', () => mutate((m) => (m.tensors[0].dtype = 'bfloat16')), ModelFormatError, /"tensors\[0\]\.dtype"/],
     ['malformed sha256', () => mutate((m) => (m.weights.sha256 = 'abc')), ModelFormatError, /"weights\.sha256"/],
+    ['an HTML error page served as model.json', () => '<!doctype html><html><body><h1>Page not found</h1></body></html>', ModelFormatError, /HTML page, not JSON/],
+    ['negative hidden size', () => mutate((m) => (m.hiddenSizes = [-32, 32])), ModelFormatError, /"hiddenSizes\[0\]".*positive integer/],
+    ['huge weights.byteLength', () => mutate((m) => (m.weights.byteLength = 2 ** 40)), ModelFormatError, /"weights\.byteLength".*1 GiB/],
+    ['negative tensor offset', () => mutate((m) => (m.tensors[0].offset = -4)), ModelFormatError, /"tensors\[0\]\.offset"/],
   ];
   for (const [what, make, Ctor, pattern] of cases) {
     it(`${what} -> ${Ctor.name}`, async () => {
@@ -66,6 +70,18 @@ describe('model format v1 validation', () => {
       assertEqual(error.name, new Ctor('').name, 'error.name');
     });
   }
+
+  it('NaN or Infinity in the weights (with a matching SHA-256) -> ModelFormatError naming the tensor', async () => {
+    for (const bad of [NaN, Infinity]) {
+      const m = structuredClone(goodManifest);
+      const t = m.tensors.find((x) => x.name === 'head.bias');
+      const bytes = goodWeights.slice();
+      new DataView(bytes.buffer).setFloat32(t.offset + 4, bad, true);
+      const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      m.weights.sha256 = Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
+      await assertRejects(load(await serveModel(m, bytes)), ModelFormatError, new RegExp(`"head\\.bias" holds ${bad} at index 1`), String(bad));
+    }
+  });
 
   it('weights whose SHA-256 differs from model.json -> IntegrityError', async () => {
     const tampered = goodWeights.slice();

@@ -88,6 +88,9 @@ async function download(url: string, what: string, net: NetOptions, progress?: (
 /** Fetches, parses and validates model.json. */
 export async function fetchManifest(url: string, net: NetOptions = DEFAULT_NET): Promise<Manifest> {
   const text = new TextDecoder().decode(await download(url, 'model.json', net));
+  if (/^\s*</.test(text)) {
+    throw workerError('ModelFormatError', `model.json at ${url} is an HTML page, not JSON: is the URL right, or is the server answering with an error page?`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);

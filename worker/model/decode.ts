@@ -1,3 +1,4 @@
+import { workerError } from '../errors.js';
 import { bytesFor, type TensorEntry } from './manifest.js';
 
 /** IEEE 754 half -> float32, bit by bit (DataView has no getFloat16 in every browser yet). */
@@ -29,6 +30,9 @@ export function decodeTensor(weights: ArrayBuffer, t: TensorEntry): Float32Array
       const scale = view.getFloat32(count + 4 * r, true);
       for (let c = 0; c < cols; c++) out[r * cols + c] = view.getInt8(r * cols + c) * scale;
     }
+  }
+  for (let i = 0; i < count; i++) {
+    if (!Number.isFinite(out[i]!)) throw workerError('ModelFormatError', `tensor "${t.name}" holds ${out[i]} at index ${i}: weights must be finite numbers`);
   }
   return out;
 }

@@ -1,6 +1,9 @@
 import type { CellType } from '../../src/protocol.js';
 import { workerError } from '../errors.js';
 
+/** No character model for a text field needs more; a bigger number is a broken file. */
+const MAX_WEIGHTS_BYTES = 2 ** 30;
+
 export type DType = 'float32' | 'float16' | 'int8';
 
 export interface TensorEntry {
@@ -116,6 +119,7 @@ export function validateManifest(json: unknown): Manifest {
   if (!isRecord(w)) bad('weights', 'an object { path, byteLength, sha256 }', w);
   if (typeof w.path !== 'string' || w.path.length === 0) bad('weights.path', 'a non-empty relative path string', w.path);
   const weightsBytes = nonNegativeInt(w.byteLength, 'weights.byteLength');
+  if (weightsBytes > MAX_WEIGHTS_BYTES) bad('weights.byteLength', `at most ${MAX_WEIGHTS_BYTES} (1 GiB)`, weightsBytes);
   if (typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256)) bad('weights.sha256', '64 lowercase hex digits', w.sha256);
 
   if (!Array.isArray(json.tensors)) bad('tensors', 'an array of tensor entries', json.tensors);
