@@ -51,6 +51,10 @@ function build(manifest: Manifest, values: Map<string, Float32Array>, stateful: 
         returnSequences: l < manifest.hiddenSizes.length - 1,
         // PyTorch's LSTM uses the logistic sigmoid (tfjs-layers defaults to hard sigmoid); gate order i, f, c, o matches.
         recurrentActivation: 'sigmoid',
+        // The weights are set below: skip the default orthogonal initialiser, a QR
+        // decomposition of the 256×1024 recurrent kernel that takes minutes on wasm.
+        kernelInitializer: 'zeros',
+        recurrentInitializer: 'zeros',
         weights: [
           tf.tensor2d(transpose(values.get(`layers.${l}.weight_ih`)!, 4 * H, input), [input, 4 * H]),
           tf.tensor2d(transpose(values.get(`layers.${l}.weight_hh`)!, 4 * H, H), [H, 4 * H]),

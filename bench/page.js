@@ -73,19 +73,22 @@ async function agreement(predictor, baseline, vocab) {
   return worst;
 }
 
-function baselineWorker() {
-  const worker = new Worker(new URL('./dist/baselines-worker.js', import.meta.url), { type: 'module' });
-  return { worker, api: Comlink.wrap(worker) };
+function worker(file) {
+  const w = new Worker(new URL(`./dist/${file}`, import.meta.url), { type: 'module' });
+  return { worker: w, api: Comlink.wrap(w) };
 }
 
-export async function run({ model, backends, samples, completionSamples, baselineSamples }) {
-  const rows = [];
-  const longTasks = [];
-  new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: false });
-  const manifestUrl = new URL(`${model}model.json`, location.href).href;
-  const wasmBaseUrl = new URL('../dist/', import.meta.url).href;
-  const { vocab } = await (await fetch(manifestUrl)).json();
+const log = (...a) => console.log('bench:', ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Main-thread long tasks (> 50 ms) whose start falls in [t0, t1]. */
+function longTasksIn(entries, t0, t1) {
+  const hits = entries.filter((e) => e.duration > 50 && e.startTime >= t0 && e.startTime <= t1);
+  return { count: hits.length, maxMs: hits.length ? Math.max(...hits.map((e) => e.duration)) : 0 };
+}
+
+/** Per-keystroke latency of setText → top-5, word completion, agreement and the two inference baselines, per backend. */
+async function keystrokePhase(rows, { model, backends, samples, completionSamples, baselineSamples, minSamples, manifestUrl, wasmBaseUrl, vocab }) {
   for (const backend of backends) {
     let predictor;
     try {
@@ -96,26 +99,35 @@ export async function run({ model, backends, samples, completionSamples, baselin
     }
     // WebGL runs on SwiftShader (software) here, ~30x slower per step: fewer samples keep the run short.
     const scale = backend === 'webgl' ? 0.2 : 1;
-    const n = Math.max(200, Math.round(samples * scale));
-    const { worker, api } = baselineWorker();
+    const n = Math.max(minSamples.keystroke, Math.round(samples * scale));
+    const { worker: w, api } = worker('baselines-worker.js');
+    const t0 = performance.now();
+    const step = (what) => log(`keystroke ${backend}: ${what} done at ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     try {
       const session = await predictor.session();
       rows.push({ backend, metric: 'keystroke', impl: 'nextkey', ...(await nextkeyKeystrokes(session, n, 50)) });
-      rows.push({ backend, metric: 'complete', impl: 'nextkey', ...(await completions(session, Math.max(50, Math.round(completionSamples * scale)), 10)) });
+      step('nextkey setText');
+      rows.push({ backend, metric: 'complete', impl: 'nextkey', ...(await completions(session, Math.max(minSamples.complete, Math.round(completionSamples * scale)), 10)) });
+      step('nextkey complete');
       await session.dispose();
       await api.init(manifestUrl, backend, wasmBaseUrl);
       rows.push({ backend, metric: 'agreement', maxAbsDiff: await agreement(predictor, api, vocab) });
+      step('agreement');
       await api.resetStateful();
       rows.push({ backend, metric: 'keystroke', impl: 'baseline-a', ...(await timeKeystrokes(n, 50, (ch) => api.statefulStep(ch))) });
-      const m = Math.max(100, Math.round(baselineSamples * scale));
-      rows.push({ backend, metric: 'keystroke', impl: 'baseline-b', ...(await timeKeystrokes(m, 20, (ch) => api.statelessPredict(ch))) });
+      step('baseline (a)');
+      const m = Math.max(minSamples.stateless, Math.round(baselineSamples * scale));
+      rows.push({ backend, metric: 'keystroke', impl: 'baseline-b', ...(await timeKeystrokes(m, minSamples.statelessWarmup, (ch) => api.statelessPredict(ch))) });
+      step('baseline (b)');
     } finally {
-      worker.terminate();
+      w.terminate();
       await predictor.dispose();
     }
   }
+}
 
-  // Cold start to first prediction: IndexedDB miss (fresh database) vs hit (same database again).
+/** Cold start to first prediction: IndexedDB miss (fresh database) vs hit (same database again). */
+async function coldPhase(rows, { model }) {
   const cold = { miss: [], hit: [] };
   for (let i = 0; i < 5; i++) {
     const dbName = `nextkey-bench-${Date.now()}-${i}`;
@@ -131,8 +143,10 @@ export async function run({ model, backends, samples, completionSamples, baselin
   }
   rows.push({ backend: 'auto', metric: 'cold-miss', impl: 'nextkey', ...summary(cold.miss) });
   rows.push({ backend: 'auto', metric: 'cold-hit', impl: 'nextkey', ...summary(cold.hit) });
+}
 
-  // Leaks: live tensors before and after 10,000 keystrokes (session disposed at the end).
+/** Leaks: live tensors before and after 10,000 keystrokes (session disposed at the end). */
+async function leakPhase(rows, { model }) {
   const p = await createPredictor({ model, backend: 'wasm', cache: false });
   const before = (await p.stats()).numTensors;
   const s = await p.session();
@@ -148,10 +162,193 @@ export async function run({ model, backends, samples, completionSamples, baselin
   const after = (await p.stats()).numTensors;
   await p.dispose();
   rows.push({ backend: 'wasm', metric: 'leak', before, after, duringTensors: during.numTensors, checkpoints: st.checkpoints, checkpointBytes: st.checkpointBytes });
+}
+
+// ---------------------------------------------------------------------------
+// Fine-tuning
+
+/** nextkey's fine-tuning defaults (src/predictor.ts), used by both sides of the comparison. */
+const TUNE = { batchSize: 16, seqLength: 64, learningRate: 3e-3 };
+/** A small held-out share: the two evaluations it costs are not part of the timed training, only of the wall time. */
+const SPLIT = 0.05;
+
+/**
+ * The first code points of `chars` such that, after nextkey holds out the
+ * last SPLIT of them (ceil), exactly `trainChars` remain to train on.
+ */
+function textWithTrainLength(chars, trainChars) {
+  let n = trainChars;
+  while (n - Math.ceil(n * SPLIT) < trainChars) n++;
+  if (n > chars.length) throw new Error(`the fine-tuning text has ${chars.length} characters, ${n} are needed; use fewer windows`);
+  return chars.slice(0, n).join('');
+}
+
+async function fineTuneText() {
+  const text = await (await fetch(new URL('../test/fixtures/finetune/tidewell.txt', import.meta.url))).text();
+  // As sessions and the trainer read text: newlines normalised, code points.
+  return Array.from(text.replace(/\r\n?/g, '\n'));
+}
+
+/**
+ * Characters per second over batches 2..N from the times each batch ended:
+ * the first batch (shader compilation on webgl, first-call set-up elsewhere)
+ * is left out on both sides of the comparison.
+ */
+function steadyRate(batchEnds, batchChars) {
+  if (batchEnds.length < 2) return { charsPerSecond: NaN, chars: 0, ms: 0, firstBatchMs: batchEnds[0] };
+  const ms = batchEnds[batchEnds.length - 1] - batchEnds[0];
+  const chars = (batchEnds.length - 1) * batchChars;
+  return { charsPerSecond: (chars * 1000) / ms, chars, ms, firstBatchMs: batchEnds[0] };
+}
+
+/**
+ * Fine-tuning throughput on one backend: nextkey's predictor.fineTune next to
+ * tfjs-layers model.fit, one pass each over the same `windows` × 16 lanes ×
+ * 64 characters, timed per batch (see steadyRate).
+ */
+async function fineTuneThroughput(rows, backend, windows, { model, manifestUrl, wasmBaseUrl, vocab, chars }) {
+  const B = TUNE.batchSize;
+  const T = TUNE.seqLength;
+  const trainChars = B * T * windows + 1;
+  const text = textWithTrainLength(chars, trainChars);
+
+  let predictor;
+  try {
+    predictor = await createPredictor({ model, backend, cache: false });
+    const ends = [];
+    const r = await predictor.fineTune(text, { ...TUNE, epochs: 1, validationSplit: SPLIT, onProgress: (p) => ends.push(p.elapsedMs) });
+    if (r.steps !== windows || r.batchSize !== B) throw new Error(`expected ${windows} batches of ${B} lanes, got ${r.steps} of ${r.batchSize}`);
+    const rate = steadyRate(ends, B * T);
+    rows.push({ backend, metric: 'finetune', impl: 'nextkey', ...rate, batches: r.steps, wholeRunCharsPerSecond: r.charsPerSecond, bpcBefore: r.bpcBefore, bpcAfter: r.bpcAfter });
+    log(`fine-tune ${backend} nextkey: ${Math.round(rate.charsPerSecond)} chars/s over batches 2-${r.steps} (first batch ${Math.round(rate.firstBatchMs)} ms)`);
+  } catch (error) {
+    rows.push({ backend, metric: 'finetune', impl: 'nextkey', error: `${error.name}: ${error.message}` });
+  } finally {
+    await predictor?.dispose();
+  }
+
+  // The same training characters as vocabulary indices, as nextkey's trainer encodes them.
+  const index = new Map(vocab.map((cp, i) => [cp, i]));
+  index.delete(0);
+  const ids = Int32Array.from(chars.slice(0, trainChars), (ch) => index.get(ch.codePointAt(0)) ?? 0);
+  const { worker: w, api } = worker('fit-worker.js');
+  try {
+    await api.init(manifestUrl, backend, wasmBaseUrl);
+    // Embedding, the stock layer, where the backend has its gradient kernel; else one-hot rows through Dense.
+    const input = await api.inputFor(backend);
+    const r = await api.fit({ ids, batch: B, seqLength: T, learningRate: TUNE.learningRate, input });
+    if (r.batches !== windows) throw new Error(`expected ${windows} batches, got ${r.batches}`);
+    const rate = steadyRate(r.batchEnds, r.batchChars);
+    rows.push({ backend, metric: 'finetune', impl: 'tfjs-layers', input, ...rate, batches: r.batches, lossFirst: r.losses[0], lossLast: r.losses[r.losses.length - 1] });
+    log(`fine-tune ${backend} tfjs-layers (${input}): ${Math.round(rate.charsPerSecond)} chars/s over batches 2-${r.batches} (first batch ${Math.round(rate.firstBatchMs)} ms)`);
+  } catch (error) {
+    rows.push({ backend, metric: 'finetune', impl: 'tfjs-layers', error: `${error.name}: ${error.message}`.slice(0, 200) });
+  } finally {
+    w.terminate();
+  }
+}
+
+/**
+ * Types like a person (one character every `intervalMs`, on a fixed schedule;
+ * a late call delays only the next keystroke) through setText(+1 char) and a
+ * word completion, as the widget does, until `stop()` says so or `max`
+ * keystrokes are done. Returns each call's latency.
+ */
+async function paceTyping(session, { max, stop, intervalMs }) {
+  const setText = [];
+  const complete = [];
+  let text = '';
+  let next = performance.now();
+  let i = 0;
+  for (const ch of typing(max)) {
+    if (stop()) break;
+    const wait = next - performance.now();
+    if (wait > 0) await sleep(wait);
+    next = Math.max(next + intervalMs, performance.now());
+    text += ch;
+    if (text.length > 400) text = ch;
+    const t0 = performance.now();
+    await session.setText(text, { k: 1 });
+    const t1 = performance.now();
+    await session.complete({ beamWidth: 4, maxChars: 16, stop: 'word', k: 3 });
+    setText.push(t1 - t0);
+    complete.push(performance.now() - t1);
+    i++;
+  }
+  return { setText, complete, keystrokes: i };
+}
+
+/**
+ * Typing stays live while fine-tuning: the same paced typing on the main
+ * thread, idle and then during one fineTune run on the same predictor (wasm),
+ * with the main thread's long tasks over the run.
+ */
+async function typingDuringFineTune(rows, windows, idleKeys, { model, chars, longTasks }) {
+  const backend = 'wasm';
+  const B = TUNE.batchSize;
+  const T = TUNE.seqLength;
+  const text = textWithTrainLength(chars, B * T * windows + 1);
+  const predictor = await createPredictor({ model, backend, cache: false });
+  try {
+    const session = await predictor.session();
+    const intervalMs = 50;
+    const idle = await paceTyping(session, { max: 20 + idleKeys, stop: () => false, intervalMs });
+    let done = false;
+    const batches = [];
+    const t0 = performance.now();
+    const run = predictor
+      .fineTune(text, { ...TUNE, epochs: 1, validationSplit: SPLIT, onProgress: (p) => batches.push(p.elapsedMs) })
+      .finally(() => (done = true));
+    const during = await paceTyping(session, { max: 100_000, stop: () => done, intervalMs });
+    const result = await run;
+    const t1 = performance.now();
+    await sleep(100); // long-task entries arrive a little after the task
+    const lt = longTasksIn(longTasks, t0, t1);
+    const drop = (xs) => xs.slice(20); // warm-up of the idle run
+    const gaps = batches.map((t, i) => t - (batches[i - 1] ?? 0));
+    rows.push({ backend, metric: 'live-settext', impl: 'idle', ...summary(drop(idle.setText)) });
+    rows.push({ backend, metric: 'live-settext', impl: 'finetune', ...summary(during.setText) });
+    rows.push({ backend, metric: 'live-complete', impl: 'idle', ...summary(drop(idle.complete)) });
+    rows.push({ backend, metric: 'live-complete', impl: 'finetune', ...summary(during.complete) });
+    rows.push({ backend, metric: 'live-longtasks', ...lt, runMs: t1 - t0, trainMs: result.elapsedMs, batches: result.steps, batchMs: summary(gaps), keystrokes: during.keystrokes });
+    log(`typing during fine-tune (${backend}): ${during.keystrokes} keystrokes over ${Math.round(t1 - t0)} ms, ${result.steps} batches (p50 ${Math.round(summary(gaps).p50)} ms each), ${lt.count} long tasks`);
+    await session.dispose();
+  } finally {
+    await predictor.dispose();
+  }
+}
+
+/** Phases run in this page; `jank` runs in the demo page, driven by bench/run.mjs. */
+export const PAGE_PHASES = ['keystroke', 'cold', 'leak', 'finetune', 'finetune-live'];
+
+export async function run(options) {
+  const { model, phases, finetuneWindows, liveWindows } = options;
+  const rows = [];
+  const longTasks = [];
+  new PerformanceObserver((list) => longTasks.push(...list.getEntries())).observe({ type: 'longtask', buffered: false });
+  const manifestUrl = new URL(`${model}model.json`, location.href).href;
+  const wasmBaseUrl = new URL('../dist/', import.meta.url).href;
+  const { vocab } = await (await fetch(manifestUrl)).json();
+  const ctx = { ...options, manifestUrl, wasmBaseUrl, vocab, longTasks };
+  const timed = async (name, fn) => {
+    if (!phases.includes(name)) return;
+    const t0 = performance.now();
+    await fn();
+    log(`phase ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  };
+
+  await timed('keystroke', () => keystrokePhase(rows, ctx));
+  await timed('cold', () => coldPhase(rows, ctx));
+  await timed('leak', () => leakPhase(rows, ctx));
+  if (phases.includes('finetune') || phases.includes('finetune-live')) ctx.chars = await fineTuneText();
+  await timed('finetune', async () => {
+    for (const backend of options.finetuneBackends) await fineTuneThroughput(rows, backend, finetuneWindows[backend] ?? 2, ctx);
+  });
+  await timed('finetune-live', () => typingDuringFineTune(rows, liveWindows, options.liveIdleKeys, ctx));
 
   return {
     rows,
-    longTasks: { count: longTasks.filter((d) => d > 50).length, max: longTasks.length ? Math.max(...longTasks) : 0 },
+    longTasks: { count: longTasks.filter((d) => d.duration > 50).length, max: longTasks.length ? Math.max(...longTasks.map((e) => e.duration)) : 0 },
     crossOriginIsolated,
     userAgent: navigator.userAgent,
     hardwareConcurrency: navigator.hardwareConcurrency,
