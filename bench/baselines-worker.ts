@@ -17,15 +17,10 @@ import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { decodeTensor } from '../worker/model/decode.js';
+import { addLstmAndHead } from './layers-lstm.js';
 import { validateManifest, type Manifest } from '../worker/model/manifest.js';
 
 const WINDOW = 40;
-
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
-  return out;
-}
 
 function build(manifest: Manifest, values: Map<string, Float32Array>, stateful: boolean): tfl.Sequential {
   const V = manifest.vocab.length;
@@ -39,38 +34,7 @@ function build(manifest: Manifest, values: Map<string, Float32Array>, stateful: 
       weights: [tf.tensor2d(values.get('embedding')!, [V, E])],
     }),
   );
-  let input = E;
-  manifest.hiddenSizes.forEach((H, l) => {
-    const bih = values.get(`layers.${l}.bias_ih`)!;
-    const bhh = values.get(`layers.${l}.bias_hh`)!;
-    const bias = bih.map((b, i) => b + bhh[i]!);
-    model.add(
-      tfl.layers.lstm({
-        units: H,
-        stateful,
-        returnSequences: l < manifest.hiddenSizes.length - 1,
-        // PyTorch's LSTM uses the logistic sigmoid (tfjs-layers defaults to hard sigmoid); gate order i, f, c, o matches.
-        recurrentActivation: 'sigmoid',
-        // The weights are set below: skip the default orthogonal initialiser, a QR
-        // decomposition of the 256×1024 recurrent kernel that takes minutes on wasm.
-        kernelInitializer: 'zeros',
-        recurrentInitializer: 'zeros',
-        weights: [
-          tf.tensor2d(transpose(values.get(`layers.${l}.weight_ih`)!, 4 * H, input), [input, 4 * H]),
-          tf.tensor2d(transpose(values.get(`layers.${l}.weight_hh`)!, 4 * H, H), [H, 4 * H]),
-          tf.tensor1d(bias),
-        ],
-      }),
-    );
-    input = H;
-  });
-  model.add(
-    tfl.layers.dense({
-      units: V,
-      activation: 'softmax',
-      weights: [tf.tensor2d(transpose(values.get('head.weight')!, V, input), [input, V]), tf.tensor1d(values.get('head.bias')!)],
-    }),
-  );
+  addLstmAndHead(model, manifest, values, E, stateful, false);
   return model;
 }
 

@@ -21,6 +21,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { decodeTensor } from '../worker/model/decode.js';
+import { addLstmAndHead } from './layers-lstm.js';
 import { validateManifest, type Manifest } from '../worker/model/manifest.js';
 
 /** How characters enter the first LSTM. */
@@ -46,12 +47,6 @@ export interface FitResult {
   losses: number[];
 }
 
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
-  return out;
-}
-
 /**
  * The model for training: stateful (each lane's state carries from one window
  * to the next, the truncated BPTT nextkey does), every step's output scored.
@@ -70,37 +65,7 @@ function build(manifest: Manifest, values: Map<string, Float32Array>, batch: num
       ? tfl.layers.embedding({ inputDim: V, outputDim: E, batchInputShape: [batch, seqLength], weights: [embedding] })
       : tfl.layers.dense({ units: E, useBias: false, batchInputShape: [batch, seqLength, V], weights: [embedding] }),
   );
-  let size = E;
-  manifest.hiddenSizes.forEach((H, l) => {
-    const bih = values.get(`layers.${l}.bias_ih`)!;
-    const bhh = values.get(`layers.${l}.bias_hh`)!;
-    model.add(
-      tfl.layers.lstm({
-        units: H,
-        stateful: true,
-        returnSequences: true,
-        // PyTorch's (and nextkey's) LSTM gates use the logistic sigmoid; tfjs-layers defaults to the hard sigmoid.
-        recurrentActivation: 'sigmoid',
-        // The weights are set below: skip the default orthogonal initialiser, a QR
-        // decomposition of the 256×1024 recurrent kernel that takes minutes on wasm.
-        kernelInitializer: 'zeros',
-        recurrentInitializer: 'zeros',
-        weights: [
-          tf.tensor2d(transpose(values.get(`layers.${l}.weight_ih`)!, 4 * H, size), [size, 4 * H]),
-          tf.tensor2d(transpose(values.get(`layers.${l}.weight_hh`)!, 4 * H, H), [H, 4 * H]),
-          tf.tensor1d(bih.map((b, i) => b + bhh[i]!)),
-        ],
-      }),
-    );
-    size = H;
-  });
-  model.add(
-    tfl.layers.dense({
-      units: V,
-      activation: 'softmax',
-      weights: [tf.tensor2d(transpose(values.get('head.weight')!, V, size), [size, V]), tf.tensor1d(values.get('head.bias')!)],
-    }),
-  );
+  addLstmAndHead(model, manifest, values, E, true, true);
   return model;
 }
 

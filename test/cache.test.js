@@ -2,7 +2,7 @@
 // test server counts requests, so "no network fetch" is observed, not assumed.
 import { executeServerCommand } from '/node_modules/@web/test-runner-commands/browser/commands.mjs';
 import { createPredictor } from '../dist/index.js';
-import { GOLDEN, assert, assertEqual, requestCount, uniqueDb } from './helpers.js';
+import { GOLDEN, assert, assertEqual, idbRequest, requestCount, uniqueDb } from './helpers.js';
 
 const MODEL = `${GOLDEN}/cifg/`;
 const WEIGHTS = `${GOLDEN}/cifg/weights.bin`;
@@ -15,13 +15,6 @@ async function load(dbName, events = []) {
   await p.dispose();
   await new Promise((r) => setTimeout(r, 20)); // let progress messages land
   return { p, preds, events };
-}
-
-function idbRequest(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
 }
 
 describe('IndexedDB weight cache', () => {

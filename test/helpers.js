@@ -67,3 +67,11 @@ export async function loadJson(url) {
 export function uniqueDb(label) {
   return `nextkey-test-${label}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
+
+/** An IDBRequest as a promise. */
+export function idbRequest(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}

@@ -2,20 +2,13 @@
 // flaky 503s (retried with backoff), stalled downloads (timed out, retried,
 // nothing cached) and loads aborted with an AbortSignal.
 import { ModelFetchError, createPredictor } from '../dist/index.js';
-import { GOLDEN, assert, assertEqual, assertRejects, requestCount, serve, uniqueDb } from './helpers.js';
+import { GOLDEN, assert, assertEqual, assertRejects, idbRequest, requestCount, serve, uniqueDb } from './helpers.js';
 
 /** A copy of a golden model under /__store/<name>/. */
 async function stored(name) {
   for (const file of ['model.json', 'weights.bin']) {
     await serve(`${name}/${file}`, await (await fetch(`${GOLDEN}/gru/${file}`)).arrayBuffer());
   }
-}
-
-function idb(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
 }
 
 describe('network failures', () => {
@@ -58,9 +51,9 @@ describe('network failures', () => {
     );
     assert(error.message.includes(`${base}weights.bin`), 'names the URL');
     assertEqual(await requestCount(`${base}weights.bin`), 2, 'one retry');
-    const db = await idb(indexedDB.open(dbName));
+    const db = await idbRequest(indexedDB.open(dbName));
     const names = [...db.objectStoreNames];
-    const entries = names.includes('weights') ? await idb(db.transaction('weights').objectStore('weights').count()) : 0;
+    const entries = names.includes('weights') ? await idbRequest(db.transaction('weights').objectStore('weights').count()) : 0;
     db.close();
     assertEqual(entries, 0, 'no half-written cache entry');
   });

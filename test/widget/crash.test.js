@@ -1,20 +1,14 @@
 // The widget keeps working when its predictor's worker dies and is replaced.
 import { createPredictor } from '../../dist/index.js';
-import { attach } from '../../dist/widget.js';
 import { assert, assertEqual } from '../helpers.js';
 import { press, type } from './commands.js';
-import { MODEL, POLICY, expectedSuggestion, ghostText, recorder, stage, waitFor } from './util.js';
+import { MODEL, expectedSuggestion, focusedTextarea, ghostText, waitFor } from './util.js';
 
 describe('widget across a worker restart', () => {
   it('after the worker dies mid-typing, the next keystrokes get ghost text again and Tab accepts it', async () => {
     const restarts = [];
     const predictor = await createPredictor({ model: MODEL, workerUrl: '/test/fixtures/crash/worker.js', wasmBaseUrl: '/dist/', onRestart: (e) => restarts.push(e) });
-    const box = stage('<textarea style="font:18px sans-serif;width:400px;height:80px"></textarea>');
-    const ta = box.querySelector('textarea');
-    const rec = recorder(ta);
-    const handle = attach(ta, { predictor, ...POLICY, onSuggestion: rec.onSuggestion });
-    await handle.ready;
-    ta.focus();
+    const { box, ta, rec, handle } = await focusedTextarea(predictor);
     await type('The quick brown');
     await rec.answered();
     assert(ghostText(handle) !== '', 'a suggestion before the crash');

@@ -2,10 +2,9 @@
 // and worker, any origin) is recorded while a user types into the widget,
 // accepts completions, asks for completions and fine-tunes on their text.
 import { createPredictor } from '../../dist/index.js';
-import { attach } from '../../dist/widget.js';
 import { assert, assertEqual } from '../helpers.js';
 import { press, recordRequests, recordedRequests, type } from './commands.js';
-import { MODEL, POLICY, recorder, stage } from './util.js';
+import { MODEL, focusedTextarea } from './util.js';
 
 const SECRET = 'Zorblax';
 
@@ -23,12 +22,7 @@ describe('privacy', () => {
     }
 
     await recordRequests();
-    const box = stage('<textarea style="font:18px sans-serif;width:400px;height:80px"></textarea>');
-    const ta = box.querySelector('textarea');
-    const rec = recorder(ta);
-    const handle = attach(ta, { predictor, ...POLICY, onSuggestion: rec.onSuggestion });
-    await handle.ready;
-    ta.focus();
+    const { box, ta, rec, handle } = await focusedTextarea(predictor);
     await type(`My password is ${SECRET} and I live at 12 Elm Stre`);
     await rec.answered();
     await press('Tab');

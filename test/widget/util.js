@@ -1,5 +1,5 @@
 // Shared pieces of the widget's end-to-end tests.
-import { completeOptions, pickSuggestion } from '../../dist/widget.js';
+import { attach, completeOptions, pickSuggestion } from '../../dist/widget.js';
 import { assert } from '../helpers.js';
 import { command } from './commands.js';
 
@@ -144,4 +144,15 @@ export async function assertGhostWhereTextLands(handle, press) {
   const iou = overlap(ghostInk, textInk);
   assert(iou >= 0.8, `ghost and accepted text overlap only ${iou.toFixed(2)} (intersection over union of their ink)`);
   return iou;
+}
+
+/** A plain <textarea> with the widget attached (POLICY), a recorder of its answers, and focus. */
+export async function focusedTextarea(predictor) {
+  const box = stage('<textarea style="font:18px sans-serif;width:400px;height:80px"></textarea>');
+  const ta = box.querySelector('textarea');
+  const rec = recorder(ta);
+  const handle = attach(ta, { predictor, ...POLICY, onSuggestion: rec.onSuggestion });
+  await handle.ready;
+  ta.focus();
+  return { box, ta, rec, handle };
 }
