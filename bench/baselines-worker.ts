@@ -14,11 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { decodeTensor } from '../worker/model/decode.js';
-import { addLstmAndHead } from './layers-lstm.js';
-import { validateManifest, type Manifest } from '../worker/model/manifest.js';
+import { addLstmAndHead, loadLstm } from './layers-lstm.js';
+import type { Manifest } from '../worker/model/manifest.js';
 
 const WINDOW = 40;
 
@@ -45,15 +44,7 @@ let history: number[] = [];
 
 const api = {
   async init(manifestUrl: string, backend: 'webgl' | 'wasm' | 'cpu', wasmBaseUrl: string): Promise<string> {
-    if (backend === 'wasm') {
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      setWasmPaths(wasmBaseUrl);
-    }
-    if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed`);
-    const manifest = validateManifest(await (await fetch(manifestUrl)).json());
-    if (manifest.cell !== 'lstm') throw new Error(`baselines need an lstm model, got ${manifest.cell}`);
-    const weights = await (await fetch(new URL(manifest.weights.path, manifestUrl))).arrayBuffer();
-    const values = new Map(manifest.tensors.map((t) => [t.name, decodeTensor(weights, t)]));
+    const { manifest, values } = await loadLstm(manifestUrl, backend, wasmBaseUrl);
     stateful = build(manifest, values, true);
     stateless = build(manifest, values, false);
     index = new Map(manifest.vocab.map((cp, i) => [cp, i]));

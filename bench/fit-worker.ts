@@ -18,11 +18,10 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { decodeTensor } from '../worker/model/decode.js';
-import { addLstmAndHead } from './layers-lstm.js';
-import { validateManifest, type Manifest } from '../worker/model/manifest.js';
+import { addLstmAndHead, loadLstm } from './layers-lstm.js';
+import type { Manifest } from '../worker/model/manifest.js';
 
 /** How characters enter the first LSTM. */
 export type FitInput = 'embedding' | 'one-hot';
@@ -104,16 +103,7 @@ let values: Map<string, Float32Array>;
 
 const api = {
   async init(manifestUrl: string, backend: 'webgl' | 'wasm' | 'cpu', wasmBaseUrl: string): Promise<string> {
-    if (backend === 'wasm') {
-      // As nextkey's worker: one thread (a module worker cannot start the threaded build's pthreads).
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      setWasmPaths(wasmBaseUrl);
-    }
-    if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed`);
-    manifest = validateManifest(await (await fetch(manifestUrl)).json());
-    if (manifest.cell !== 'lstm') throw new Error(`the fit baseline needs an lstm model, got ${manifest.cell}`);
-    const weights = await (await fetch(new URL(manifest.weights.path, manifestUrl))).arrayBuffer();
-    values = new Map(manifest.tensors.map((t) => [t.name, decodeTensor(weights, t)]));
+    ({ manifest, values } = await loadLstm(manifestUrl, backend, wasmBaseUrl));
     return tf.getBackend();
   },
 

@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Manifest } from '../worker/model/manifest.js';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { decodeTensor } from '../worker/model/decode.js';
+import { validateManifest, type Manifest } from '../worker/model/manifest.js';
 
 export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
@@ -51,4 +53,18 @@ export function addLstmAndHead(model: tfl.Sequential, manifest: Manifest, values
       weights: [tf.tensor2d(transpose(values.get('head.weight')!, V, size), [size, V]), tf.tensor1d(values.get('head.bias')!)],
     }),
   );
+}
+
+/** Starts `backend` as nextkey's worker does and reads an LSTM model's manifest and float32 weights. */
+export async function loadLstm(manifestUrl: string, backend: 'webgl' | 'wasm' | 'cpu', wasmBaseUrl: string): Promise<{ manifest: Manifest; values: Map<string, Float32Array> }> {
+  if (backend === 'wasm') {
+    // As nextkey's worker: one thread (a module worker cannot start the threaded build's pthreads).
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    setWasmPaths(wasmBaseUrl);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed`);
+  const manifest = validateManifest(await (await fetch(manifestUrl)).json());
+  if (manifest.cell !== 'lstm') throw new Error(`the tfjs-layers baselines need an lstm model, got ${manifest.cell}`);
+  const weights = await (await fetch(new URL(manifest.weights.path, manifestUrl))).arrayBuffer();
+  return { manifest, values: new Map(manifest.tensors.map((t) => [t.name, decodeTensor(weights, t)])) };
 }
