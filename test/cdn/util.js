@@ -31,8 +31,12 @@ export function loadScript(src, { integrity, doc = document } = {}) {
   });
 }
 
-/** The text every CDN test predicts for; the default model completes it (checked in assertPredicts). */
-export const TEXT = 'The quick brown fo';
+/**
+ * The text every CDN test predicts for: one the default model completes with
+ * confidence well above the widget's default minConfidence (0.2), so a
+ * suggestion shows with no options ("ch" at about 0.95).
+ */
+export const TEXT = 'Thank you very mu';
 
 /**
  * Real predictions from `predictor`: top characters after TEXT and a word
