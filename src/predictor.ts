@@ -374,8 +374,7 @@ class WorkerPredictor implements Predictor {
   async session(options: SessionOptions = {}): Promise<Session> {
     this.#check();
     const checkpoints = resolveCheckpoints(options.checkpoints);
-    const readLimit = options.readLimit ?? 4096;
-    if (!Number.isInteger(readLimit) || readLimit < 1) throw new InvalidArgumentError(`session({ readLimit }) must be a positive integer, got ${readLimit}`);
+    const readLimit = options.readLimit ?? 4096; // the worker checks it
     const id = await this.#run((api) => api.createSession(checkpoints, readLimit));
     const session = new WorkerSession(this.#run, id, checkpoints, readLimit, () => this.#sessions.delete(session), () => this.#disposed);
     this.#sessions.add(session);
