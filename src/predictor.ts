@@ -6,7 +6,6 @@ import type {
   BackendPreference,
   BackendReport,
   FineTuneProgress,
-  FineTuneRequest,
   FineTuneResult,
   LoadRequest,
   LoadResult,
@@ -272,19 +271,6 @@ async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, o
   return { conn, result };
 }
 
-/** Fills in fine-tuning defaults; the worker checks every value. */
-function fineTuneRequest(o: FineTuneOptions): FineTuneRequest {
-  return {
-    epochs: o.epochs ?? (o.timeBudgetMs === undefined ? 1 : null),
-    timeBudgetMs: o.timeBudgetMs ?? null,
-    seqLength: o.seqLength ?? 64,
-    batchSize: o.batchSize ?? 16,
-    learningRate: o.learningRate ?? 3e-3,
-    clipNorm: o.clipNorm ?? 1,
-    validationSplit: o.validationSplit ?? 0.1,
-  };
-}
-
 /** At most this many restarts within RESTART_WINDOW_MS; a worker that keeps dying is given up. */
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 60_000;
@@ -412,7 +398,10 @@ class WorkerPredictor implements Predictor {
     });
     this.#onDispose.add(disposed);
     try {
-      return await Promise.race([this.#run((api) => api.fineTune(job, texts, fineTuneRequest(options), progress)), whenDisposed]);
+      // The worker fills in the defaults and checks every option.
+      const { epochs, timeBudgetMs, seqLength, batchSize, learningRate, clipNorm, validationSplit } = options;
+      const request = { epochs, timeBudgetMs, seqLength, batchSize, learningRate, clipNorm, validationSplit };
+      return await Promise.race([this.#run((api) => api.fineTune(job, texts, request, progress)), whenDisposed]);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw error;

@@ -188,7 +188,7 @@ export interface WorkerStats {
   backend: BackendName | null;
 }
 
-/** Fine-tuning settings, defaults resolved on the main thread; the worker validates them. */
+/** Fine-tuning settings; the worker fills in the defaults of those not given and validates them. */
 export interface FineTuneRequest {
   /** Passes over the training text; null: as many as fit in `timeBudgetMs`. */
   epochs: number | null;
@@ -284,7 +284,7 @@ export interface WorkerApi {
   disposeSession(session: number): Promise<void>;
   stats(): Promise<WorkerStats>;
   /** Trains a copy of the weights on `texts`, then swaps it in; `job` names the run for abortFineTune. */
-  fineTune(job: number, texts: string[], request: FineTuneRequest, onProgress?: (progress: FineTuneProgress) => void): Promise<FineTuneResult>;
+  fineTune(job: number, texts: string[], request: Partial<FineTuneRequest>, onProgress?: (progress: FineTuneProgress) => void): Promise<FineTuneResult>;
   /** Stops run `job` between batches; its fineTune call rejects with AbortError. No-op if it is not running. */
   abortFineTune(job: number): Promise<void>;
   /** Stores the weights in use (manifest + float32 weights, format v1) in IndexedDB under `name`. */

@@ -98,4 +98,34 @@ describe('fine-tuning the default model on a domain text', () => {
     }
     assert(await predictor.deleteSavedModel('tidewell'), 'deleted');
   });
+
+  it('a training batch never holds typing up: the training runs in a worker of its own', async () => {
+    // Batches of 16×64 characters take seconds on wasm. While each runs, a
+    // setText sent the moment the previous batch's progress arrives must be
+    // answered before the next batch's progress: training that shared the
+    // sessions' worker would answer it only after that batch.
+    const text = (await (await fetch('/test/fixtures/finetune/tidewell.txt')).text()).slice(0, 8000);
+    const s = await predictor.session();
+    await s.setText('The hub writes a summary into the canopy');
+    const progressAt = [];
+    const answers = [];
+    const t0 = performance.now();
+    const r = await predictor.fineTune(text, {
+      epochs: 1,
+      validationSplit: 0.1,
+      onProgress: () => {
+        progressAt.push(performance.now() - t0);
+        const sent = performance.now();
+        const i = progressAt.length - 1;
+        answers.push(s.setText(i % 2 ? 'The hub writes a summary into the canopy ' : 'The hub writes a summary into the canopy').then(() => ({ sent: sent - t0, at: performance.now() - t0 })));
+      },
+    });
+    const answered = await Promise.all(answers);
+    await s.dispose();
+    console.log(`during fine-tuning: progress at ${progressAt.map((t) => t.toFixed(0)).join(', ')} ms; setText answered after ${answered.map((a) => (a.at - a.sent).toFixed(1)).join(', ')} ms`);
+    assert(r.steps >= 4, `several batches (${r.steps})`);
+    for (let i = 0; i + 1 < progressAt.length; i++) {
+      assert(answered[i].at < progressAt[i + 1], `setText sent after batch ${i + 1} was answered (${answered[i].at.toFixed(0)} ms) before batch ${i + 2} ended (${progressAt[i + 1].toFixed(0)} ms)`);
+    }
+  });
 });

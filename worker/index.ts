@@ -7,7 +7,9 @@ import { SAVED_NAME, SAVED_PREFIX, fetchManifest, loadSaved, loadWeights, openSa
 import { validateManifest, type Manifest } from './model/manifest.js';
 import { buildModel, disposeModel, swapWeights, weightTensors, type Model } from './model/model.js';
 import { Session, beforeCursor, type Generator } from './session.js';
-import { encodeModel, fineTune } from './train/index.js';
+import { encodeModel } from './train/index.js';
+import { checkRequest } from './train/options.js';
+import { TRAINER_NAME, startTrainer, trainerApi, type TrainerRun } from './trainer.js';
 
 let model: Model | null = null;
 let backend: BackendReport | null = null;
@@ -17,8 +19,14 @@ const generators = new Map<number, Generator>();
 let nextGenerator = 1;
 /** IndexedDB database of the weight cache and of saved models. */
 let dbName = 'nextkey';
-/** The fine-tuning run in progress, if any (one at a time). */
-let training: { job: number; aborted: boolean } | null = null;
+/** The fine-tuning run in progress, if any (one at a time), and its trainer worker once started. */
+interface Training {
+  job: number;
+  aborted: boolean;
+  trainer: TrainerRun | null;
+}
+let training: Training | null = null;
+const aborted = () => workerError('AbortError', 'fine-tuning was aborted; the previous weights are still in use');
 /** Fine-tuning runs applied to the weights in use, for the saved model's card. */
 const tuneLog: Record<string, unknown>[] = [];
 
@@ -274,16 +282,22 @@ const api: WorkerApi = {
         throw workerError('InvalidArgumentError', 'fineTune(text): text must be a string or an array of strings');
       }
       if (training) throw workerError('TrainingError', 'a fine-tuning run is already in progress on this predictor; await it or abort it (options.signal) first');
-      const run = { job, aborted: false };
+      const options = checkRequest(request);
+      if (!backend) throw workerError('DisposedError', 'no backend is running in this worker');
+      const run: Training = { job, aborted: false, trainer: null };
       training = run;
       try {
-        const { result, weights } = await fineTune(m, texts, request, {
-          progress: (p) => void Promise.resolve(onProgress?.(p)).catch(() => {}),
-          check: () => {
-            if (run.aborted) throw workerError('AbortError', 'fine-tuning was aborted; the previous weights are still in use');
-            if (model !== m) throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
-          },
-        });
+        const start = await reading(() => encodeModel(m, m, {}));
+        if (run.aborted) throw aborted();
+        run.trainer = startTrainer(
+          { manifest: start.manifest, bytes: start.bytes, backend: backend.name, wasmBaseUrl },
+          texts,
+          options,
+          (p) => void Promise.resolve(onProgress?.(p)).catch(() => {}),
+        );
+        const { result, manifest, bytes } = await run.trainer.done;
+        if (model !== m) throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
+        const weights = buildModel(manifest, bytes);
         await noReaders();
         if (model !== m) {
           dispose(weightTensors(m, weights));
@@ -292,11 +306,8 @@ const api: WorkerApi = {
         // The swap and the re-read of every session happen in one task: no call sees anything in between.
         swapWeights(m, weights);
         for (const s of sessions.values()) s.refresh();
-        if (backend?.name === 'webgl') {
-          // Only WebGL can lose its tensors: keep the tuned weights on the host to rebuild from.
-          const tuned = await encodeModel(m, m, {});
-          hostWeights = { manifest: tuned.manifest, weights: tuned.bytes };
-        }
+        // Only WebGL can lose its tensors: keep the tuned weights on the host to rebuild from.
+        if (backend?.name === 'webgl') hostWeights = { manifest, weights: bytes };
         tuneLog.push({
           at: new Date().toISOString(),
           trainChars: result.trainLength,
@@ -305,7 +316,7 @@ const api: WorkerApi = {
           epochs: result.epochs,
           bpcBefore: result.bpcBefore,
           bpcAfter: result.bpcAfter,
-          options: { ...request },
+          options: { ...options },
         });
         return result;
       } finally {
@@ -317,7 +328,9 @@ const api: WorkerApi = {
   },
 
   async abortFineTune(job) {
-    if (training?.job === job) training.aborted = true;
+    if (training?.job !== job) return;
+    training.aborted = true;
+    training.trainer?.stop(aborted());
   },
 
   async save(name) {
@@ -374,6 +387,7 @@ const api: WorkerApi = {
   },
 
   async dispose() {
+    training?.trainer?.stop(workerError('DisposedError', 'the predictor was disposed during fine-tuning'));
     for (const g of generators.values()) g.dispose();
     generators.clear();
     for (const s of sessions.values()) s.dispose();
@@ -397,4 +411,5 @@ const guarded = Object.fromEntries(
   ]),
 ) as unknown as WorkerApi;
 
-Comlink.expose(guarded);
+// The same bundle serves as a predictor's worker and as its fine-tuning worker (see trainer.ts).
+Comlink.expose(self.name === TRAINER_NAME ? trainerApi : guarded);

@@ -34,6 +34,21 @@ describe('ES modules from another origin (dist/index.js, dist/widget.js)', () =>
     }
   });
 
+  it('fineTune() from another origin: the worker starts its training worker from the same Blob URL, and the tuned weights are used', async () => {
+    const predictor = await core.createPredictor({ backend: 'cpu' });
+    try {
+      const s = await predictor.session();
+      const probe = 'Open the mistr';
+      const before = (await s.setText(probe)).predictions;
+      const r = await predictor.fineTune('Open the mistrunner. '.repeat(60), { epochs: 1, seqLength: 32, batchSize: 4, validationSplit: 0 });
+      const after = (await s.setText(probe)).predictions;
+      assert(r.steps >= 1 && r.bpcAfter < r.bpcBefore, `trained: ${JSON.stringify(r)}`);
+      assertEqual(after[0].char, 'u', `after tuning, "${probe}" continues with "u" (before: ${JSON.stringify(before[0])})`);
+    } finally {
+      await predictor.dispose();
+    }
+  });
+
   it('attach(textarea) from the CDN\'s widget.js, with no options, shows ghost text while typing with real keys', async () => {
     const ta = document.createElement('textarea');
     ta.style.cssText = 'font:18px monospace;width:420px;height:80px;';

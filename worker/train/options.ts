@@ -13,9 +13,21 @@ function int(value: unknown, option: string, min: number, max: number): number {
   return value;
 }
 
-/** Checks every fine-tuning option at the worker boundary; messages name the option. */
-export function checkRequest(r: FineTuneRequest): FineTuneRequest {
-  if (typeof r !== 'object' || r === null) throw workerError('InvalidArgumentError', 'fineTune(text, options): options must be an object');
+/**
+ * Fills in the defaults of the options not given and checks every option at
+ * the worker boundary; messages name the option.
+ */
+export function checkRequest(given: Partial<FineTuneRequest>): FineTuneRequest {
+  if (typeof given !== 'object' || given === null) throw workerError('InvalidArgumentError', 'fineTune(text, options): options must be an object');
+  const r: FineTuneRequest = {
+    epochs: given.epochs ?? (given.timeBudgetMs == null ? 1 : null),
+    timeBudgetMs: given.timeBudgetMs ?? null,
+    seqLength: given.seqLength ?? 64,
+    batchSize: given.batchSize ?? 16,
+    learningRate: given.learningRate ?? 3e-3,
+    clipNorm: given.clipNorm ?? 1,
+    validationSplit: given.validationSplit ?? 0.1,
+  };
   if (r.epochs !== null) int(r.epochs, 'epochs', 1, 10_000);
   if (r.timeBudgetMs !== null && !(typeof r.timeBudgetMs === 'number' && r.timeBudgetMs > 0 && Number.isFinite(r.timeBudgetMs))) {
     bad('timeBudgetMs', 'a finite number of milliseconds > 0', r.timeBudgetMs);

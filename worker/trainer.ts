@@ -1,0 +1,100 @@
+import * as Comlink from 'comlink';
+import type { BackendName, FineTuneProgress, FineTuneRequest, FineTuneResult } from '../src/protocol.js';
+import { selectBackend } from './backend.js';
+import { workerError } from './errors.js';
+import { validateManifest, type Manifest } from './model/manifest.js';
+import { buildModel, disposeModel, swapWeights } from './model/model.js';
+import { encodeModel, fineTune } from './train/index.js';
+
+/**
+ * Fine-tuning runs in a worker of its own: the predictor's worker starts this
+ * same bundle again under this name. A training batch is one long task (a
+ * 16×64 window of a 2×256 LSTM takes seconds on wasm), so in the predictor's
+ * worker it would hold every keystroke up for that long; in a second worker
+ * the sessions keep answering at their usual latency, from the weights in use.
+ */
+export const TRAINER_NAME = 'nextkey-trainer';
+
+/** The weights to start from, as format v1 float32 bytes, and where to run. */
+export interface TrainerInit {
+  manifest: Manifest;
+  bytes: ArrayBuffer;
+  backend: BackendName;
+  wasmBaseUrl: string;
+}
+
+/** What a trainer sends back: the run's figures and the tuned weights (format v1 float32). */
+export interface Trained {
+  result: FineTuneResult;
+  manifest: Manifest;
+  bytes: ArrayBuffer;
+}
+
+/** The API of a trainer worker. */
+export interface TrainerApi {
+  train(init: TrainerInit, texts: string[], request: FineTuneRequest, onProgress: (p: FineTuneProgress) => void): Promise<Trained>;
+}
+
+/** Runs in the trainer worker: one run, then the predictor's worker ends it. */
+export const trainerApi: TrainerApi = {
+  async train(init, texts, request, onProgress) {
+    await selectBackend(init.backend, init.wasmBaseUrl);
+    const model = buildModel(init.manifest, init.bytes);
+    try {
+      const { result, weights } = await fineTune(model, texts, request, {
+        progress: (p) => void Promise.resolve(onProgress(p)).catch(() => {}),
+        // Aborting ends this worker: nothing to check between batches.
+        check: () => {},
+      });
+      swapWeights(model, weights);
+      const { manifest, bytes } = await encodeModel(model, model, {});
+      return Comlink.transfer({ result, manifest, bytes }, [bytes]);
+    } finally {
+      disposeModel(model);
+    }
+  },
+};
+
+/** A run in a trainer worker, seen from the predictor's worker. */
+export interface TrainerRun {
+  /** The tuned weights; rejects with the run's error, or with `reason` after stop(). */
+  readonly done: Promise<Trained>;
+  /** Ends the trainer at once (abort, dispose): `done` rejects with `reason`. */
+  stop(reason: Error): void;
+}
+
+/**
+ * Starts a trainer worker (this worker's own script, so the same bundle and
+ * origin; a Blob URL script too, which the main thread keeps alive) and a run
+ * in it. The weights in `init.bytes` are transferred. A trainer that dies
+ * (out of memory, a crash) rejects `done` with a TrainingError; the caller's
+ * weights are untouched either way.
+ */
+export function startTrainer(init: TrainerInit, texts: string[], request: FineTuneRequest, onProgress: (p: FineTuneProgress) => void): TrainerRun {
+  const worker = new Worker(self.location.href, { type: 'module', name: TRAINER_NAME });
+  const remote = Comlink.wrap<TrainerApi>(worker);
+  let fail!: (error: Error) => void;
+  const stopped = new Promise<never>((_, reject) => (fail = reject));
+  worker.addEventListener('error', (event) => {
+    event.preventDefault();
+    fail(workerError('TrainingError', `the fine-tuning worker failed (${event.message || 'it could not start or ran out of memory'}); the previous weights are still in use`));
+  });
+  const progress = Comlink.proxy((p: FineTuneProgress) => onProgress(p));
+  const call = remote.train(Comlink.transfer(init, [init.bytes]), texts, request, progress);
+  const done = Promise.race([call, stopped]).then((trained) => {
+    // Our own worker's answer, checked as any model is before it is used.
+    validateManifest(trained.manifest);
+    return trained;
+  });
+  const end = () => {
+    remote[Comlink.releaseProxy]();
+    worker.terminate();
+  };
+  done.then(end, end);
+  return {
+    done,
+    stop(reason) {
+      fail(reason);
+    },
+  };
+}
