@@ -1,10 +1,14 @@
 /**
- * npm run eval -- --model DIR --text FILE... [--backend wasm|cpu] [--lanes 64] [--limit N] [--json]
+ * npm run eval -- --model DIR --text FILE... [--backend wasm|cpu] [--lanes 64] [--limit N]
+ *                  [--savings N] [--min-confidence 0.2[,0.15,...]] [--json]
  *
  * Runs a model through the same TypeScript runtime the worker runs (manifest
  * validation, dtype decoding, cells, tfjs kernels), in Node on the wasm (or
  * cpu) backend, with no IndexedDB. Prints bits per character, top-1 and top-3
- * next-character accuracy and characters per second.
+ * next-character accuracy and characters per second. With --savings, also
+ * the keystrokes a typist saves with the widget on the first N characters,
+ * for word and phrase mode at each --min-confidence threshold, with how
+ * often a suggestion was on screen and taken (see simulateTypist).
  *
  * The text is cut into `lanes` contiguous pieces read side by side as one
  * batch, each from a zero state, exactly as a session reads a text field.
@@ -23,34 +27,70 @@ import { Session } from '../worker/session.js';
 import { DEFAULT_POLICY as DEFAULT_SUGGESTION, completeOptions, pickSuggestion, resolvePolicy, savedBy, type SuggestionPolicy } from '../src/widget/policy.js';
 import type { Model } from '../worker/model/model.js';
 
+/** What the simulated typist did with one policy. */
+interface TypistResult {
+  chars: number;
+  keystrokes: number;
+  /** Keystrokes at which a suggestion was on screen. */
+  shown: number;
+  /** Suggestions taken: whole (Tab) and by the next-word key. */
+  accepted: number;
+  acceptedWhole: number;
+  acceptedWord: number;
+}
+
 /**
  * A simulated typist types `text`. Before each keystroke the widget's policy
- * (the same function the widget runs) looks at the completion for what is
- * typed so far; when the suggestion is exactly what comes next, one keystroke
- * (Tab) accepts it. Returns keystrokes spent for the whole text.
+ * (the same functions the widget runs) picks the suggestion for what is typed
+ * so far (none in an empty field, as in the widget); {@link savedBy} says
+ * what the typist takes: all of it with Tab when all of it is what comes
+ * next, else its next word with the next-word key when that is right, one
+ * keystroke either way; else the typist types one character. Returns the
+ * keystrokes spent on the whole text and how often a suggestion was shown
+ * and taken.
  */
-async function simulateTypist(model: Model, text: string, policy: SuggestionPolicy): Promise<{ chars: number; keystrokes: number; accepted: number }> {
+async function simulateTypist(model: Model, text: string, policy: SuggestionPolicy): Promise<TypistResult> {
   const cps = Array.from(text);
   const session = new Session(model, DEFAULT_CHECKPOINTS);
+  const r: TypistResult = { chars: cps.length, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0 };
+  const o = completeOptions(policy);
   let i = 0;
-  let keystrokes = 0;
-  let accepted = 0;
   try {
     while (i < cps.length) {
-      await session.setText(cps.slice(0, i).join(''), 1);
-      const o = completeOptions(policy);
-      const completions = await session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace! });
-      const saved = savedBy(pickSuggestion(completions, policy), cps.slice(i, i + policy.maxChars + 1).join(''));
-      keystrokes++;
-      if (saved > 0) {
-        accepted++;
-        i += saved;
-      } else i++;
+      let suggestion: string | null = null;
+      if (i > 0) {
+        await session.setText(cps.slice(0, i).join(''), 1);
+        const completions = await session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace! });
+        suggestion = pickSuggestion(completions, policy);
+      }
+      if (suggestion !== null) r.shown++;
+      const taken = savedBy(suggestion, cps.slice(i, i + policy.maxChars + 1).join(''));
+      if (taken) {
+        r.keystrokes += taken.keystrokes;
+        r.accepted++;
+        if (taken.key === 'all') r.acceptedWhole++;
+        else r.acceptedWord++;
+        i += taken.chars;
+      } else {
+        r.keystrokes++;
+        i++;
+      }
     }
   } finally {
     session.dispose();
   }
-  return { chars: cps.length, keystrokes, accepted };
+  return r;
+}
+
+/** One line of the keystroke-savings table. */
+interface SavingsRow extends TypistResult {
+  mode: 'word' | 'phrase';
+  minConfidence: number;
+  /** 1 − keystrokes / chars. */
+  savings: number;
+  keystrokesPerChar: number;
+  /** accepted / shown: how often a suggestion on screen was taken. */
+  precision: number;
 }
 
 interface Args {
@@ -62,20 +102,21 @@ interface Args {
   json: boolean;
   /** Characters of the text the simulated typist types (0: skip keystroke savings). */
   savings: number;
-  minConfidence: number;
+  /** Thresholds the savings are measured at. */
+  minConfidence: number[];
 }
 
 function usage(message?: string): never {
   if (message) console.error(`eval: ${message}`);
   console.error(
     'usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS]\n' +
-      '                      [--savings CHARS] [--min-confidence 0.2] [--json]',
+      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--json]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: DEFAULT_SUGGESTION.minConfidence };
+  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -90,7 +131,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--limit') args.limit = Number(value());
     else if (a === '--json') args.json = true;
     else if (a === '--savings') args.savings = Number(value());
-    else if (a === '--min-confidence') args.minConfidence = Number(value());
+    else if (a === '--min-confidence') args.minConfidence = value().split(',').map(Number);
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -98,6 +139,8 @@ function parseArgs(argv: string[]): Args {
   if (args.text.length === 0) usage('--text needs at least one file');
   if (!Number.isInteger(args.lanes) || args.lanes < 1) usage('--lanes must be a positive integer');
   if (!(args.limit > 0)) usage('--limit must be a positive number');
+  if (!Number.isInteger(args.savings) || args.savings < 0) usage('--savings must be a whole number of characters');
+  if (!args.minConfidence.every((t) => t >= 0 && t <= 1)) usage('--min-confidence must be numbers from 0 to 1, separated by commas');
   return args;
 }
 
@@ -169,12 +212,14 @@ export async function main(argv: string[]): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   dispose(stateTensors(states));
 
-  const savings: Record<string, { chars: number; keystrokes: number; accepted: number; savings: number; keystrokesPerChar: number }> = {};
+  const savings: SavingsRow[] = [];
   if (args.savings > 0) {
     const sample = Array.from(files.map((f) => readFileSync(f, 'utf8').replace(/\r\n?/g, '\n')).join('')).slice(0, args.savings).join('');
     for (const mode of ['word', 'phrase'] as const) {
-      const r = await simulateTypist(model, sample, resolvePolicy({ mode, minConfidence: args.minConfidence }));
-      savings[mode] = { ...r, savings: 1 - r.keystrokes / r.chars, keystrokesPerChar: r.keystrokes / r.chars };
+      for (const minConfidence of args.minConfidence) {
+        const r = await simulateTypist(model, sample, resolvePolicy({ mode, minConfidence }));
+        savings.push({ mode, minConfidence, ...r, savings: 1 - r.keystrokes / r.chars, keystrokesPerChar: r.keystrokes / r.chars, precision: r.shown ? r.accepted / r.shown : 0 });
+      }
     }
   }
   disposeModel(model);
@@ -196,7 +241,6 @@ export async function main(argv: string[]): Promise<void> {
     top3: top3 / count,
     charsPerSecond: count / seconds,
     savings,
-    minConfidence: args.minConfidence,
   };
   if (args.json) {
     console.log(JSON.stringify(result, null, 2));
@@ -210,10 +254,14 @@ export async function main(argv: string[]): Promise<void> {
   row('top-1 accuracy', `${(result.top1 * 100).toFixed(2)}%`);
   row('top-3 accuracy', `${(result.top3 * 100).toFixed(2)}%`);
   row('chars/s', `${Math.round(result.charsPerSecond).toLocaleString('en')} (batched ${lanes} lanes)`);
-  for (const [mode, r] of Object.entries(savings)) {
-    row(
-      `savings ${mode}`,
-      `${(r.savings * 100).toFixed(1)}% keystrokes saved, ${r.keystrokesPerChar.toFixed(3)} keystrokes/char (${r.accepted} accepted over ${r.chars} chars, min confidence ${args.minConfidence})`,
-    );
+  if (savings.length) {
+    console.log(`\nkeystroke savings on the first ${savings[0]!.chars.toLocaleString('en')} characters (shown: keystrokes with a suggestion on screen; accepted: taken whole with Tab + by the next-word key)`);
+    console.log('mode    min conf  saved   keys/char  shown  accepted (whole + word)  accepted/shown');
+    for (const r of savings) {
+      console.log(
+        `${r.mode.padEnd(7)} ${r.minConfidence.toFixed(2).padStart(8)}  ${`${(r.savings * 100).toFixed(1)}%`.padStart(5)}  ${r.keystrokesPerChar.toFixed(3).padStart(9)}  ` +
+          `${String(r.shown).padStart(5)}  ${`${r.accepted} (${r.acceptedWhole} + ${r.acceptedWord})`.padStart(23)}  ${`${(r.precision * 100).toFixed(1)}%`.padStart(14)}`,
+      );
+    }
   }
 }

@@ -4,5 +4,5 @@ export { attach } from './attach.js';
 export type { AutocompleteHandle, AutocompleteOptions, SuggestionEvent } from './attach.js';
 export { defineNextkeyElements } from './element.js';
 export type { NextkeyTextareaElement } from './element.js';
-export { DEFAULT_POLICY, completeOptions, pickSuggestion, resolvePolicy } from './policy.js';
-export type { SuggestionPolicy } from './policy.js';
+export { DEFAULT_POLICY, completeOptions, expectedSaving, nextWordLength, pickSuggestion, resolvePolicy, savedBy } from './policy.js';
+export type { Acceptance, SuggestionPolicy } from './policy.js';

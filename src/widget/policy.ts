@@ -1,11 +1,16 @@
 import type { Completion, CompletionStop } from '../protocol.js';
 import type { CompleteOptions } from '../session.js';
+import { isWordChar } from '../text.js';
 
 /** When the widget offers a completion. Shared with the keystroke-savings evaluation. */
 export interface SuggestionPolicy {
-  /** 'word': the rest of the current word; 'phrase': up to three words, as many as are likely enough. */
+  /** 'word': the rest of the current word; 'phrase': up to three words. */
   mode: CompletionStop;
-  /** Offer nothing below this probability. */
+  /**
+   * Offer nothing whose next word is less likely than this: what one keystroke
+   * of Tab or of the next-word key would take. In 'word' mode that is the
+   * whole suggestion; a phrase may go on with less likely words.
+   */
   minConfidence: number;
   /** Longest suggestion in characters. */
   maxChars: number;
@@ -25,33 +30,110 @@ export function resolvePolicy(o: Partial<SuggestionPolicy>): SuggestionPolicy {
 
 /** The completion request the widget makes for a policy (the evaluation makes the same one). */
 export function completeOptions(policy: SuggestionPolicy): CompleteOptions {
+  const phrase = policy.mode === 'phrase';
   return {
     stop: policy.mode,
     maxChars: policy.maxChars,
     beamWidth: 4,
     phraseWords: 3,
     // Phrase mode lists every word boundary on the way: room for the shorter phrases too.
-    k: 8,
-    minProbability: policy.minConfidence,
+    k: phrase ? 16 : 8,
+    // A phrase is offered when its first word is likely enough, and its later
+    // words still count (pickSuggestion): search them down to a quarter of that.
+    minProbability: phrase ? policy.minConfidence / 4 : policy.minConfidence,
     withSpace: true,
   };
 }
 
 /**
- * The suggestion to show for ranked completions (most probable first), or
- * null when none is at least minConfidence likely. Among those that are, the
- * one that saves the most keystrokes on average wins: probability times the
- * keystrokes it saves (its length less the one that accepts it). So a likely
- * word comes with its trailing space when the space is likely too, and a
- * phrase is offered when it is likely enough to be worth more than its
- * first word. Ties go to the more probable.
+ * How much of `suggestion` (in UTF-16 units) the next-word key accepts: up to
+ * the end of its next word, with the non-word characters before that word
+ * and the one space after it ("ick brown fox" → "ick ", then "brown ", then
+ * "fox"; ", said he" → ", said "), as code editors accept an inline
+ * suggestion word by word. All of it when it holds no word ("." or "?!").
+ */
+export function nextWordLength(suggestion: string): number {
+  let i = 0;
+  let inWord = false;
+  for (const ch of suggestion) {
+    const word = isWordChar(ch);
+    if (inWord && !word) return ch === ' ' ? i + 1 : i;
+    inWord ||= word;
+    i += ch.length;
+  }
+  return suggestion.length;
+}
+
+/** Where the next-word key cuts `suggestion`, pressed again and again: UTF-16 lengths, the last one the whole. */
+export function wordCuts(suggestion: string): number[] {
+  const cuts: number[] = [];
+  for (let at = 0; at < suggestion.length; ) {
+    at += nextWordLength(suggestion.slice(at));
+    cuts.push(at);
+  }
+  return cuts;
+}
+
+const length = (s: string): number => Array.from(s).length;
+
+/**
+ * The chance that the text goes on as `completion` does up to each of its
+ * {@link wordCuts}, the last being its own probability. For a shorter cut it
+ * is the probability of the completion that ends there, when the search
+ * listed it (phrase mode lists every word boundary), or else that of the next
+ * longer cut (a prefix is at least as likely as what continues it).
+ */
+function cutChances(completion: Completion, completions: readonly Completion[]): { cuts: number[]; chances: number[] } {
+  const text = completion.text;
+  const cuts = wordCuts(text);
+  const chances = cuts.map(() => completion.p);
+  for (let j = cuts.length - 2; j >= 0; j--) {
+    const prefix = text.slice(0, cuts[j]);
+    const listed = completions.find((c) => c.text === prefix);
+    chances[j] = Math.max(chances[j + 1]!, listed ? listed.p : 0);
+  }
+  return { cuts, chances };
+}
+
+/**
+ * The keystrokes that showing `completion` saves on average, given the
+ * ranked completions it came from. One keystroke (Tab) accepts it whole,
+ * which saves its length less one if all of it is right. When it is not,
+ * the next-word key still takes its words one keystroke each as far as they
+ * are right: a phrase whose first word is right saves that word. This
+ * assumes the typist takes the remaining words from this suggestion; the
+ * widget suggests again after each word, which can only be a better guess.
+ *
+ * With cuts c₁ < … < cₘ ({@link wordCuts}; cₘ is the whole, of probability
+ * p) and Pⱼ the chance that the text goes on as far as cⱼ (Pₘ = p):
+ * p·(|cₘ| − 1) + Σⱼ₌₁…ₘ₋₁ (Pⱼ − Pⱼ₊₁)·(|cⱼ| − j), lengths in characters.
+ * A single word (every suggestion in 'word' mode) scores p·(length − 1).
+ */
+export function expectedSaving(completion: Completion, completions: readonly Completion[]): number {
+  const { cuts, chances } = cutChances(completion, completions);
+  const text = completion.text;
+  let score = completion.p * (length(text) - 1);
+  for (let j = 0; j + 1 < cuts.length; j++) score += (chances[j]! - chances[j + 1]!) * (length(text.slice(0, cuts[j])) - (j + 1));
+  return score;
+}
+
+/**
+ * The suggestion to show for ranked completions, or null when none is worth
+ * it. A completion qualifies when its next word (what one keystroke takes,
+ * {@link nextWordLength}) is at least minConfidence likely and accepting it
+ * saves a keystroke (a single character does not: Tab costs what typing it
+ * does). Among those, the one with the largest {@link expectedSaving} wins:
+ * a likely word comes with its trailing space when the space is likely too,
+ * and a phrase whose first word is likely is offered whole, since the
+ * next-word key can take that word alone. Ties go to the more probable.
  */
 export function pickSuggestion(completions: readonly Completion[], policy: SuggestionPolicy): string | null {
   let pick: Completion | null = null;
-  let score = -1;
+  let score = 0;
   for (const c of completions) {
-    if (c.text === '' || !(c.p >= policy.minConfidence)) continue;
-    const s = c.p * (Array.from(c.text).length - 1);
+    if (c.text === '' || length(c.text) < 2) continue;
+    if (!(cutChances(c, completions).chances[0]! >= policy.minConfidence)) continue;
+    const s = expectedSaving(c, completions);
     if (s > score || (s === score && pick !== null && c.p > pick.p)) {
       pick = c;
       score = s;
@@ -60,8 +142,30 @@ export function pickSuggestion(completions: readonly Completion[], policy: Sugge
   return pick ? pick.text : null;
 }
 
-/** How many keystrokes accepting `suggestion` saves when the user meant to type `rest`: its length, or 0 if it does not match. */
-export function savedBy(suggestion: string | null, rest: string): number {
-  if (!suggestion || !rest.startsWith(suggestion)) return 0;
-  return Array.from(suggestion).length;
+/** What a typist does with a suggestion on screen (see {@link savedBy}). */
+export interface Acceptance {
+  /** 'all': Tab took the whole suggestion; 'word': the next-word key took its next word. */
+  key: 'all' | 'word';
+  /** The text accepted. */
+  text: string;
+  /** Characters (code points) the typist did not type. */
+  chars: number;
+  /** Keystrokes spent accepting them. */
+  keystrokes: number;
+}
+
+/**
+ * What a typist who means to type `rest` does with `suggestion` on screen:
+ * one keystroke (Tab) accepts it when all of it is right; otherwise one
+ * keystroke of the next-word key accepts its next word ({@link nextWordLength})
+ * when that is right. null when neither is (the typist types on). The
+ * widget then suggests again for the new text, so taking a phrase word by
+ * word costs one keystroke per word.
+ */
+export function savedBy(suggestion: string | null, rest: string): Acceptance | null {
+  if (!suggestion) return null;
+  if (rest.startsWith(suggestion)) return { key: 'all', text: suggestion, chars: length(suggestion), keystrokes: 1 };
+  const word = suggestion.slice(0, nextWordLength(suggestion));
+  if (rest.startsWith(word)) return { key: 'word', text: word, chars: length(word), keystrokes: 1 };
+  return null;
 }

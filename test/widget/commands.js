@@ -26,3 +26,5 @@ export const screenshot = (name, selector) => command('nk-screenshot', { name, s
 export const recordRequests = () => command('nk-requests', { action: 'start' });
 /** Stops recording; resolves to the requests seen, as { url, method, postData }. */
 export const recordedRequests = () => command('nk-requests', { action: 'stop' });
+/** Runs `npm run eval -- ...args` in Node on the test server; resolves to { code, stdout, stderr }. */
+export const runEval = (args) => command('nk-eval', { args });

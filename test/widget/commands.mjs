@@ -4,6 +4,7 @@
 //
 // Browser side: `import { command } from './commands.js'` (test/widget/commands.js).
 // Every command name starts with `nk-` so it cannot clash with other plugins.
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -84,6 +85,18 @@ const handlers = {
       return true;
     }
     return old ? old.log : [];
+  },
+  /**
+   * { args }: runs `npm run eval -- ...args` (tools/eval.ts in Node: the keystroke-savings
+   * simulation of the widget's policy) in the repository; returns { code, stdout, stderr }.
+   */
+  async 'nk-eval'(page, { args }) {
+    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new Error('nk-eval: args must be an array of strings');
+    return new Promise((resolve) => {
+      execFile(process.execPath, ['scripts/run-tool.mjs', 'tools/eval.ts', ...args], { timeout: 100_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
   },
   /** { x, y, width, height }: a PNG of that viewport rectangle (CSS pixels), as base64, for pixel checks. */
   async 'nk-pixels'(page, clip) {

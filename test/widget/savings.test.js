@@ -1,0 +1,47 @@
+// `npm run eval -- --savings N`: the simulated typist that runs the widget's
+// own policy (src/widget/policy.ts) in Node, on a small text so it stays quick.
+import { assert, assertEqual } from '../helpers.js';
+import { runEval } from './commands.js';
+
+const ARGS = ['--model', 'models/default', '--text', 'docs/model-format.md', '--limit', '400', '--savings', '400', '--min-confidence', '0.1,0.2'];
+
+describe('keystroke savings (npm run eval)', () => {
+  it('prints saved keystrokes, shown and accepted suggestions per mode and threshold', async () => {
+    const { code, stdout, stderr } = await runEval(ARGS);
+    assertEqual(code, 0, `eval exit code (stderr: ${stderr})`);
+    const lines = stdout.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('mode '));
+    assert(head >= 0, `a savings table in:\n${stdout}`);
+    for (const column of ['min conf', 'saved', 'keys/char', 'shown', 'accepted (whole + word)', 'accepted/shown']) {
+      assert(lines[head].includes(column), `column ${column} in ${lines[head]}`);
+    }
+    const rows = lines.slice(head + 1, head + 5).map((l) => l.trim().split(/\s+/));
+    assertEqual(rows.map((r) => [r[0], r[1]]), [['word', '0.10'], ['word', '0.20'], ['phrase', '0.10'], ['phrase', '0.20']], 'one row per mode and threshold');
+    for (const r of rows) {
+      // word 0.10 25.3% 0.747 120 30 (30 + 0) 25.0%
+      const [, , saved, , shown, accepted, whole, plus, word, precision] = r;
+      assert(/^\d+\.\d%$/.test(saved) && /^\d+\.\d%$/.test(precision), `percentages in ${r.join(' ')}`);
+      assertEqual(plus, '+', 'whole + word');
+      assertEqual(Number(accepted), Number(whole.slice(1)) + Number(word.slice(0, -1)), `accepted = whole + word in ${r.join(' ')}`);
+      assert(Number(accepted) <= Number(shown), `accepted ≤ shown in ${r.join(' ')}`);
+    }
+  });
+
+  it('--json gives the same numbers, consistent with each other', async () => {
+    const { code, stdout, stderr } = await runEval([...ARGS, '--json']);
+    assertEqual(code, 0, `eval exit code (stderr: ${stderr})`);
+    const { savings } = JSON.parse(stdout);
+    assertEqual(savings.map((s) => [s.mode, s.minConfidence]), [['word', 0.1], ['word', 0.2], ['phrase', 0.1], ['phrase', 0.2]], 'rows');
+    for (const s of savings) {
+      const what = JSON.stringify(s);
+      assertEqual(s.chars, 400, `characters typed: ${what}`);
+      assertEqual(s.accepted, s.acceptedWhole + s.acceptedWord, `accepted: ${what}`);
+      // A word suggestion is one word: the next-word key would take all of it, as Tab does.
+      if (s.mode === 'word') assertEqual(s.acceptedWord, 0, `next-word key in word mode: ${what}`);
+      assert(s.accepted <= s.shown && s.shown <= s.keystrokes, `accepted ≤ shown ≤ keystrokes: ${what}`);
+      assert(s.keystrokes <= s.chars, `never more keystrokes than characters: ${what}`);
+      assert(Math.abs(s.savings - (1 - s.keystrokes / s.chars)) < 1e-12, `savings: ${what}`);
+      assert(Math.abs(s.precision - s.accepted / s.shown) < 1e-12, `precision: ${what}`);
+    }
+  });
+});
