@@ -2,7 +2,7 @@ import { DisposedError, InvalidArgumentError, type Predictor, type Session } fro
 import type { Completion, CompletionStop } from '../protocol.js';
 import { editable, sameState, textControl, type Field, type FieldState } from './field.js';
 import { GhostView } from './ghost.js';
-import { completeOptions, resolvePolicy, pickSuggestion, type SuggestionPolicy } from './policy.js';
+import { completeOptions, nextWordLength, pickSuggestion, resolvePolicy, type SuggestionPolicy } from './policy.js';
 import { acquirePredictor, releasePredictor } from './shared.js';
 
 /** Options of {@link attach}. */
@@ -18,7 +18,11 @@ export interface AutocompleteOptions {
   model?: string;
   /** 'word' completes the current word; 'phrase' the next few words. Default 'word'. */
   mode?: CompletionStop;
-  /** Show nothing below this probability (0–1). Default 0.2. */
+  /**
+   * Show nothing whose next word is less likely than this (0–1): in 'word'
+   * mode the whole suggestion, in 'phrase' mode its first word (the later
+   * words may be less likely). Default 0.2.
+   */
   minConfidence?: number;
   /** Longest suggestion in characters. Default 16 for 'word', 32 for 'phrase'. */
   maxChars?: number;
@@ -29,6 +33,16 @@ export interface AutocompleteOptions {
    * Escape always dismisses.
    */
   acceptKeys?: readonly string[];
+  /**
+   * Keys that accept only the suggestion's next word (and the space after
+   * it), leaving the rest on screen, as code editors do: `KeyboardEvent.key`
+   * values with their modifiers, Playwright style (`'Control+ArrowRight'`;
+   * modifiers `Control`, `Alt`, `Meta`, `Shift`), matched exactly. Arrow keys
+   * accept only with the caret at the very end of the text, as with
+   * `acceptKeys`. Default `['Control+ArrowRight', 'Meta+ArrowRight']`
+   * (Ctrl+→ on Windows and Linux, ⌘+→ on macOS); `[]` turns it off.
+   */
+  acceptWordKeys?: readonly string[];
   /**
    * Draws the suggestion into `ghost`, an element already placed after the
    * caret in the field's font and a muted colour (class `nextkey-ghost`;
@@ -64,6 +78,13 @@ export interface AutocompleteHandle {
   readonly overlay: HTMLElement;
   /** Inserts the suggestion on screen as a native, undoable edit. false when there was none. */
   accept(): boolean;
+  /**
+   * Inserts the suggestion's next word, with the characters before it and
+   * the space after it ("ick " of "ick brown fox"), as a native, undoable
+   * edit; the rest stays on screen until the model answers for the new text.
+   * false when there was no suggestion.
+   */
+  acceptWord(): boolean;
   /** Hides the suggestion until the text or caret changes. */
   dismiss(): void;
   /** Removes everything the widget added (listeners, overlay, aria-describedby) and closes the session. */
@@ -93,19 +114,47 @@ function checkOptions(o: AutocompleteOptions): SuggestionPolicy {
   if (o.acceptKeys !== undefined && !(Array.isArray(o.acceptKeys) && o.acceptKeys.every((k) => typeof k === 'string'))) {
     throw new InvalidArgumentError('attach({ acceptKeys }) must be an array of KeyboardEvent.key strings');
   }
+  if (o.acceptWordKeys !== undefined && !(Array.isArray(o.acceptWordKeys) && o.acceptWordKeys.every((k) => typeof k === 'string' && parseKey(k)))) {
+    throw new InvalidArgumentError(
+      `attach({ acceptWordKeys }) must be an array of keys such as 'Control+ArrowRight' (modifiers Control, Alt, Meta, Shift), got ${JSON.stringify(o.acceptWordKeys)}`,
+    );
+  }
   for (const name of ['render', 'onSuggestion'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new InvalidArgumentError(`attach({ ${name} }) must be a function`);
   }
   return policy;
 }
 
+/** A key with its modifiers, parsed from 'Control+ArrowRight'. */
+interface KeyChord {
+  key: string;
+  ctrl: boolean;
+  alt: boolean;
+  meta: boolean;
+  shift: boolean;
+}
+
+/** 'Control+ArrowRight', 'Alt+w', 'Control++': modifiers (Control, Alt, Meta, Shift), then one `KeyboardEvent.key`. */
+function parseKey(spec: string): KeyChord | null {
+  const m = /^((?:(?:Control|Alt|Meta|Shift)\+)*)(.+)$/.exec(spec);
+  if (!m || (m[2] !== '+' && m[2]!.includes('+'))) return null;
+  const has = (mod: string) => m[1]!.split('+').includes(mod);
+  return { key: m[2]!, ctrl: has('Control'), alt: has('Alt'), meta: has('Meta'), shift: has('Shift') };
+}
+
+const matches = (c: KeyChord, e: KeyboardEvent): boolean =>
+  e.key === c.key && e.ctrlKey === c.ctrl && e.altKey === c.alt && e.metaKey === c.meta && e.shiftKey === c.shift;
+
+/** How a key is read out in the suggestion's description ('Control+ArrowRight' → 'Control+Right Arrow'). */
+const spoken = (spec: string): string => spec.replace(/Arrow(Right|Left|Up|Down)$/, '$1 Arrow');
+
 /**
  * Adds ghost-text autocompletion to a `<textarea>`, an `<input type=text|search>`
  * or a contenteditable element: the most likely completion of the current word
  * (or phrase) is drawn after the caret in a muted colour; Tab (or → at the end
- * of the text) accepts it, Esc dismisses it, typing its next character
- * consumes it. The element itself is left alone apart from an
- * `aria-describedby` that names the suggestion; {@link AutocompleteHandle.detach}
+ * of the text) accepts it, Ctrl+→ (⌘+→) accepts its next word, Esc dismisses
+ * it, typing its next character consumes it. The element itself is left
+ * alone apart from an `aria-describedby` that names the suggestion; {@link AutocompleteHandle.detach}
  * restores it exactly. Throws {@link InvalidArgumentError} for an unsupported
  * element, an element already attached, or a bad option.
  */
@@ -125,6 +174,8 @@ class Autocomplete implements AutocompleteHandle {
   readonly #policy: SuggestionPolicy;
   readonly #options: AutocompleteOptions;
   readonly #acceptKeys: readonly string[];
+  readonly #acceptWordKeys: readonly string[];
+  readonly #wordChords: readonly KeyChord[];
   readonly #render: (ghost: HTMLElement, suggestion: string) => void;
   readonly #abort = new AbortController();
   readonly #resize: ResizeObserver;
@@ -155,6 +206,8 @@ class Autocomplete implements AutocompleteHandle {
     this.#policy = policy;
     this.#options = options;
     this.#acceptKeys = options.acceptKeys ?? ['Tab', 'ArrowRight'];
+    this.#acceptWordKeys = options.acceptWordKeys ?? ['Control+ArrowRight', 'Meta+ArrowRight'];
+    this.#wordChords = this.#acceptWordKeys.map((k) => parseKey(k)!);
     this.#render = options.render ?? ((ghost, suggestion) => void (ghost.textContent = suggestion));
     let id: string;
     do id = `nextkey-suggestion-${++ids}`;
@@ -296,7 +349,8 @@ class Autocomplete implements AutocompleteHandle {
     this.#shown = { state, text };
     this.#watch();
     const keys = this.#acceptKeys.includes('Tab') ? 'Tab to accept, ' : '';
-    this.#view.description.textContent = `Suggestion: ${text}. ${keys}Escape to dismiss.`;
+    const word = this.#acceptWordKeys.length && nextWordLength(text) < text.length ? `${spoken(this.#acceptWordKeys[0]!)} for its next word, ` : '';
+    this.#view.description.textContent = `Suggestion: ${text}. ${keys}${word}Escape to dismiss.`;
     return true;
   }
 
@@ -338,22 +392,38 @@ class Autocomplete implements AutocompleteHandle {
   #keydown(e: KeyboardEvent): void {
     // keyCode 229: a key the IME is handling (Safari sends it after compositionend too).
     if (!this.#shown || this.#composing || e.isComposing || e.keyCode === 229) return;
+    // Arrow keys move the caret as usual unless it is at the very end of the text.
+    const usable = e.key !== 'ArrowRight' || this.#shown.state.after === '';
+    if (usable && this.#wordChords.some((c) => matches(c, e))) {
+      e.preventDefault();
+      this.acceptWord();
+      return;
+    }
     if (e.ctrlKey || e.altKey || e.metaKey || e.shiftKey) return;
     if (e.key === 'Escape') {
       e.preventDefault();
       this.dismiss();
-    } else if (this.#acceptKeys.includes(e.key) && (e.key !== 'ArrowRight' || this.#shown.state.after === '')) {
+    } else if (this.#acceptKeys.includes(e.key) && usable) {
       e.preventDefault();
       this.accept();
     }
   }
 
   accept(): boolean {
+    return this.#insert((text) => text);
+  }
+
+  acceptWord(): boolean {
+    return this.#insert((text) => text.slice(0, nextWordLength(text)));
+  }
+
+  #insert(part: (suggestion: string) => string): boolean {
     const shown = this.#shown;
     if (!shown || this.#detached || !sameState(this.#field.read(), shown.state)) return false;
     if (!this.#focused()) this.element.focus();
-    // Fires `input` at once: #changed() sees the whole suggestion typed and consumes it.
-    this.#field.insert(shown.text);
+    // Fires `input` at once: #changed() sees that much of the suggestion typed
+    // and consumes it, so the rest (if any) stays on screen without a flicker.
+    this.#field.insert(part(shown.text));
     return true;
   }
 
