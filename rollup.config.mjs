@@ -90,8 +90,13 @@ const siblingPaths = (id) => bundleOf(id) ?? id;
 
 export default [
   {
+    // The core; fine-tuning's main-thread half is a chunk of its own
+    // (dist/tuning.js), imported on the first fineTune() call.
     input: 'src/index.ts',
-    output: { file: 'dist/index.js', format: 'es', sourcemap },
+    // The chunk imports Comlink and the error classes from the entry itself
+    // (extra exports) rather than from a third file the entry would re-export.
+    preserveEntrySignatures: 'allow-extension',
+    output: { dir: 'dist', entryFileNames: 'index.js', chunkFileNames: '[name].js', format: 'es', sourcemap },
     plugins: plugins(),
     onwarn,
   },
@@ -121,7 +126,7 @@ export default [
     // <script src=".../dist/nextkey.min.js">: the global `nextkey` (core and
     // widget in one file, no imports), and <nextkey-textarea> registered.
     input: 'src/global.ts',
-    output: { file: 'dist/nextkey.min.js', format: 'iife', name: 'nextkey', sourcemap, intro: scriptUrlIntro },
+    output: { file: 'dist/nextkey.min.js', format: 'iife', name: 'nextkey', sourcemap, intro: scriptUrlIntro, inlineDynamicImports: true },
     plugins: [scriptUrlAsImportMeta(), ...plugins({ module: false })],
     onwarn,
   },

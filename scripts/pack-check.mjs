@@ -24,6 +24,8 @@ const required = [
   'README.md',
   'LICENSE',
   'dist/index.js',
+  'dist/tuning.js', // fineTune()'s chunk, imported by index.js on first use
+  'dist/generate.js', // session.generate()'s chunk
   'dist/widget.js',
   'dist/element.js',
   'dist/worker.js',

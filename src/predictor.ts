@@ -1,11 +1,11 @@
 import * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError, WorkerError, WorkerLostError, fromWorkerError } from './errors.js';
 import { spawnWorker } from './spawn.js';
-import { WorkerSession, resolveCheckpoints, type Run, type Session, type SessionOptions } from './session.js';
+import { WorkerSession, type Run, type Session, type SessionOptions } from './session.js';
 import type {
+  FineTuneProgress,
   BackendPreference,
   BackendReport,
-  FineTuneProgress,
   FineTuneResult,
   LoadRequest,
   LoadResult,
@@ -168,19 +168,9 @@ function resolveManifestUrl(model: string | URL | undefined): string {
   return new URL('model.json', url).href;
 }
 
-const backends: readonly BackendPreference[] = ['auto', 'webgl', 'wasm', 'cpu'];
-
-/**
- * Starts a worker, picks a backend, loads (or reads from the IndexedDB cache)
- * a model and resolves to a {@link Predictor}. Rejects with a typed error:
- * {@link ModelFormatError}, {@link ModelFetchError}, {@link IntegrityError},
- * {@link BackendError}, {@link InvalidArgumentError} or {@link WorkerError}.
- */
 export async function createPredictor(options: PredictorOptions = {}): Promise<Predictor> {
+  // The worker fills in the defaults of backend, timeoutMs and retries, and checks them.
   const backend = options.backend ?? 'auto';
-  if (!backends.includes(backend)) {
-    throw new InvalidArgumentError(`options.backend must be one of ${backends.join(', ')}; got ${String(backend)}`);
-  }
   const manifestUrl = resolveManifestUrl(options.model);
   const cacheOpt = options.cache ?? true;
   const cache =
@@ -189,11 +179,7 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
       : { enabled: true, dbName: cacheOpt.dbName ?? 'nextkey' };
   const workerUrl = new URL(String(options.workerUrl ?? new URL('./worker.js', import.meta.url)), import.meta.url);
   const wasmBaseUrl = new URL(String(options.wasmBaseUrl ?? new URL('./', workerUrl)), import.meta.url).href;
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const retries = options.retries ?? 2;
-  if (!(timeoutMs > 0)) throw new InvalidArgumentError(`options.timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
-  if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw new InvalidArgumentError(`options.retries must be an integer from 0 to 10, got ${String(retries)}`);
-  const network = { timeoutMs, retries };
+  const network = { timeoutMs: options.timeoutMs, retries: options.retries };
   const request = { manifestUrl, backend, wasmBaseUrl: wasmBaseUrl.endsWith('/') ? wasmBaseUrl : wasmBaseUrl + '/', cache, network };
   const { conn, result } = await connect(workerUrl, request, options.onProgress, options.signal);
   return new WorkerPredictor(conn, result, workerUrl, request, options.onRestart);
@@ -359,7 +345,7 @@ class WorkerPredictor implements Predictor {
 
   async session(options: SessionOptions = {}): Promise<Session> {
     this.#check();
-    const checkpoints = resolveCheckpoints(options.checkpoints);
+    const checkpoints = options.checkpoints; // the worker fills in the defaults and checks them
     const readLimit = options.readLimit ?? 4096; // the worker checks it
     const id = await this.#run((api) => api.createSession(checkpoints, readLimit));
     const session = new WorkerSession(this.#run, id, checkpoints, readLimit, () => this.#sessions.delete(session), () => this.#disposed);
@@ -374,41 +360,9 @@ class WorkerPredictor implements Predictor {
 
   async fineTune(text: string | readonly string[], options: FineTuneOptions = {}): Promise<FineTuneResult> {
     this.#check();
-    // The worker checks the texts and every option.
-    const texts = (typeof text === 'string' ? [text] : text) as string[];
-    const { signal, onProgress } = options;
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('fineTune({ onProgress }) must be a function');
-    signal?.throwIfAborted();
     const job = ++this.#jobs;
-    // An AbortSignal cannot cross to the worker: listen here and send the abort over.
-    const abort = () => void this.#run((api) => api.abortFineTune(job)).catch(() => {});
-    signal?.addEventListener('abort', abort, { once: true });
-    const progress = onProgress
-      ? Comlink.proxy((p: FineTuneProgress) => {
-          try {
-            onProgress(p);
-          } catch {
-            // A throwing listener must not stop training.
-          }
-        })
-      : undefined;
-    let disposed!: () => void;
-    const whenDisposed = new Promise<never>((_, reject) => {
-      disposed = () => reject(new DisposedError('the predictor was disposed during fine-tuning'));
-    });
-    this.#onDispose.add(disposed);
-    try {
-      // The worker fills in the defaults and checks every option.
-      const { epochs, timeBudgetMs, seqLength, batchSize, learningRate, clipNorm, validationSplit } = options;
-      const request = { epochs, timeBudgetMs, seqLength, batchSize, learningRate, clipNorm, validationSplit };
-      return await Promise.race([this.#run((api) => api.fineTune(job, texts, request, progress)), whenDisposed]);
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw error;
-    } finally {
-      this.#onDispose.delete(disposed);
-      signal?.removeEventListener('abort', abort);
-    }
+    const { fineTune } = await import('./tuning.js');
+    return fineTune(this.#run, job, text, options, this.#onDispose);
   }
 
   async save(name: string): Promise<SavedModelInfo> {

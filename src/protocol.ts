@@ -57,6 +57,7 @@ export interface CacheOptions {
 export interface LoadRequest {
   /** Absolute URL of model.json, or `idb://<name>` for a model saved in IndexedDB (database `cache.dbName`). */
   manifestUrl: string;
+  /** As given; the worker checks it. */
   backend: BackendPreference;
   /** Absolute URL of the folder holding the tfjs wasm binaries. */
   wasmBaseUrl: string;
@@ -67,8 +68,8 @@ export interface LoadRequest {
    * where the Web Locks API is missing.
    */
   lifeLock: string | null;
-  /** Model downloads: stall timeout and retries. */
-  network: { timeoutMs: number; retries: number };
+  /** Model downloads: stall timeout and retries, as given (the worker fills in the defaults, 30000 ms and 2, and checks them). */
+  network: { timeoutMs?: number | undefined; retries?: number | undefined };
 }
 
 /** Facts about the loaded model. */
@@ -269,10 +270,12 @@ export interface SavedModelInfo {
 /** The API the worker exposes through Comlink. */
 export interface WorkerApi {
   load(request: LoadRequest, onProgress?: (event: ProgressEvent) => void): Promise<LoadResult>;
-  createSession(checkpoints: CheckpointOptions, readLimit: number): Promise<number>;
+  /** `checkpoints`: the options given; the worker fills in the defaults (dense 32, maxBytes 2 MiB). */
+  createSession(checkpoints: Partial<CheckpointOptions> | undefined, readLimit: number): Promise<number>;
   feed(session: number, text: string): Promise<FeedResult>;
   setText(session: number, text: string, cursor: number | null, k: number): Promise<TextResult>;
-  complete(session: number, request: CompleteRequest): Promise<Completion[]>;
+  /** `request`: the options given; the worker fills in the defaults. */
+  complete(session: number, request: Partial<CompleteRequest>): Promise<Completion[]>;
   sessionStats(session: number): Promise<SessionStats>;
   generateStart(session: number, request: GenerateRequest): Promise<number>;
   /** Up to `n` more characters; fewer (or none) when the requested length is reached. */

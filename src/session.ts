@@ -134,15 +134,6 @@ export interface Session {
   dispose(): Promise<void>;
 }
 
-const DEFAULT_CHECKPOINTS: CheckpointOptions = { dense: 32, maxBytes: 2 * 1024 * 1024 };
-
-export function resolveCheckpoints(options: Partial<CheckpointOptions> = {}): CheckpointOptions {
-  const c = { ...DEFAULT_CHECKPOINTS, ...options };
-  if (!Number.isInteger(c.dense) || c.dense < 1) throw new InvalidArgumentError(`checkpoints.dense must be a positive integer, got ${c.dense}`);
-  if (!(c.maxBytes >= 0)) throw new InvalidArgumentError(`checkpoints.maxBytes must be a number ≥ 0, got ${c.maxBytes}`);
-  return c;
-}
-
 function positiveInt(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${value}`);
   return value;
@@ -174,7 +165,7 @@ export class WorkerSession implements Session {
   constructor(
     private readonly run: Run,
     private id: number,
-    private readonly checkpoints: CheckpointOptions,
+    private readonly checkpoints: Partial<CheckpointOptions> | undefined,
     private readonly readLimit: number,
     private readonly onDispose: () => void,
     private readonly predictorDisposed: () => boolean,
@@ -275,15 +266,9 @@ export class WorkerSession implements Session {
 
   complete(options: CompleteOptions = {}): Promise<CompletionResult> {
     this.#check();
-    const request = {
-      maxChars: options.maxChars ?? 12,
-      beamWidth: options.beamWidth ?? 4,
-      stop: options.stop ?? 'word',
-      phraseWords: options.phraseWords ?? 3,
-      k: options.k ?? 3,
-      minP: options.minProbability ?? 0,
-      withSpace: options.withSpace ?? false,
-    };
+    // The worker fills in the defaults and checks every option.
+    const { maxChars, beamWidth, stop, phraseWords, k, minProbability: minP, withSpace } = options;
+    const request = { maxChars, beamWidth, stop, phraseWords, k, minP, withSpace };
     return this.#enqueue(async () => {
       const seq = this.#appliedSeq;
       const completions = await this.run((api) => api.complete(this.id, request));
@@ -293,29 +278,10 @@ export class WorkerSession implements Session {
 
   async *generate(options: GenerateOptions = {}): AsyncIterableIterator<string> {
     this.#check();
-    const length = options.length ?? 100;
-    const temperature = options.temperature ?? 1;
-    const topK = options.topK ?? 1_000_000;
-    const signal = options.signal;
-    signal?.throwIfAborted();
-    const seed = options.seed ?? null;
-    const g = await this.#enqueue(() => this.run((api) => api.generateStart(this.id, { length, temperature, topK, seed })));
-    try {
-      // Small chunks keep the stream live and the abort prompt; the worker keeps its own state copy.
-      let chunk = 1;
-      for (;;) {
-        signal?.throwIfAborted();
-        const chars = await this.run((api) => api.generateNext(g, chunk));
-        if (chars.length === 0) return;
-        for (const ch of chars) {
-          signal?.throwIfAborted();
-          yield ch;
-        }
-        chunk = Math.min(16, chunk * 2);
-      }
-    } finally {
-      if (!this.predictorDisposed()) await this.run((api) => api.generateEnd(g)).catch(() => {});
-    }
+    options.signal?.throwIfAborted();
+    // Streaming generation is a chunk of its own (dist/generate.js), loaded on first use.
+    const { generate } = await import('./generate.js');
+    yield* generate(this.run, (f) => this.#enqueue(f), this.id, options, this.predictorDisposed);
   }
 
   state(): Promise<StateSnapshot> {

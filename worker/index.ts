@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { dispose, memory } from '@tensorflow/tfjs-core';
-import type { BackendReport, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, WarningCode, WorkerApi } from '../src/protocol.js';
+import type { BackendReport, CompleteRequest, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, WarningCode, WorkerApi } from '../src/protocol.js';
 import { fallbackBackend, selectBackend, webglContextLost } from './backend.js';
 import { workerError } from './errors.js';
 import { SAVED_NAME, SAVED_PREFIX, fetchManifest, loadSaved, loadWeights, openSavedModels } from './loader.js';
@@ -144,6 +144,13 @@ const api: WorkerApi = {
       warnings.push({ code, message });
       report({ status: 'warning', code, message });
     };
+    const { timeoutMs = 30_000, retries = 2 } = request.network;
+    if (!['auto', 'webgl', 'wasm', 'cpu'].includes(request.backend)) {
+      throw workerError('InvalidArgumentError', `options.backend must be one of auto, webgl, wasm, cpu; got ${String(request.backend)}`);
+    }
+    if (!(timeoutMs > 0)) throw workerError('InvalidArgumentError', `options.timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
+    if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw workerError('InvalidArgumentError', `options.retries must be an integer from 0 to 10, got ${String(retries)}`);
+    const network = { timeoutMs, retries };
     const lock = request.lifeLock;
     if (lock && typeof navigator !== 'undefined' && navigator.locks) {
       // Held until this worker ends: its release tells the main thread the worker is gone.
@@ -166,8 +173,8 @@ const api: WorkerApi = {
         ({ manifest, weights } = await loadSaved(name, dbName));
         report({ status: 'cache-hit', key: request.manifestUrl });
       } else {
-        manifest = await fetchManifest(request.manifestUrl, request.network);
-        weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn, request.network);
+        manifest = await fetchManifest(request.manifestUrl, network);
+        weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn, network);
       }
       model = buildModel(manifest, weights);
       hostWeights = backend.name === 'webgl' ? { manifest, weights } : null;
@@ -190,8 +197,11 @@ const api: WorkerApi = {
     }
   },
 
-  async createSession(checkpoints, readLimit) {
+  async createSession(given, readLimit) {
     positiveInt(readLimit, 'session({ readLimit })', 1_000_000);
+    const checkpoints = { dense: 32, maxBytes: 2 * 1024 * 1024, ...given };
+    if (!Number.isInteger(checkpoints.dense) || checkpoints.dense < 1) throw workerError('InvalidArgumentError', `checkpoints.dense must be a positive integer, got ${checkpoints.dense}`);
+    if (!(checkpoints.maxBytes >= 0)) throw workerError('InvalidArgumentError', `checkpoints.maxBytes must be a number ≥ 0, got ${checkpoints.maxBytes}`);
     const id = nextSession++;
     sessions.set(id, new Session(loaded(), checkpoints, readLimit));
     return id;
@@ -203,7 +213,16 @@ const api: WorkerApi = {
     return session(id).setText(cursor === null ? text : beforeCursor(text, cursor), k);
   },
 
-  async complete(id, request) {
+  async complete(id, given) {
+    const request: CompleteRequest = {
+      maxChars: given.maxChars ?? 12,
+      beamWidth: given.beamWidth ?? 4,
+      stop: given.stop ?? 'word',
+      phraseWords: given.phraseWords ?? 3,
+      k: given.k ?? 3,
+      minP: given.minP ?? 0,
+      withSpace: given.withSpace ?? false,
+    };
     positiveInt(request.maxChars, 'complete({ maxChars })', 200);
     positiveInt(request.beamWidth, 'complete({ beamWidth })', 64);
     positiveInt(request.k, 'complete({ k })', 64);

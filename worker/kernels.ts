@@ -1,6 +1,5 @@
 import { findBackend, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { addConfig as cpuAdd } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Add.js';
-import { batchMatMulConfig as cpuBatchMatMul } from '@tensorflow/tfjs-backend-cpu/dist/kernels/BatchMatMul.js';
 import { castConfig as cpuCast } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Cast.js';
 import { concatConfig as cpuConcat } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Concat.js';
 import { fillConfig as cpuFill } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Fill.js';
@@ -71,12 +70,15 @@ import { zerosLikeConfig as wasmZerosLike } from '@tensorflow/tfjs-backend-wasm/
 import { transposeConfig as wasmTranspose } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Transpose.js';
 import { transposeConfig as cpuTranspose } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Transpose.js';
 import { transposeConfig as webglTranspose } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Transpose.js';
+import { cpuBatchMatMul } from './cpu-matmul.js';
 
 /**
  * Only the kernels a recurrent step and the output head use, per backend, so
  * the worker bundle carries a few dozen kernels instead of several hundred.
  * A missing one fails loudly ("Kernel 'X' not registered"), which the golden
- * tests on every backend would catch.
+ * tests on every backend would catch. The cpu backend's BatchMatMul is our
+ * own (cpu-matmul.ts): tfjs' reads the weights column-wise and is several
+ * times slower for the products here.
  */
 const kernels: Record<'cpu' | 'webgl' | 'wasm', KernelConfig[]> = {
   cpu: [cpuAdd, cpuBatchMatMul, cpuCast, cpuConcat, cpuFill, cpuGatherV2, cpuIdentity, cpuMultiply, cpuReshape, cpuSigmoid, cpuSlice, cpuSplitV, cpuSub, cpuTanh],

@@ -1,10 +1,17 @@
-import { add, concat, matMul, mul, sigmoid, split, sub, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
-import { stackedWeights, summedBias } from './common.js';
-import type { Cell } from './types.js';
+import { add, clone, concat, matMul, mul, sigmoid, split, sub, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
+import { stackRows, stackedWeights, summedBias, unstackRows } from './common.js';
+import type { Cell, LayerState } from './types.js';
 
 interface Params {
   w: Tensor2D; // [In + H, 3H]
   b: Tensor2D; // [1, 3H]
+}
+
+/** From the gate pre-activations [B, 3H]. */
+function fromPre(pre: Tensor2D, s: LayerState): LayerState {
+  const [i, g, o] = split(pre, 3, 1) as Tensor2D[];
+  const c = add(s.c!, mul(sigmoid(i!), sub(tanh(g!), s.c!))) as Tensor2D;
+  return { h: mul(sigmoid(o!), tanh(c)), c };
 }
 
 /**
@@ -16,11 +23,12 @@ export const cifg: Cell<Params> = {
   gates: 3,
   hasCellState: true,
   prepare: (raw) => ({ w: stackedWeights(raw, 3), b: summedBias(raw) }),
-  step(p, x, s) {
-    const pre = add(matMul(concat([x, s.h], 1), p.w), p.b);
-    const [i, g, o] = split(pre, 3, 1) as Tensor2D[];
-    const c = add(s.c!, mul(sigmoid(i!), sub(tanh(g!), s.c!))) as Tensor2D;
-    return { h: mul(sigmoid(o!), tanh(c)), c };
+  step: (p, x, s) => fromPre(add(matMul(concat([x, s.h], 1), p.w), p.b), s),
+  unstack(p) {
+    const [wx, wh] = unstackRows(p.w, 3);
+    return { wx, wh, bx: clone(p.b), rest: {} };
   },
+  restack: (u) => ({ w: stackRows(u.wx, u.wh), b: clone(u.bx) }),
+  stepShares: (_, xp, hp, s) => fromPre(add(xp, hp), s),
   tensors: (p) => [p.w, p.b],
 };

@@ -1,4 +1,4 @@
-import { tensor2d, type Tensor2D } from '@tensorflow/tfjs-core';
+import { concat, split, tensor2d, type Tensor2D } from '@tensorflow/tfjs-core';
 import type { RawLayer } from './types.js';
 
 /** Row-major [rows, cols] -> [cols, rows]. Done once at load so steps need no Transpose kernel. */
@@ -32,4 +32,18 @@ export function summedBias(raw: RawLayer): Tensor2D {
 /** A [H] vector as a [1, H] row. */
 export function row(v: Float32Array): Tensor2D {
   return tensor2d(v, [1, v.length]);
+}
+
+/**
+ * Splits a stacked [In + H, G·H] weight into its input rows wx and recurrent
+ * rows wh (new tensors), for the cells that step with [x, h] · W.
+ */
+export function unstackRows(w: Tensor2D, gates: number): [Tensor2D, Tensor2D] {
+  const h = w.shape[1] / gates;
+  return split(w, [w.shape[0] - h, h], 0) as [Tensor2D, Tensor2D];
+}
+
+/** [wx; wh]: the inverse of unstackRows. */
+export function stackRows(wx: Tensor2D, wh: Tensor2D): Tensor2D {
+  return concat([wx, wh], 0);
 }

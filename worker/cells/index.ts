@@ -15,4 +15,4 @@ export const cells: Record<CellType, Cell<unknown>> = {
   cifg: cifg as Cell<unknown>,
 };
 
-export type { Cell, LayerState, RawLayer } from './types.js';
+export type { Cell, LayerState, RawLayer, Unstacked } from './types.js';

@@ -1,5 +1,5 @@
-import { add, concat, matMul, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
-import { stackedWeights, summedBias } from './common.js';
+import { add, clone, concat, matMul, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
+import { stackRows, stackedWeights, summedBias, unstackRows } from './common.js';
 import type { Cell } from './types.js';
 
 interface Params {
@@ -12,8 +12,12 @@ export const rnn: Cell<Params> = {
   gates: 1,
   hasCellState: false,
   prepare: (raw) => ({ w: stackedWeights(raw, 1), b: summedBias(raw) }),
-  step(p, x, s) {
-    return { h: tanh(add(matMul(concat([x, s.h], 1), p.w), p.b)) };
+  step: (p, x, s) => ({ h: tanh(add(matMul(concat([x, s.h], 1), p.w), p.b)) }),
+  unstack(p) {
+    const [wx, wh] = unstackRows(p.w, 1);
+    return { wx, wh, bx: clone(p.b), rest: {} };
   },
+  restack: (u) => ({ w: stackRows(u.wx, u.wh), b: clone(u.bx) }),
+  stepShares: (_, xp, hp) => ({ h: tanh(add(xp, hp)) }),
   tensors: (p) => [p.w, p.b],
 };

@@ -22,6 +22,18 @@ export interface RawLayer {
   peepO?: Float32Array;
 }
 
+/**
+ * A layer's weights as training reads them: the input's share of the gate
+ * pre-activations x·wx + bx, computed for a whole window at once, the
+ * recurrent share h·wh, computed step by step, and the cell's other tensors.
+ */
+export interface Unstacked {
+  wx: Tensor2D; // [In, G·H]
+  bx: Tensor2D; // [1, G·H]
+  wh: Tensor2D; // [H, G·H]
+  rest: Record<string, Tensor2D>;
+}
+
 /** A cell type: how to turn raw weights into device tensors, and one pure step. */
 export interface Cell<P> {
   /** Gate blocks stacked in weight_ih / weight_hh. */
@@ -32,6 +44,16 @@ export interface Cell<P> {
   prepare(raw: RawLayer): P;
   /** (params, x [B, In], state) -> new state. Pure: allocates, never disposes. Call inside tidy. */
   step(params: P, x: Tensor2D, state: LayerState): LayerState;
+  /** For training: the layer's weights as {@link Unstacked} (new tensors). */
+  unstack(params: P): Unstacked;
+  /** The inverse of unstack: weights in the layout `step` uses (new tensors). */
+  restack(u: Unstacked): P;
+  /**
+   * One step from the input's share xp = x·wx + bx and the recurrent share
+   * hp = h·wh (both [B, G·H]): what `step` computes, split where training
+   * wants it. Pure; call inside tidy or a tape.
+   */
+  stepShares(rest: Record<string, Tensor2D>, xp: Tensor2D, hp: Tensor2D, state: LayerState): LayerState;
   /** Every tensor `prepare` made, for disposal. */
   tensors(params: P): Tensor[];
 }

@@ -1,7 +1,9 @@
 import {
   add,
+  clone,
   concat,
   customGrad,
+  keep,
   div,
   exp,
   log,
@@ -12,6 +14,9 @@ import {
   split,
   sub,
   sum,
+  transpose,
+  dispose,
+  zerosLike,
   type GradSaveFunc,
   type Scalar,
   type Tensor,
@@ -19,6 +24,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { Cell, LayerState } from '../cells/index.js';
 import type { ModelWeights } from '../model/model.js';
+import type { TrainWeights } from './trainable.js';
 
 /**
  * Mean cross-entropy in nats of logits z [N, V] against one-hot targets y
@@ -73,4 +79,90 @@ export function windowLoss(
   const top = steps === 1 ? inputs[0]! : concat(inputs, 0);
   const z = add(matMul(top, weights.headW), weights.headB) as Tensor2D;
   return { loss: crossEntropy(z, y), states: out };
+}
+
+/**
+ * h·wh whose weight gradient the tape does not compute: backpropagation hands
+ * each step's output gradient dy to `sink` (kept), and only dh = dy·whᵀ flows
+ * on. Summed over a window, the weight gradient is then one product
+ * Hᵀ·dY (see recurrentGradient) instead of one outer product per step,
+ * each added into the last: the per-step work of the backward pass halves.
+ */
+function recurrentShare(h: Tensor2D, wh: Tensor2D, sink: Tensor2D[], t: number, anchor: Tensor2D | null): Tensor2D {
+  const f = customGrad((...args: (Tensor | GradSaveFunc)[]) => {
+    const x = args[0] as Tensor2D;
+    return {
+      value: matMul(x, wh),
+      gradFunc: (dy: Tensor) => {
+        sink[t] = keep(clone(dy as Tensor2D));
+        const dh = matMul(dy as Tensor2D, wh, false, true);
+        return anchor ? [dh, zerosLike(anchor)] : dh;
+      },
+    };
+  });
+  // The first step's h is the window's start state, which depends on no
+  // variable: backpropagation would skip the node (and its dy) but for an
+  // input that does, the step's input share, whose gradient here is zero.
+  return (anchor ? f(h, anchor) : f(h)) as Tensor2D;
+}
+
+/** What a training window leaves for the recurrent weights' gradients, per layer. */
+export interface RecurrentTrace {
+  /** Every step's previous h, stacked [steps·B, H] (kept). */
+  hPrev: Tensor2D;
+  /** Every step's recurrent-share gradient, filled in by backpropagation. */
+  dy: Tensor2D[];
+}
+
+/**
+ * The training form of windowLoss: the same model and loss, computed with
+ * each layer's input share x·wx + bx for the whole window in one product and
+ * the recurrent share h·wh step by step (through recurrentShare). Call inside
+ * variableGrads over every variable but the recurrent weights; then
+ * recurrentGradient gives theirs from `traces`.
+ */
+export function trainingLoss(
+  cell: Cell<unknown>,
+  weights: TrainWeights,
+  x: Tensor2D,
+  y: Tensor2D,
+  steps: number,
+  states: LayerState[],
+  traces: RecurrentTrace[],
+): { loss: Scalar; states: LayerState[] } {
+  let input = matMul(x, weights.embedding) as Tensor2D;
+  const out = states.map((start, l) => {
+    const u = weights.layers[l]!;
+    const xp = add(matMul(input, u.wx), u.bx) as Tensor2D;
+    const shares = steps === 1 ? [xp] : (split(xp, steps, 0) as Tensor2D[]);
+    const trace: RecurrentTrace = { hPrev: null as unknown as Tensor2D, dy: [] };
+    let s = start;
+    const prev: Tensor2D[] = [];
+    const hs: Tensor2D[] = [];
+    for (let t = 0; t < steps; t++) {
+      prev.push(s.h);
+      s = cell.stepShares(u.rest, shares[t]!, recurrentShare(s.h, u.wh, trace.dy, t, t === 0 ? shares[0]! : null), s);
+      hs.push(s.h);
+    }
+    trace.hPrev = keep(steps === 1 ? clone(prev[0]!) : concat(prev, 0));
+    traces.push(trace);
+    input = steps === 1 ? hs[0]! : concat(hs, 0);
+    return s;
+  });
+  const z = add(matMul(input, weights.headW), weights.headB) as Tensor2D;
+  return { loss: crossEntropy(z, y), states: out };
+}
+
+/**
+ * A layer's recurrent weight gradient for the window: hPrevᵀ · dY, one
+ * product over every step (transposed explicitly: see gradients.ts). Frees
+ * the trace.
+ */
+export function recurrentGradient(trace: RecurrentTrace, steps: number): Tensor2D {
+  if (trace.dy.length !== steps || Array.from(trace.dy).some((d) => !d)) throw new Error('fine-tuning: a step of the window got no gradient');
+  const dy = steps === 1 ? trace.dy[0]! : concat(trace.dy, 0);
+  const g = matMul(transpose(trace.hPrev), dy) as Tensor2D;
+  dispose([trace.hPrev, ...trace.dy]);
+  if (steps > 1) dy.dispose();
+  return g;
 }

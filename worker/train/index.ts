@@ -22,10 +22,10 @@ import { workerError } from '../errors.js';
 import { registerTrainingKernels } from '../kernels.js';
 import { stateTensors, weightTensors, zeroState, type Model, type ModelWeights } from '../model/model.js';
 import { Lanes, prepareCorpus } from './data.js';
-import { windowLoss } from './forward.js';
+import { recurrentGradient, trainingLoss, windowLoss, type RecurrentTrace } from './forward.js';
 import { registerGradients } from './gradients.js';
 import { checkRequest } from './options.js';
-import { frozen, trainableCopy } from './trainable.js';
+import { disposeTrainable, frozen, trainableCopy } from './trainable.js';
 
 export { encodeModel } from './export.js';
 
@@ -105,6 +105,7 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
 
   const bpcBefore = await evaluate(model, model, corpus.valid, r.seqLength, hooks);
   const trainable = trainableCopy(model);
+  const autodiffed = trainable.variables.filter((v) => !trainable.recurrent.includes(v));
   // No epsilon given: the backend's (1e-4 where WebGL has only half floats, where 1e-7 would round to 0 and 0/0 appear).
   const optimizer = new AdamOptimizer(r.learningRate, 0.9, 0.999);
   const names = trainable.variables.map((v) => v.name);
@@ -126,12 +127,14 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
         const { x, y, steps } = withLanes(lanes, w);
         let next: LayerState[] = [];
         const prev = states;
+        const traces: RecurrentTrace[] = [];
         const { value, grads } = variableGrads(() => {
-          const out = windowLoss(model.cell, trainable.weights, x, y, steps, prev);
+          const out = trainingLoss(model.cell, trainable.weights, x, y, steps, prev, traces);
           // The state leaves the tape here: the next window starts from its value (truncated BPTT).
           next = out.states.map((s) => (s.c ? { h: keep(s.h), c: keep(s.c) } : { h: keep(s.h) }));
           return out.loss;
-        }, trainable.variables);
+        }, autodiffed);
+        trainable.recurrent.forEach((wh, l) => (grads[wh.name] = recurrentGradient(traces[l]!, steps)));
         dispose([x, y, ...stateTensors(prev)]);
         states = next;
         const norm2 = tidy(() => names.reduce<Tensor>((acc, n) => add(acc, sum(square(grads[n]!))), scalar(0)));
@@ -172,7 +175,7 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
       }
     }
     elapsed = performance.now() - started;
-    tuned = frozen(trainable);
+    tuned = frozen(model, trainable);
     const bpcAfter = await evaluate(model, tuned, corpus.valid, r.seqLength, hooks);
     if (!Number.isFinite(bpcAfter)) {
       throw workerError('TrainingError', `fine-tuning produced unusable weights (held-out bpc ${bpcAfter}); the previous weights are still in use. Lower learningRate`);
@@ -196,7 +199,7 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
   } finally {
     dispose(stateTensors(states));
     optimizer.dispose();
-    dispose(trainable.variables);
+    disposeTrainable(trainable);
     if (tuned) dispose(weightTensors(model, tuned));
   }
 }
