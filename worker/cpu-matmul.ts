@@ -27,17 +27,41 @@ function multiply(
   tb: boolean,
 ): void {
   if (!tb) {
-    // Row i of out accumulates a[i, p] times row p of b, in double precision.
-    const acc = new Float64Array(n);
-    for (let i = 0; i < m; i++) {
-      acc.fill(0);
+    // Rows i..i+3 of out accumulate a[i, p] times row p of b (in double
+    // precision): each row of b is read once for four rows of out.
+    const acc = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)] as const;
+    const [c0, c1, c2, c3] = acc;
+    const at = (i: number, p: number) => (ta ? a[ao + p * m + i]! : a[ao + i * k + p]!);
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      for (const c of acc) c.fill(0);
       for (let p = 0; p < k; p++) {
-        const x = ta ? a[ao + p * m + i]! : a[ao + i * k + p]!;
-        if (x === 0) continue; // one-hot inputs: most rows cost nothing
+        const x0 = at(i, p);
+        const x1 = at(i + 1, p);
+        const x2 = at(i + 2, p);
+        const x3 = at(i + 3, p);
+        if (x0 === 0 && x1 === 0 && x2 === 0 && x3 === 0) continue; // one-hot inputs: most rows cost nothing
         const br = bo + p * n;
-        for (let j = 0; j < n; j++) acc[j] += x * b[br + j]!;
+        for (let j = 0; j < n; j++) {
+          const bv = b[br + j]!;
+          c0[j] += x0 * bv;
+          c1[j] += x1 * bv;
+          c2[j] += x2 * bv;
+          c3[j] += x3 * bv;
+        }
       }
-      out.set(acc, oo + i * n);
+      for (let r = 0; r < 4; r++) out.set(acc[r]!, oo + (i + r) * n);
+    }
+    // The rows left over (all of them for a single-row step) one at a time.
+    for (; i < m; i++) {
+      c0.fill(0);
+      for (let p = 0; p < k; p++) {
+        const x = at(i, p);
+        if (x === 0) continue;
+        const br = bo + p * n;
+        for (let j = 0; j < n; j++) c0[j] += x * b[br + j]!;
+      }
+      out.set(c0, oo + i * n);
     }
     return;
   }

@@ -36,8 +36,6 @@ import { identityConfig as wasmIdentity } from '@tensorflow/tfjs-backend-wasm/di
 import { multiplyConfig as wasmMultiply } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Multiply.js';
 import { reshapeConfig as wasmReshape } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Reshape.js';
 import { sigmoidConfig as wasmSigmoid } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sigmoid.js';
-import { sliceConfig as wasmSlice } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Slice.js';
-import { splitVConfig as wasmSplitV } from '@tensorflow/tfjs-backend-wasm/dist/kernels/SplitV.js';
 import { subConfig as wasmSub } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Sub.js';
 import { tanhConfig as wasmTanh } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Tanh.js';
 import { expConfig as cpuExp } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Exp.js';
@@ -71,6 +69,7 @@ import { transposeConfig as wasmTranspose } from '@tensorflow/tfjs-backend-wasm/
 import { transposeConfig as cpuTranspose } from '@tensorflow/tfjs-backend-cpu/dist/kernels/Transpose.js';
 import { transposeConfig as webglTranspose } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Transpose.js';
 import { cpuBatchMatMul } from './cpu-matmul.js';
+import { wasmSlice, wasmSplitV } from './wasm-slice.js';
 
 /**
  * Only the kernels a recurrent step and the output head use, per backend, so
@@ -78,7 +77,8 @@ import { cpuBatchMatMul } from './cpu-matmul.js';
  * A missing one fails loudly ("Kernel 'X' not registered"), which the golden
  * tests on every backend would catch. The cpu backend's BatchMatMul is our
  * own (cpu-matmul.ts): tfjs' reads the weights column-wise and is several
- * times slower for the products here.
+ * times slower for the products here. So are wasm's Slice and SplitV
+ * (wasm-slice.ts): tfjs' copy the whole input out of the heap per slice.
  */
 const kernels: Record<'cpu' | 'webgl' | 'wasm', KernelConfig[]> = {
   cpu: [cpuAdd, cpuBatchMatMul, cpuCast, cpuConcat, cpuFill, cpuGatherV2, cpuIdentity, cpuMultiply, cpuReshape, cpuSigmoid, cpuSlice, cpuSplitV, cpuSub, cpuTanh],

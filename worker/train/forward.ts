@@ -88,14 +88,15 @@ export function windowLoss(
  * Hᵀ·dY (see recurrentGradient) instead of one outer product per step,
  * each added into the last: the per-step work of the backward pass halves.
  */
-function recurrentShare(h: Tensor2D, wh: Tensor2D, sink: Tensor2D[], t: number, anchor: Tensor2D | null): Tensor2D {
+function recurrentShare(h: Tensor2D, wh: Tensor2D, whT: Tensor2D, sink: Tensor2D[], t: number, anchor: Tensor2D | null): Tensor2D {
   const f = customGrad((...args: (Tensor | GradSaveFunc)[]) => {
     const x = args[0] as Tensor2D;
     return {
       value: matMul(x, wh),
       gradFunc: (dy: Tensor) => {
         sink[t] = keep(clone(dy as Tensor2D));
-        const dh = matMul(dy as Tensor2D, wh, false, true);
+        // whᵀ made once per window: wasm runs a product with a transposed operand several times slower.
+        const dh = matMul(dy as Tensor2D, whT);
         return anchor ? [dh, zerosLike(anchor)] : dh;
       },
     };
@@ -119,7 +120,8 @@ export interface RecurrentTrace {
  * each layer's input share x·wx + bx for the whole window in one product and
  * the recurrent share h·wh step by step (through recurrentShare). Call inside
  * variableGrads over every variable but the recurrent weights; then
- * recurrentGradient gives theirs from `traces`.
+ * recurrentGradient gives theirs from `traces`. `recurrentT`: each layer's
+ * whᵀ, made before the call (the tape would free it before the backward pass).
  */
 export function trainingLoss(
   cell: Cell<unknown>,
@@ -129,6 +131,7 @@ export function trainingLoss(
   steps: number,
   states: LayerState[],
   traces: RecurrentTrace[],
+  recurrentT: Tensor2D[],
 ): { loss: Scalar; states: LayerState[] } {
   let input = matMul(x, weights.embedding) as Tensor2D;
   const out = states.map((start, l) => {
@@ -136,12 +139,13 @@ export function trainingLoss(
     const xp = add(matMul(input, u.wx), u.bx) as Tensor2D;
     const shares = steps === 1 ? [xp] : (split(xp, steps, 0) as Tensor2D[]);
     const trace: RecurrentTrace = { hPrev: null as unknown as Tensor2D, dy: [] };
+    const whT = recurrentT[l]!;
     let s = start;
     const prev: Tensor2D[] = [];
     const hs: Tensor2D[] = [];
     for (let t = 0; t < steps; t++) {
       prev.push(s.h);
-      s = cell.stepShares(u.rest, shares[t]!, recurrentShare(s.h, u.wh, trace.dy, t, t === 0 ? shares[0]! : null), s);
+      s = cell.stepShares(u.rest, shares[t]!, recurrentShare(s.h, u.wh, whT, trace.dy, t, t === 0 ? shares[0]! : null), s);
       hs.push(s.h);
     }
     trace.hPrev = keep(steps === 1 ? clone(prev[0]!) : concat(prev, 0));
