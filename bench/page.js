@@ -107,6 +107,8 @@ async function keystrokePhase(rows, { model, backends, samples, completionSample
       const session = await predictor.session();
       rows.push({ backend, metric: 'keystroke', impl: 'nextkey', ...(await nextkeyKeystrokes(session, n, 50)) });
       step('nextkey setText');
+      // The floor under every row: a worker call that does no work (Comlink round trip).
+      rows.push({ backend, metric: 'roundtrip', impl: 'nextkey', ...(await timeKeystrokes(n, 50, () => predictor.stats())) });
       rows.push({ backend, metric: 'complete', impl: 'nextkey', ...(await completions(session, Math.max(minSamples.complete, Math.round(completionSamples * scale)), 10)) });
       step('nextkey complete');
       await session.dispose();
@@ -162,6 +164,61 @@ async function leakPhase(rows, { model }) {
   const after = (await p.stats()).numTensors;
   await p.dispose();
   rows.push({ backend: 'wasm', metric: 'leak', before, after, duringTensors: during.numTensors, checkpoints: st.checkpoints, checkpointBytes: st.checkpointBytes });
+}
+
+/**
+ * Memory with the default model and 5 sessions, each fed 2,000 characters a
+ * keystroke at a time (so each holds its full set of checkpoints): the
+ * worker's tensor bytes (weights, states, checkpoints) from predictor.stats(),
+ * the checkpoints' share from each session's stats(), and the worker's JS
+ * heap from performance.measureUserAgentSpecificMemory() (this page is
+ * cross-origin isolated; Chromium runs with ForceEagerMeasureMemory).
+ */
+async function memoryPhase(rows, { model }) {
+  const p = await createPredictor({ model, backend: 'wasm', cache: false });
+  try {
+    const empty = await p.stats();
+    const heap = async () => {
+      if (typeof performance.measureUserAgentSpecificMemory !== 'function') return null;
+      const m = await performance.measureUserAgentSpecificMemory();
+      let worker = 0;
+      for (const b of m.breakdown) {
+        if (b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope' && /\/dist\/worker\.js/.test(a.url ?? ''))) worker += b.bytes;
+      }
+      return { total: m.bytes, worker };
+    };
+    const heapBefore = await heap();
+    const sessions = [];
+    for (let i = 0; i < 5; i++) sessions.push(await p.session());
+    const chars = [...typing(2000 + 5 * 37)];
+    for (const [i, s] of sessions.entries()) {
+      let text = '';
+      for (const ch of chars.slice(i * 37, i * 37 + 2000)) {
+        text += ch;
+        await s.setText(text, { k: 5 });
+      }
+    }
+    const st = await p.stats();
+    const per = await Promise.all(sessions.map((s) => s.stats()));
+    const heapAfter = await heap();
+    rows.push({
+      backend: 'wasm',
+      metric: 'memory',
+      sessions: sessions.length,
+      textChars: 2000,
+      weightsTensorBytes: empty.numBytes,
+      tensorBytes: st.numBytes,
+      numTensors: st.numTensors,
+      checkpoints: per.reduce((a, s) => a + s.checkpoints, 0),
+      checkpointBytes: per.reduce((a, s) => a + s.checkpointBytes, 0),
+      workerHeapBefore: heapBefore?.worker ?? null,
+      workerHeap: heapAfter?.worker ?? null,
+      agentHeap: heapAfter?.total ?? null,
+    });
+    for (const s of sessions) await s.dispose();
+  } finally {
+    await p.dispose();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -319,7 +376,7 @@ async function typingDuringFineTune(rows, windows, idleKeys, { model, chars, lon
 }
 
 /** Phases run in this page; `jank` runs in the demo page, driven by bench/run.mjs. */
-export const PAGE_PHASES = ['keystroke', 'cold', 'leak', 'finetune', 'finetune-live'];
+export const PAGE_PHASES = ['keystroke', 'cold', 'leak', 'memory', 'finetune', 'finetune-live'];
 
 export async function run(options) {
   const { model, phases, finetuneWindows, liveWindows } = options;
@@ -340,6 +397,7 @@ export async function run(options) {
   await timed('keystroke', () => keystrokePhase(rows, ctx));
   await timed('cold', () => coldPhase(rows, ctx));
   await timed('leak', () => leakPhase(rows, ctx));
+  await timed('memory', () => memoryPhase(rows, ctx));
   if (phases.includes('finetune') || phases.includes('finetune-live')) ctx.chars = await fineTuneText();
   await timed('finetune', async () => {
     for (const backend of options.finetuneBackends) await fineTuneThroughput(rows, backend, finetuneWindows[backend] ?? 2, ctx);

@@ -7,6 +7,7 @@
 //   keystroke      per-keystroke and word-completion latency per backend, next to two tfjs-layers baselines
 //   cold           cold start to the first prediction, IndexedDB miss and hit
 //   leak           live tensors before and after 10,000 keystrokes
+//   memory         the worker's tensor bytes and JS heap with 5 sessions of 2,000 characters
 //   jank           the autocomplete demo typed into at 20 characters/s: main-thread long tasks, key → ghost painted
 //   finetune       fine-tuning characters/s per backend, next to tfjs-layers model.fit on the same network and data
 //   finetune-live  setText / complete latency and long tasks while a fine-tuning run goes on, next to idle
@@ -17,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { startServer } from '../scripts/serve.mjs';
 import { jankProbe, summarizeJank, traceLongTasks } from './jank.mjs';
 
-const PHASES = ['keystroke', 'cold', 'leak', 'jank', 'finetune', 'finetune-live'];
+const PHASES = ['keystroke', 'cold', 'leak', 'memory', 'jank', 'finetune', 'finetune-live'];
 const PAGE_PHASES = PHASES.filter((p) => p !== 'jank');
 
 const args = process.argv.slice(2);
@@ -120,7 +121,7 @@ const { port } = server.address();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+  args: ['--no-sandbox', '--enable-blink-features=ForceEagerMeasureMemory', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
 });
 let result = { rows: [], longTasks: null };
 try {
@@ -183,6 +184,7 @@ line('backend', 'measure', 'n', 'p50 ms', 'p99 ms', 'vs baseline');
 line('---', '---', '---:', '---:', '---:', '---:');
 const labels = {
   'keystroke/nextkey': 'keystroke: setText +1 char → top-5 (nextkey)',
+  'roundtrip/nextkey': 'floor: a worker call doing no work (Comlink round trip)',
   'keystroke/baseline-a': 'keystroke: tfjs-layers stateful LSTM predict, full vector (a)',
   'keystroke/baseline-b': 'keystroke: re-run last 40 chars, stateless (b)',
   'complete/nextkey': 'word completion: beam 4, ≤ 12 chars',
@@ -208,12 +210,18 @@ const printRow = (r) => {
 };
 for (const r of result.rows.filter((x) => x.error)) line(r.backend, `${r.metric ?? ''}${r.impl ? ` (${r.impl})` : ''} unavailable: ${r.error}`, '', '', '', '');
 const ok = result.rows.filter((x) => !x.error);
-ok.filter((r) => ['keystroke', 'complete', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
+ok.filter((r) => ['keystroke', 'roundtrip', 'complete', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
 for (const r of ok.filter((x) => x.metric === 'agreement')) {
   line(r.backend, 'baseline (a) vs nextkey, same weights: max |Δp|', 60, r.maxAbsDiff.toExponential(1), '', '');
 }
 const leak = result.rows.find((r) => r.metric === 'leak');
 if (leak) line('wasm', 'live tensors before / after 10,000 keystrokes (session disposed)', 10000, `${leak.before} / ${leak.after}`, '', '');
+const mem = result.rows.find((r) => r.metric === 'memory' && !r.error);
+const mb = (x) => (x == null ? 'n/a' : `${(x / 1048576).toFixed(2)} MB`);
+if (mem) {
+  line('wasm', `memory, ${mem.sessions} sessions × ${mem.textChars.toLocaleString('en-US')} chars: worker tensor bytes (weights ${mb(mem.weightsTensorBytes)}, ${mem.checkpoints} checkpoints ${mb(mem.checkpointBytes)})`, mem.sessions, mb(mem.tensorBytes), '', '');
+  line('wasm', `memory, same: worker JS heap (measureUserAgentSpecificMemory; ${mb(mem.workerHeapBefore)} with no session)`, mem.sessions, mb(mem.workerHeap), '', '');
+}
 
 // Fine-tuning throughput: characters per second (in the p50 column), nextkey / tfjs-layers model.fit.
 for (const backend of finetuneBackends) {

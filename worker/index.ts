@@ -163,19 +163,29 @@ const api: WorkerApi = {
     }
     try {
       dbName = request.cache.dbName;
-      backend = await selectBackend(request.backend, request.wasmBaseUrl);
-      report({ status: 'backend', backend });
-      report({ status: 'manifest', url: request.manifestUrl });
-      let manifest: Manifest;
-      let weights: ArrayBuffer;
-      if (request.manifestUrl.startsWith(SAVED_PREFIX)) {
-        const name = savedName(request.manifestUrl.slice(SAVED_PREFIX.length), `createPredictor({ model: '${request.manifestUrl}' })`);
-        ({ manifest, weights } = await loadSaved(name, dbName));
-        report({ status: 'cache-hit', key: request.manifestUrl });
-      } else {
-        manifest = await fetchManifest(request.manifestUrl, network);
-        weights = await loadWeights(manifest, request.manifestUrl, request.cache, report, warn, network);
-      }
+      // The backend starts (the wasm binary compiles) while the weights
+      // download or come out of IndexedDB: neither waits for the other.
+      const starting = selectBackend(request.backend, request.wasmBaseUrl).then((b) => {
+        report({ status: 'backend', backend: b });
+        return b;
+      });
+      const files = (async () => {
+        report({ status: 'manifest', url: request.manifestUrl });
+        if (request.manifestUrl.startsWith(SAVED_PREFIX)) {
+          const name = savedName(request.manifestUrl.slice(SAVED_PREFIX.length), `createPredictor({ model: '${request.manifestUrl}' })`);
+          const saved = await loadSaved(name, dbName);
+          report({ status: 'cache-hit', key: request.manifestUrl });
+          return saved;
+        }
+        const manifest = await fetchManifest(request.manifestUrl, network);
+        return { manifest, weights: await loadWeights(manifest, request.manifestUrl, request.cache, report, warn, network) };
+      })();
+      // Both settle before anything is reported as failed; a backend that cannot start is the error to name first.
+      const [chosen, read] = await Promise.allSettled([starting, files]);
+      if (chosen.status === 'rejected') throw chosen.reason;
+      if (read.status === 'rejected') throw read.reason;
+      backend = chosen.value;
+      const { manifest, weights } = read.value;
       model = buildModel(manifest, weights);
       hostWeights = backend.name === 'webgl' ? { manifest, weights } : null;
       wasmBaseUrl = request.wasmBaseUrl;

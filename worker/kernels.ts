@@ -70,6 +70,7 @@ import { transposeConfig as cpuTranspose } from '@tensorflow/tfjs-backend-cpu/di
 import { transposeConfig as webglTranspose } from '@tensorflow/tfjs-backend-webgl/dist/kernels/Transpose.js';
 import { cpuBatchMatMul } from './cpu-matmul.js';
 import { wasmSlice, wasmSplitV } from './wasm-slice.js';
+import { fusedKernels } from './fused.js';
 
 /**
  * Only the kernels a recurrent step and the output head use, per backend, so
@@ -81,9 +82,9 @@ import { wasmSlice, wasmSplitV } from './wasm-slice.js';
  * (wasm-slice.ts): tfjs' copy the whole input out of the heap per slice.
  */
 const kernels: Record<'cpu' | 'webgl' | 'wasm', KernelConfig[]> = {
-  cpu: [cpuAdd, cpuBatchMatMul, cpuCast, cpuConcat, cpuFill, cpuGatherV2, cpuIdentity, cpuMultiply, cpuReshape, cpuSigmoid, cpuSlice, cpuSplitV, cpuSub, cpuTanh],
+  cpu: [fusedKernels.cpu, cpuAdd, cpuBatchMatMul, cpuCast, cpuConcat, cpuFill, cpuGatherV2, cpuIdentity, cpuMultiply, cpuReshape, cpuSigmoid, cpuSlice, cpuSplitV, cpuSub, cpuTanh],
   webgl: [webglAdd, webglBatchMatMul, webglCast, webglConcat, webglFill, webglGatherV2, webglIdentity, webglMultiply, webglReshape, webglSigmoid, webglSlice, webglSplitV, webglSub, webglTanh],
-  wasm: [wasmAdd, wasmBatchMatMul, wasmCast, wasmConcat, wasmFill, wasmGatherV2, wasmIdentity, wasmMultiply, wasmReshape, wasmSigmoid, wasmSlice, wasmSplitV, wasmSub, wasmTanh],
+  wasm: [fusedKernels.wasm, wasmAdd, wasmBatchMatMul, wasmCast, wasmConcat, wasmFill, wasmGatherV2, wasmIdentity, wasmMultiply, wasmReshape, wasmSigmoid, wasmSlice, wasmSplitV, wasmSub, wasmTanh],
 };
 
 const registered = new Set<string>();

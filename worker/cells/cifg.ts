@@ -1,5 +1,6 @@
 import { add, clone, concat, matMul, mul, sigmoid, split, sub, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
 import { stackRows, stackedWeights, summedBias, unstackRows } from './common.js';
+import { fusedGates, fusedHere } from '../fused.js';
 import type { Cell, LayerState } from './types.js';
 
 interface Params {
@@ -23,7 +24,12 @@ export const cifg: Cell<Params> = {
   gates: 3,
   hasCellState: true,
   prepare: (raw) => ({ w: stackedWeights(raw, 3), b: summedBias(raw) }),
-  step: (p, x, s) => fromPre(add(matMul(concat([x, s.h], 1), p.w), p.b), s),
+  step(p, x, s) {
+    const products = matMul(concat([x, s.h], 1), p.w);
+    if (!fusedHere()) return fromPre(add(products, p.b), s);
+    const [h, c] = fusedGates('cifg', { pre: products, b: p.b, c: s.c! });
+    return { h: h!, c: c! };
+  },
   unstack(p) {
     const [wx, wh] = unstackRows(p.w, 3);
     return { wx, wh, bx: clone(p.b), rest: {} };

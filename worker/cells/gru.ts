@@ -1,5 +1,6 @@
 import { add, clone, matMul, mul, sigmoid, split, sub, tanh, tensor2d, type Tensor2D } from '@tensorflow/tfjs-core';
 import { row, transpose } from './common.js';
+import { fusedGates, fusedHere } from '../fused.js';
 import type { Cell, LayerState } from './types.js';
 
 interface Params {
@@ -36,7 +37,10 @@ export const gru: Cell<Params> = {
       bh: row(raw.biasHh),
     };
   },
-  step: (p, x, s) => gruShares(p.bh, add(matMul(x, p.wx), p.bx), matMul(s.h, p.wh), s),
+  step(p, x, s) {
+    if (!fusedHere()) return gruShares(p.bh, add(matMul(x, p.wx), p.bx), matMul(s.h, p.wh), s);
+    return { h: fusedGates('gru', { xp: matMul(x, p.wx), hp: matMul(s.h, p.wh), b: p.bx, bh: p.bh, h: s.h })[0]! };
+  },
   unstack: (p) => ({ wx: clone(p.wx), wh: clone(p.wh), bx: clone(p.bx), rest: { bh: clone(p.bh) } }),
   restack: (u) => ({ wx: clone(u.wx), wh: clone(u.wh), bx: clone(u.bx), bh: clone(u.rest.bh!) }),
   stepShares: (rest, xp, hp, s) => gruShares(rest.bh!, xp, hp, s),

@@ -1,5 +1,6 @@
 import { add, clone, concat, matMul, mul, sigmoid, split, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
 import { row, stackRows, stackedWeights, summedBias, unstackRows } from './common.js';
+import { fusedGates, fusedHere } from '../fused.js';
 import type { Cell, LayerState } from './types.js';
 
 interface Params {
@@ -36,7 +37,12 @@ export const peephole: Cell<Params> = {
     if (!raw.peepI || !raw.peepF || !raw.peepO) throw new Error('peephole layer without peephole weights');
     return { w: stackedWeights(raw, 4), b: summedBias(raw), pi: row(raw.peepI), pf: row(raw.peepF), po: row(raw.peepO) };
   },
-  step: (p, x, s) => fromPre(p, add(matMul(concat([x, s.h], 1), p.w), p.b), s),
+  step(p, x, s) {
+    const products = matMul(concat([x, s.h], 1), p.w);
+    if (!fusedHere()) return fromPre(p, add(products, p.b), s);
+    const [h, c] = fusedGates('peephole', { pre: products, b: p.b, c: s.c!, pi: p.pi, pf: p.pf, po: p.po });
+    return { h: h!, c: c! };
+  },
   unstack(p) {
     const [wx, wh] = unstackRows(p.w, 4);
     return { wx, wh, bx: clone(p.b), rest: { pi: clone(p.pi), pf: clone(p.pf), po: clone(p.po) } };
