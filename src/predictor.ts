@@ -26,7 +26,7 @@ export interface PredictorOptions {
    * Defaults to the default model shipped with the package (`models/default/`).
    */
   model?: string | URL;
-  /** Which backend to run on. Default `'auto'`: webgl, then wasm, then cpu. */
+  /** Which backend to run on. Default `'auto'`: the faster of wasm and webgl on a startup probe (remembered per browser), else cpu. */
   backend?: BackendPreference;
   /**
    * IndexedDB weight cache. `true` (default) uses the database `nextkey`;

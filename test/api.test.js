@@ -1,5 +1,5 @@
 import { createPredictor, DisposedError, InvalidArgumentError } from '../dist/index.js';
-import { GOLDEN, assert, assertEqual } from './helpers.js';
+import { GOLDEN, assert, assertEqual, uniqueDb } from './helpers.js';
 
 const MODEL = `${GOLDEN}/lstm/`;
 
@@ -172,15 +172,35 @@ describe('predictor lifecycle', () => {
     assertEqual(last.total, p.model.weightsBytes, 'bytes total');
   });
 
-  it("'auto' passes over software-rendered WebGL (SwiftShader here) and says so", async () => {
+  it("'auto' times webgl (SwiftShader here) against wasm on a startup probe, takes the faster and says so", async () => {
     const p = await createPredictor({ model: MODEL, cache: false });
     await p.dispose();
     assertEqual(p.backend.name, 'wasm', 'backend');
     assertEqual(p.backend.skipped.map((s) => s.name), ['webgl'], 'skipped');
-    assert(/software-rendered/.test(p.backend.skipped[0].reason), p.backend.skipped[0].reason);
+    const m = /^slower here \((.+)\): ([\d.]+) (µs|ms) vs ([\d.]+) (µs|ms) per step on the startup probe$/.exec(p.backend.skipped[0].reason);
+    assert(m, p.backend.skipped[0].reason);
+    assert(/swiftshader/i.test(m[1]), `names the renderer: ${m[1]}`);
+    const ms = (v, unit) => Number(v) / (unit === 'µs' ? 1000 : 1);
+    assert(ms(m[2], m[3]) > ms(m[4], m[5]), `webgl's time ${m[2]} ${m[3]} is the larger`);
   });
 
-  it('rejects an unknown backend name before starting a worker', async () => {
+  it("'auto' remembers the probe's winner per device (with the cache on), so the next load does not probe", async () => {
+    // A fresh record: the probe database is per device, shared by every predictor.
+    await new Promise((resolve) => {
+      const r = indexedDB.deleteDatabase('nextkey-probe');
+      r.onsuccess = r.onerror = r.onblocked = resolve;
+    });
+    const dbName = uniqueDb('probe');
+    const first = await createPredictor({ model: MODEL, cache: { dbName } });
+    await first.dispose();
+    assert(/on the startup probe/.test(first.backend.skipped[0]?.reason), `first load probes: ${JSON.stringify(first.backend)}`);
+    const second = await createPredictor({ model: MODEL, cache: { dbName } });
+    await second.dispose();
+    assertEqual(second.backend.name, first.backend.name, 'same backend');
+    assert(/probe remembered from \d{4}-\d\d-\d\d/.test(second.backend.skipped[0]?.reason), `second load reads the record: ${JSON.stringify(second.backend)}`);
+  });
+
+  it('rejects an unknown backend name with an InvalidArgumentError naming it', async () => {
     let error;
     try {
       await createPredictor({ model: MODEL, backend: 'tpu' });

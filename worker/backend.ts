@@ -1,4 +1,4 @@
-import { backend as currentBackend, env, setBackend } from '@tensorflow/tfjs-core';
+import { backend as currentBackend, dispose, env, matMul, removeBackend, setBackend, sigmoid, tensor2d, tidy } from '@tensorflow/tfjs-core';
 // The `base` entry points register a backend without registering its hundreds
 // of kernels; worker/kernels.ts registers the few we use.
 import '@tensorflow/tfjs-backend-cpu/dist/base.js';
@@ -8,43 +8,33 @@ import type { BackendName, BackendPreference, BackendReport } from '../src/proto
 import { workerError } from './errors.js';
 import { registerKernels } from './kernels.js';
 
-const ORDER: BackendName[] = ['webgl', 'wasm', 'cpu'];
-
-/** Why WebGL should not be used here, or null if it can be. */
-function webglProblem(auto: boolean): string | null {
+/** The WebGL renderer's name (e.g. "SwiftShader"), or why WebGL cannot be used here. */
+function webglRenderer(): { renderer: string } | { problem: string } {
   if (typeof OffscreenCanvas === 'undefined') {
-    return 'no OffscreenCanvas in workers in this browser (e.g. Safari before 16.4), so no WebGL off the main thread';
+    return { problem: 'no OffscreenCanvas in workers in this browser (e.g. Safari before 16.4), so no WebGL off the main thread' };
   }
   let gl: WebGL2RenderingContext | WebGLRenderingContext | null = null;
   try {
     const canvas = new OffscreenCanvas(1, 1);
     gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
   } catch (error) {
-    return `creating a WebGL context in the worker failed: ${(error as Error).message}`;
+    return { problem: `creating a WebGL context in the worker failed: ${(error as Error).message}` };
   }
-  if (!gl) return 'no WebGL context in the worker (GPU disabled or blocklisted)';
+  if (!gl) return { problem: 'no WebGL context in the worker (GPU disabled or blocklisted)' };
   try {
-    if (auto) {
-      const info = gl.getExtension('WEBGL_debug_renderer_info');
-      const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-      // Software GL runs every shader on the CPU: an order of magnitude slower
-      // than wasm for a small recurrent step, so `auto` passes it by.
-      if (/swiftshader|llvmpipe|softpipe|software/i.test(renderer)) {
-        return `WebGL is software-rendered here (${renderer}), slower than wasm; ask for backend 'webgl' to use it anyway`;
-      }
-    }
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    return { renderer: String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) };
   } finally {
     gl.getExtension('WEBGL_lose_context')?.loseContext();
   }
-  return null;
 }
 
 let wasmPathsSet = false;
 
-async function tryBackend(name: BackendName, auto: boolean, wasmBaseUrl: string): Promise<string | null> {
+async function tryBackend(name: BackendName, wasmBaseUrl: string): Promise<string | null> {
   if (name === 'webgl') {
-    const problem = webglProblem(auto);
-    if (problem) return problem;
+    const gl = webglRenderer();
+    if ('problem' in gl) return gl.problem;
   }
   if (name === 'wasm') {
     if (typeof WebAssembly === 'undefined') return 'WebAssembly is not available';
@@ -72,21 +62,111 @@ async function tryBackend(name: BackendName, auto: boolean, wasmBaseUrl: string)
   return null;
 }
 
+/** A remembered probe: which backend won on this device, and the timings. */
+export interface ProbeRecord {
+  choice: BackendName;
+  ms: Partial<Record<BackendName, number>>;
+  at: number;
+}
+
+/** Where probe results are kept between page loads (IndexedDB; null: probe every time). */
+export interface ProbeStore {
+  get(key: string): Promise<ProbeRecord | undefined>;
+  set(key: string, record: ProbeRecord): Promise<void>;
+}
+
+/** A probe is redone after this long (browser and driver updates change the answer). */
+const PROBE_TTL_MS = 30 * 24 * 3600 * 1000;
+
 /**
- * Picks the backend: the one asked for, or for `auto` the first of webgl,
- * wasm, cpu that works, with the reason each earlier one was skipped.
+ * Milliseconds for one step-sized piece of work on the current backend, read
+ * back as a keystroke's answer is: a [1, 512]·[512, 1024] product (a 2×256
+ * LSTM layer), its gates' sigmoid, and the read. Median of 6 after 3 warm-ups
+ * (shader compilation, operator packing).
  */
-export async function selectBackend(preference: BackendPreference, wasmBaseUrl: string): Promise<BackendReport> {
-  const auto = preference === 'auto';
-  const candidates = auto ? ORDER : [preference];
-  const skipped: BackendReport['skipped'] = [];
-  for (const name of candidates) {
-    const problem = await tryBackend(name, auto, wasmBaseUrl);
-    if (problem === null) return { name, skipped };
-    skipped.push({ name, reason: problem });
+async function probeStep(): Promise<number> {
+  const x = tensor2d(new Float32Array(512).fill(0.01), [1, 512]);
+  const w = tensor2d(new Float32Array(512 * 1024).fill(0.001), [512, 1024]);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 9; i++) {
+      const t0 = performance.now();
+      const y = tidy(() => sigmoid(matMul(x, w)));
+      await y.data();
+      y.dispose();
+      if (i >= 3) times.push(performance.now() - t0);
+    }
+  } finally {
+    dispose([x, w]);
   }
-  if (!auto) throw workerError('BackendError', `backend '${preference}' cannot run here: ${skipped[0]!.reason}`);
-  throw workerError('BackendError', `no backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  times.sort((a, b) => a - b);
+  return (times[2]! + times[3]!) / 2;
+}
+
+const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
+
+/**
+ * Picks the backend. Asked for one, that one or a BackendError. For `auto`:
+ * every backend of webgl and wasm that starts is timed on a step-sized probe
+ * (probeStep) and the fastest wins, so neither a GPU nor its absence is
+ * assumed to be faster (for one character at a time, wasm often beats a GPU,
+ * and software-rendered WebGL always loses); cpu only when neither starts.
+ * The winner is remembered per browser (user agent) in `store` for 30 days, so
+ * the probe runs once per device, not per page load. The report lists the
+ * losers with their timings.
+ */
+export async function selectBackend(preference: BackendPreference, wasmBaseUrl: string, store: ProbeStore | null = null): Promise<BackendReport> {
+  if (preference !== 'auto') {
+    const problem = await tryBackend(preference, wasmBaseUrl);
+    if (problem === null) return { name: preference, skipped: [] };
+    throw workerError('BackendError', `backend '${preference}' cannot run here: ${problem}`);
+  }
+  const skipped: BackendReport['skipped'] = [];
+  // Keyed by browser (a new version may change the answer; so does the 30-day expiry).
+  const key = typeof navigator !== 'undefined' ? navigator.userAgent : 'unknown';
+  const record = store ? store.get(key).catch(() => undefined) : Promise.resolve(undefined);
+  // wasm wins on most devices for one character at a time: start it while the record is read.
+  const wasm = tryBackend('wasm', wasmBaseUrl);
+  const remembered = await record;
+  if (remembered && Date.now() - remembered.at < PROBE_TTL_MS && remembered.ms[remembered.choice] !== undefined) {
+    const problem = remembered.choice === 'wasm' ? await wasm : (await wasm, await tryBackend(remembered.choice, wasmBaseUrl));
+    if (problem === null) {
+      await setBackend(remembered.choice);
+      for (const [name, ms] of Object.entries(remembered.ms) as [BackendName, number][]) {
+        if (name !== remembered.choice) skipped.push({ name, reason: `slower here (probe remembered from ${new Date(remembered.at).toISOString().slice(0, 10)}: ${fmt(ms)} vs ${fmt(remembered.ms[remembered.choice]!)} per step)` });
+      }
+      return { name: remembered.choice, skipped };
+    }
+  }
+  const ms: Partial<Record<BackendName, number>> = {};
+  const problems: Partial<Record<BackendName, string>> = {};
+  const wasmProblem = await wasm;
+  if (wasmProblem === null) {
+    await setBackend('wasm');
+    ms.wasm = await probeStep();
+  } else problems.wasm = wasmProblem;
+  const gl = webglRenderer();
+  const glProblem = 'problem' in gl ? gl.problem : await tryBackend('webgl', wasmBaseUrl);
+  if (glProblem === null) ms.webgl = await probeStep();
+  else problems.webgl = glProblem;
+  for (const name of ['webgl', 'wasm'] as const) if (problems[name]) skipped.push({ name, reason: problems[name]! });
+  const timed = Object.entries(ms) as [BackendName, number][];
+  if (timed.length === 0) {
+    const problem = await tryBackend('cpu', wasmBaseUrl);
+    if (problem === null) return { name: 'cpu', skipped };
+    skipped.push({ name: 'cpu', reason: problem });
+    throw workerError('BackendError', `no backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  }
+  timed.sort((a, b) => a[1] - b[1]);
+  const [choice, best] = timed[0]!;
+  for (const [name, t] of timed.slice(1)) {
+    skipped.push({ name, reason: `slower here${'renderer' in gl && name === 'webgl' ? ` (${gl.renderer})` : ''}: ${fmt(t)} vs ${fmt(best)} per step on the startup probe` });
+    // Free the loser's WebGL context; after a lost context the fallback goes to wasm by name.
+    if (name === 'webgl') removeBackend(name);
+  }
+  await setBackend(choice);
+  await store?.set(key, { choice, ms, at: Date.now() }).catch(() => {});
+  return { name: choice, skipped };
 }
 
 /**
@@ -96,7 +176,7 @@ export async function selectBackend(preference: BackendPreference, wasmBaseUrl: 
 export async function fallbackBackend(wasmBaseUrl: string, reason: string): Promise<BackendReport> {
   const skipped: BackendReport['skipped'] = [{ name: 'webgl', reason }];
   for (const name of ['wasm', 'cpu'] as const) {
-    const problem = await tryBackend(name, true, wasmBaseUrl);
+    const problem = await tryBackend(name, wasmBaseUrl);
     if (problem === null) return { name, skipped };
     skipped.push({ name, reason: problem });
   }

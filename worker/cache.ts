@@ -1,4 +1,5 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { ProbeRecord, ProbeStore } from './backend.js';
 
 /** One cached weights file. Keyed by format version and SHA-256, so a new model never hits an old entry. */
 export interface CachedWeights {
@@ -118,4 +119,31 @@ export class WeightCache {
   close(): void {
     this.db.close();
   }
+}
+
+/** The database that remembers which backend won the startup probe on this device (see backend.ts). */
+export const PROBE_DB = 'nextkey-probe';
+
+/**
+ * The probe's memory: one small record per browser (user agent), in a database of
+ * its own (a fact about the device, not about any model or cache database).
+ * Best-effort like the weight cache: when IndexedDB fails, every load probes.
+ */
+export function probeStore(): ProbeStore | null {
+  if (typeof indexedDB === 'undefined') return null;
+  const withDb = async <T>(f: (db: IDBPDatabase) => Promise<T>): Promise<T> => {
+    const db = await Promise.race([
+      openDB(PROBE_DB, 1, { upgrade: (d) => void d.createObjectStore('probes') }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 1000)),
+    ]);
+    try {
+      return await f(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    get: (key) => withDb((db) => db.get('probes', key) as Promise<ProbeRecord | undefined>),
+    set: (key, record) => withDb(async (db) => void (await db.put('probes', record, key))),
+  };
 }

@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import { dispose, memory } from '@tensorflow/tfjs-core';
 import type { BackendReport, CompleteRequest, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, WarningCode, WorkerApi } from '../src/protocol.js';
 import { fallbackBackend, selectBackend, webglContextLost } from './backend.js';
+import { probeStore } from './cache.js';
 import { workerError } from './errors.js';
 import { SAVED_NAME, SAVED_PREFIX, fetchManifest, loadSaved, loadWeights, openSavedModels } from './loader.js';
 import { validateManifest, type Manifest } from './model/manifest.js';
@@ -165,7 +166,7 @@ const api: WorkerApi = {
       dbName = request.cache.dbName;
       // The backend starts (the wasm binary compiles) while the weights
       // download or come out of IndexedDB: neither waits for the other.
-      const starting = selectBackend(request.backend, request.wasmBaseUrl).then((b) => {
+      const starting = selectBackend(request.backend, request.wasmBaseUrl, request.cache.enabled ? probeStore() : null).then((b) => {
         report({ status: 'backend', backend: b });
         return b;
       });
