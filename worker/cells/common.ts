@@ -4,8 +4,16 @@ import type { RawLayer } from './types.js';
 /** Row-major [rows, cols] -> [cols, rows]. Done once at load so steps need no Transpose kernel. */
 export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  // In 32×32 tiles, so reads and writes both stay within a few cache lines (a cold start transposes ~1M values).
+  const T = 32;
+  for (let r0 = 0; r0 < rows; r0 += T) {
+    const r1 = Math.min(r0 + T, rows);
+    for (let c0 = 0; c0 < cols; c0 += T) {
+      const c1 = Math.min(c0 + T, cols);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c]!;
+      }
+    }
   }
   return out;
 }
