@@ -177,6 +177,12 @@ export interface SessionStats {
   length: number;
   checkpoints: number;
   checkpointBytes: number;
+  /**
+   * Stepping ahead between keystrokes (cpu and wasm): how many appended
+   * characters found their state ready (hits) or not (misses), and the bytes
+   * of the states held for the next keystroke.
+   */
+  speculation: { hits: number; misses: number; bytes: number };
 }
 
 /** Worker-side resource counters. */

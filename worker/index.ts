@@ -50,6 +50,10 @@ function noReaders(): Promise<void> {
   return inflight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
 }
 
+/** Idle time after a setText before its session steps ahead (Session.speculate). */
+const AHEAD_DELAY_MS = 4;
+const aheadTimers = new Map<number, ReturnType<typeof setTimeout>>();
+
 function savedName(name: unknown, what: string): string {
   if (typeof name !== 'string' || !SAVED_NAME.test(name)) {
     throw workerError('InvalidArgumentError', `${what}: name must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
@@ -221,7 +225,24 @@ const api: WorkerApi = {
   async setText(id, text, cursor, k) {
     if (typeof text !== 'string') throw workerError('InvalidArgumentError', `setText(text): text must be a string, got ${typeof text}`);
     positiveInt(k, 'k');
-    return session(id).setText(cursor === null ? text : beforeCursor(text, cursor), k);
+    const s = session(id);
+    clearTimeout(aheadTimers.get(id));
+    const result = await s.setText(cursor === null ? text : beforeCursor(text, cursor), k);
+    // Step ahead for the likeliest next keystrokes once the worker has been idle
+    // a moment: between real keystrokes (tens of ms apart) it is ready in time;
+    // when calls come back to back it would only hold the next one up.
+    aheadTimers.set(
+      id,
+      setTimeout(() => {
+        aheadTimers.delete(id);
+        try {
+          if (sessions.get(id) === s) s.speculate();
+        } catch {
+          // Stepping ahead only saves time: if it fails, the next keystroke steps as usual.
+        }
+      }, AHEAD_DELAY_MS),
+    );
+    return result;
   },
 
   async complete(id, given) {
@@ -296,6 +317,8 @@ const api: WorkerApi = {
   },
 
   async disposeSession(id) {
+    clearTimeout(aheadTimers.get(id));
+    aheadTimers.delete(id);
     sessions.get(id)?.dispose();
     sessions.delete(id);
   },

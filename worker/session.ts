@@ -1,4 +1,4 @@
-import { clone, dispose, tidy, type TensorContainer } from '@tensorflow/tfjs-core';
+import { clone, concat, dispose, getBackend, split, tidy, type Tensor, type Tensor2D, type TensorContainer } from '@tensorflow/tfjs-core';
 import type { CheckpointOptions, Completion, CompleteRequest, FeedResult, GenerateRequest, Prediction, SessionStats, StateSnapshot, TextResult } from '../src/protocol.js';
 import type { LayerState } from './cells/index.js';
 import { Checkpoints } from './checkpoints.js';
@@ -9,6 +9,17 @@ import { encode, logits, stateTensors, step, zeroState, type Model } from './mod
 export const DEFAULT_READ_LIMIT = 4096;
 /** Steps between yields of a long read. */
 const CHUNK = 64;
+/** Next characters a session steps ahead for, between keystrokes (see Session.speculate). */
+const SPECULATE = 3;
+
+/** States after the current text plus each of its likeliest next characters, with their logits. */
+interface Speculation {
+  /** The state they were stepped from (a checkpoint, compared by identity). */
+  from: LayerState[];
+  ids: number[];
+  states: (LayerState[] | null)[];
+  logits: Float32Array[];
+}
 
 /** Windows and old-Mac line endings read as '\n', as a textarea reports them. */
 export function normalizeNewlines(text: string): string {
@@ -34,6 +45,13 @@ export class Session {
   #reading = false;
   /** The weights changed during that read: it starts over. */
   #stale = false;
+  #speculation: Speculation | null = null;
+  /** Logits already computed for a state (a speculation's), so predict() need not run the head. */
+  #ready: { state: LayerState[]; logits: Float32Array } | null = null;
+  /** Vocabulary indices of the last predictions, likeliest first: what speculate() steps ahead for. */
+  #likely: number[] = [];
+  #hits = 0;
+  #misses = 0;
 
   /**
    * @param readLimit A text that needs more steps than this from its nearest
@@ -123,15 +141,31 @@ export class Session {
     }
     let state = this.#ckpts.get(pos)!;
     let steps = 0;
+    const spec = this.#takeSpeculation();
     for (; pos < target.length && steps < budget; pos++) {
-      this.#input[0] = target[pos]!;
-      const next = tidy(() => step(this.model, this.#input, state) as unknown as TensorContainer) as unknown as LayerState[];
+      let next: LayerState[] | null = null;
+      if (spec && spec.from === state) {
+        // Stepped ahead while the worker was idle: the state for this character may be ready.
+        const j = spec.ids.indexOf(target[pos]!);
+        if (j >= 0) {
+          next = spec.states[j]!;
+          spec.states[j] = null;
+          this.#ready = { state: next, logits: spec.logits[j]! };
+          this.#hits++;
+        } else this.#misses++;
+      }
+      if (!next) {
+        this.#input[0] = target[pos]!;
+        next = tidy(() => step(this.model, this.#input, state) as unknown as TensorContainer) as unknown as LayerState[];
+      }
       if (!this.#ckpts.has(pos)) dispose(stateTensors(state));
       state = next;
       steps++;
       if (this.#ckpts.wanted(pos + 1, anchors) || pos + 1 === target.length) this.#ckpts.set(pos + 1, state);
     }
     this.#steps += steps;
+    // Whatever was stepped ahead and not used is for a text we have left.
+    if (spec) this.#dropSpeculation(spec);
     if (pos < target.length) {
       // Out of budget: the state reached becomes the current one, so the next call resumes here.
       if (!this.#ckpts.has(pos)) this.#ckpts.set(pos, state);
@@ -143,6 +177,56 @@ export class Session {
     this.#length = target.length;
     this.#ckpts.thin(anchors);
     return { steps, done: true };
+  }
+
+  /** The speculation, handed over to one update (which frees what it does not use). */
+  #takeSpeculation(): Speculation | null {
+    const spec = this.#speculation;
+    this.#speculation = null;
+    return spec;
+  }
+
+  #dropSpeculation(spec: Speculation | null = this.#takeSpeculation()): void {
+    if (!spec) return;
+    for (const st of spec.states) if (st) dispose(stateTensors(st));
+  }
+
+  /**
+   * Steps ahead from the current text for its likeliest next characters (the
+   * last predictions' top 3), as one batch, and keeps the states and their
+   * logits: when the next setText appends one of them, as it does for most
+   * keystrokes, the answer needs no step and no head. Run it after an answer
+   * has gone out, while the worker waits for the next keystroke; the states
+   * are the same as those a step would make (the same kernels, a batch of 3
+   * rows instead of 1). cpu and wasm only: on WebGL reading the logits back
+   * synchronously would cost more than it saves.
+   */
+  speculate(): void {
+    this.#dropSpeculation();
+    if (this.#reading || this.#likely.length === 0 || getBackend() === 'webgl') return;
+    const from = this.current;
+    if (!from) return;
+    const ids = this.#likely.slice(0, SPECULATE);
+    const n = ids.length;
+    const out = tidy(() => {
+      const wide = from.map((st) => (st.c ? { h: concat(Array(n).fill(st.h), 0), c: concat(Array(n).fill(st.c), 0) } : { h: concat(Array(n).fill(st.h), 0) }));
+      const next = step(this.model, Int32Array.from(ids), wide as LayerState[]);
+      const z = logits(this.model, next);
+      const rows = next.map((st) => ({ h: split(st.h, n, 0) as Tensor2D[], c: st.c ? (split(st.c, n, 0) as Tensor2D[]) : null }));
+      return [z, ...rows.flatMap((r) => [...r.h, ...(r.c ?? [])])] as Tensor[];
+    });
+    const z = out[0]!.dataSync() as Float32Array;
+    out[0]!.dispose();
+    const V = z.length / n;
+    const parts = out.slice(1) as Tensor2D[];
+    const per = this.model.cell.hasCellState ? 2 * n : n;
+    const states = ids.map((_, j) =>
+      from.map((_, l) => {
+        const base = l * per;
+        return this.model.cell.hasCellState ? { h: parts[base + j]!, c: parts[base + n + j]! } : { h: parts[base + j]! };
+      }),
+    );
+    this.#speculation = { from, ids, states, logits: ids.map((_, j) => z.slice(j * V, (j + 1) * V)) };
   }
 
   reset(): void {
@@ -169,6 +253,8 @@ export class Session {
 
   /** Drops every state (the zero state too: it may live on a lost WebGL context) and the text. */
   #restart(): void {
+    this.#dropSpeculation();
+    this.#ready = null;
     this.#ckpts.clear();
     this.#ckpts.set(0, zeroState(this.model));
     this.#ref = [];
@@ -177,14 +263,20 @@ export class Session {
 
   /** Top-k next characters (the unknown symbol excluded), softmax in float64 on the host. */
   async predict(k: number, temperature: number): Promise<Prediction[]> {
-    const t = tidy(() => logits(this.model, this.current));
     let z: Float32Array;
-    try {
-      z = (await t.data()) as Float32Array;
-    } finally {
-      t.dispose();
+    if (this.#ready?.state === this.current) z = this.#ready.logits;
+    else {
+      const t = tidy(() => logits(this.model, this.current));
+      try {
+        z = (await t.data()) as Float32Array;
+      } finally {
+        t.dispose();
+      }
     }
-    return topK(softmax(z, temperature), this.model.manifest.vocab, k);
+    const p = softmax(z, temperature);
+    const order = ranked(p);
+    this.#likely = order.slice(0, SPECULATE);
+    return order.slice(0, k).map((i) => ({ char: String.fromCodePoint(this.model.manifest.vocab[i]!), p: p[i]! }));
   }
 
   complete(request: CompleteRequest): Promise<Completion[]> {
@@ -200,7 +292,15 @@ export class Session {
   }
 
   stats(): SessionStats {
-    return { steps: this.#steps, length: this.#length, checkpoints: this.#ckpts.size, checkpointBytes: this.#ckpts.bytes };
+    const spec = this.#speculation;
+    const live = spec ? spec.states.filter((st) => st !== null).length : 0;
+    return {
+      steps: this.#steps,
+      length: this.#length,
+      checkpoints: this.#ckpts.size,
+      checkpointBytes: this.#ckpts.bytes,
+      speculation: { hits: this.#hits, misses: this.#misses, bytes: live * this.#ckpts.bytesEach },
+    };
   }
 
   /** A sampler that starts from the current state and never changes the session. */
@@ -209,6 +309,8 @@ export class Session {
   }
 
   dispose(): void {
+    this.#dropSpeculation();
+    this.#ready = null;
     this.#ckpts.clear();
   }
 }
@@ -290,9 +392,9 @@ export function softmax(z: ArrayLike<number>, temperature = 1): Float64Array {
   return p;
 }
 
-function topK(p: Float64Array, vocab: number[], k: number): Prediction[] {
+/** Vocabulary indices by probability, likeliest first, the unknown symbol (0) left out. */
+function ranked(p: Float64Array): number[] {
   const order: number[] = [];
   for (let i = 1; i < p.length; i++) order.push(i);
-  order.sort((a, b) => p[b]! - p[a]!);
-  return order.slice(0, k).map((i) => ({ char: String.fromCodePoint(vocab[i]!), p: p[i]! }));
+  return order.sort((a, b) => p[b]! - p[a]!);
 }
