@@ -1,7 +1,7 @@
 // Beam-search completion and streaming generation, checked against chains of
 // single-step predictions (an independent path through the same model).
 import { createPredictor, InvalidArgumentError } from '../dist/index.js';
-import { GOLDEN, assert, assertEqual, assertRejects } from './helpers.js';
+import { GOLDEN, assert, assertEqual, assertRejects, steppedAhead } from './helpers.js';
 
 const isWordChar = (ch) => /^[\p{L}\p{N}\p{M}'’]$/u.test(ch);
 
@@ -77,6 +77,7 @@ describe('complete()', () => {
   it('leaves the session as it was and leaks no tensors', async () => {
     const s = await predictor.session();
     await s.setText('the tea is h');
+    await steppedAhead(s);
     const before = await s.predict({ k: 39 });
     const tensors = (await predictor.stats()).numTensors;
     for (let i = 0; i < 5; i++) await s.complete({ stop: i % 2 ? 'phrase' : 'word', maxChars: 12 });
@@ -226,6 +227,7 @@ describe('generate()', () => {
   it('an AbortSignal stops the stream promptly and frees its state', async () => {
     const s = await predictor.session();
     await s.setText('no, ');
+    await steppedAhead(s);
     const tensors = (await predictor.stats()).numTensors;
     const controller = new AbortController();
     let got = '';

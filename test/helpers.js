@@ -75,3 +75,16 @@ export function idbRequest(req) {
     req.onerror = () => reject(req.error);
   });
 }
+
+/**
+ * Resolves once a session has stepped ahead after its last setText (the
+ * worker does it after a few idle milliseconds, on cpu and wasm), or after
+ * 500 ms: for tests that count live tensors, whose count it changes.
+ */
+export async function steppedAhead(session) {
+  const until = performance.now() + 500;
+  while (performance.now() < until) {
+    if ((await session.stats()).speculation.bytes > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
