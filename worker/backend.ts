@@ -131,7 +131,7 @@ export async function selectBackend(preference: BackendPreference, wasmBaseUrl: 
   if (remembered && Date.now() - remembered.at < PROBE_TTL_MS && remembered.ms[remembered.choice] !== undefined) {
     const problem = remembered.choice === 'wasm' ? await wasm : (await wasm, await tryBackend(remembered.choice, wasmBaseUrl));
     if (problem === null) {
-      await setBackend(remembered.choice);
+      // tryBackend made it the current backend (it ran last).
       for (const [name, ms] of Object.entries(remembered.ms) as [BackendName, number][]) {
         if (name !== remembered.choice) skipped.push({ name, reason: `slower here (probe remembered from ${new Date(remembered.at).toISOString().slice(0, 10)}: ${fmt(ms)} vs ${fmt(remembered.ms[remembered.choice]!)} per step)` });
       }
@@ -142,7 +142,7 @@ export async function selectBackend(preference: BackendPreference, wasmBaseUrl: 
   const problems: Partial<Record<BackendName, string>> = {};
   const wasmProblem = await wasm;
   if (wasmProblem === null) {
-    await setBackend('wasm');
+    await setBackend('wasm'); // current again if a remembered webgl failed meanwhile
     ms.wasm = await probeStep();
   } else problems.wasm = wasmProblem;
   const gl = webglRenderer();
