@@ -74,10 +74,14 @@ describe('accepting the next word of a suggestion', () => {
     const w1 = await acceptWordWith(ta, handle, rec, 'Control+ArrowRight', () => ta.value);
     const w2 = await acceptWordWith(ta, handle, rec, 'Meta+ArrowRight', () => ta.value);
     assert(document.activeElement === ta, 'focus stays');
+    // Each undo and redo is answered before the next key, so an answer for an
+    // earlier text that matches this one cannot stand in for this one's.
     await press('Control+z');
     assertEqual(ta.value, text + w1, 'undo removes the last word only');
+    await rec.answered('an answer after the first undo');
     await press('Control+z');
     assertEqual(ta.value, text, 'and then the first');
+    await rec.answered('an answer after the second undo');
     await press('Control+Shift+z');
     assertEqual(ta.value, text + w1, 'redo');
     await rec.answered('an answer after redo');
