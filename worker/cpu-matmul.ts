@@ -13,7 +13,7 @@ interface CpuBackend {
  * tfjs' own cpu kernel reads b down its columns in the innermost loop, a
  * cache miss per multiply for the weight matrices here (hundreds of columns).
  */
-function multiply(
+export function multiply(
   a: ArrayLike<number>,
   ao: number,
   b: ArrayLike<number>,

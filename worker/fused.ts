@@ -24,7 +24,7 @@ type Arr = Float32Array;
  *  gru: xp [B, 3H] = x·W_ih, hp [B, 3H] = h·W_hh, bx, bh [1, 3H], h [B, H]
  * Outputs: h' (and c' for the LSTM family), [B, H].
  */
-function compute(cell: CellType, v: Record<string, Arr>, B: number, H: number, h1: Arr, c1: Arr | null): void {
+export function gateUpdate(cell: CellType, v: Record<string, Arr>, B: number, H: number, h1: Arr, c1: Arr | null): void {
   const b = v.b!;
   for (let r = 0; r < B; r++) {
     const o = r * H;
@@ -126,7 +126,7 @@ const cpuGates: KernelFunc = ({ inputs, backend, attrs }) => {
   for (const [k, t] of Object.entries(ins)) v[k] = cpu.data.get(t.dataId).values as Arr;
   const h1 = new Float32Array(B * H);
   const c1 = hasC(cell) ? new Float32Array(B * H) : null;
-  compute(cell, v, B, H, h1, c1);
+  gateUpdate(cell, v, B, H, h1, c1);
   const out = [cpu.makeTensorInfo([B, H], 'float32', h1)];
   if (c1) out.push(cpu.makeTensorInfo([B, H], 'float32', c1));
   return out;
@@ -142,7 +142,7 @@ const wasmGates: KernelFunc = ({ inputs, backend, attrs }) => {
   if (hasC(cell)) out.push(wasm.makeOutput([B, H], 'float32'));
   const v: Record<string, Arr> = {};
   for (const [k, t] of Object.entries(ins)) v[k] = wasm.typedArrayFromHeap(t);
-  compute(cell, v, B, H, wasm.typedArrayFromHeap(out[0]!), out[1] ? wasm.typedArrayFromHeap(out[1]) : null);
+  gateUpdate(cell, v, B, H, wasm.typedArrayFromHeap(out[0]!), out[1] ? wasm.typedArrayFromHeap(out[1]) : null);
   return out;
 };
 

@@ -71,6 +71,7 @@ import { transposeConfig as webglTranspose } from '@tensorflow/tfjs-backend-webg
 import { cpuBatchMatMul } from './cpu-matmul.js';
 import { wasmSlice, wasmSplitV } from './wasm-slice.js';
 import { fusedKernels } from './fused.js';
+import { stepKernels } from './step-kernel.js';
 
 /**
  * Only the kernels a recurrent step and the output head use, per backend, so
@@ -82,9 +83,9 @@ import { fusedKernels } from './fused.js';
  * (wasm-slice.ts): tfjs' copy the whole input out of the heap per slice.
  */
 const kernels: Record<'cpu' | 'webgl' | 'wasm', KernelConfig[]> = {
-  cpu: [fusedKernels.cpu, cpuAdd, cpuBatchMatMul, cpuCast, cpuConcat, cpuFill, cpuGatherV2, cpuIdentity, cpuMultiply, cpuReshape, cpuSigmoid, cpuSlice, cpuSplitV, cpuSub, cpuTanh],
+  cpu: [fusedKernels.cpu, stepKernels.cpu, cpuAdd, cpuBatchMatMul, cpuCast, cpuConcat, cpuFill, cpuGatherV2, cpuIdentity, cpuMultiply, cpuReshape, cpuSigmoid, cpuSlice, cpuSplitV, cpuSub, cpuTanh],
   webgl: [webglAdd, webglBatchMatMul, webglCast, webglConcat, webglFill, webglGatherV2, webglIdentity, webglMultiply, webglReshape, webglSigmoid, webglSlice, webglSplitV, webglSub, webglTanh],
-  wasm: [fusedKernels.wasm, wasmAdd, wasmBatchMatMul, wasmCast, wasmConcat, wasmFill, wasmGatherV2, wasmIdentity, wasmMultiply, wasmReshape, wasmSigmoid, wasmSlice, wasmSplitV, wasmSub, wasmTanh],
+  wasm: [fusedKernels.wasm, stepKernels.wasm, wasmAdd, wasmBatchMatMul, wasmCast, wasmConcat, wasmFill, wasmGatherV2, wasmIdentity, wasmMultiply, wasmReshape, wasmSigmoid, wasmSlice, wasmSplitV, wasmSub, wasmTanh],
 };
 
 const registered = new Set<string>();

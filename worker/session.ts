@@ -3,7 +3,7 @@ import type { CheckpointOptions, Completion, CompleteRequest, FeedResult, Genera
 import type { LayerState } from './cells/index.js';
 import { Checkpoints } from './checkpoints.js';
 import { beamSearch } from './model/beam.js';
-import { encode, logits, stateTensors, step, zeroState, type Model } from './model/model.js';
+import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 
 /** Characters a session reads at most for one update (see Session's readLimit). */
 export const DEFAULT_READ_LIMIT = 4096;
@@ -156,7 +156,10 @@ export class Session {
       }
       if (!next) {
         this.#input[0] = target[pos]!;
-        next = tidy(() => step(this.model, this.#input, state) as unknown as TensorContainer) as unknown as LayerState[];
+        // The last step also computes its logits where that is one kernel call: predict() will want them.
+        const r = pos + 1 === target.length ? stepWithLogits(this.model, this.#input, state) : null;
+        if (r) this.#ready = { state: (next = r.states), logits: r.logits };
+        else next = tidy(() => step(this.model, this.#input, state) as unknown as TensorContainer) as unknown as LayerState[];
       }
       if (!this.#ckpts.has(pos)) dispose(stateTensors(state));
       state = next;
@@ -274,7 +277,7 @@ export class Session {
       }
     }
     const p = softmax(z, temperature);
-    const order = ranked(p);
+    const order = ranked(p, Math.max(k, SPECULATE));
     this.#likely = order.slice(0, SPECULATE);
     return order.slice(0, k).map((i) => ({ char: String.fromCodePoint(this.model.manifest.vocab[i]!), p: p[i]! }));
   }
@@ -392,9 +395,27 @@ export function softmax(z: ArrayLike<number>, temperature = 1): Float64Array {
   return p;
 }
 
-/** Vocabulary indices by probability, likeliest first, the unknown symbol (0) left out. */
-function ranked(p: Float64Array): number[] {
-  const order: number[] = [];
-  for (let i = 1; i < p.length; i++) order.push(i);
-  return order.sort((a, b) => p[b]! - p[a]!);
+/**
+ * The `n` likeliest vocabulary indices, likeliest first, the unknown symbol
+ * (0) left out; ties keep index order. A few of a hundred (a keystroke's
+ * top-5) are picked by insertion, with no sort of the whole vocabulary.
+ */
+export function ranked(p: ArrayLike<number>, n: number = p.length): number[] {
+  if (n * 4 >= p.length) {
+    const order: number[] = [];
+    for (let i = 1; i < p.length; i++) order.push(i);
+    return order.sort((a, b) => p[b]! - p[a]! || a - b).slice(0, n);
+  }
+  const top: number[] = [];
+  for (let i = 1; i < p.length; i++) {
+    const v = p[i]!;
+    if (top.length === n && v <= p[top[n - 1]!]!) continue;
+    let j = top.length < n ? top.length : n - 1;
+    while (j > 0 && p[top[j - 1]!]! < v) {
+      top[j] = top[j - 1]!;
+      j--;
+    }
+    top[j] = i;
+  }
+  return top;
 }

@@ -2,6 +2,7 @@ import { add, gather, matMul, tensor1d, tensor2d, zeros, type Tensor, type Tenso
 import { cells, type Cell, type LayerState, type RawLayer } from '../cells/index.js';
 import { transpose } from '../cells/common.js';
 import { decodeTensor } from './decode.js';
+import { runStepKernel, stepKernelHere } from '../step-kernel.js';
 import type { Manifest } from './manifest.js';
 
 /** A model on the device: embedding, stacked cell layers, output head. */
@@ -116,12 +117,50 @@ export function zeroState(model: Model, batch = 1): LayerState[] {
  * every layer. Allocates the new state; run it inside tidy.
  */
 export function step(model: Model, indices: Int32Array, states: LayerState[]): LayerState[] {
+  if (stepKernelHere()) return oneCall(model, indices, states, false).states;
   let x = gather(model.embedding, tensor1d(indices, 'int32')) as Tensor2D;
   return states.map((s, l) => {
     const next = model.cell.step(model.layers[l], x, s);
     x = next.h;
     return next;
   });
+}
+
+/**
+ * step() and then logits() of the new state, as one kernel call on cpu and
+ * wasm (worker/step-kernel.ts); the logits come back as host numbers
+ * ([batch · V], row-major). Elsewhere (WebGL) null: use step and logits.
+ * Allocates the new state; the caller owns it (no tidy needed).
+ */
+export function stepWithLogits(model: Model, indices: Int32Array, states: LayerState[]): { states: LayerState[]; logits: Float32Array } | null {
+  if (!stepKernelHere()) return null;
+  const r = oneCall(model, indices, states, true);
+  const z = r.logits!;
+  try {
+    return { states: r.states, logits: z.dataSync() as Float32Array };
+  } finally {
+    z.dispose();
+  }
+}
+
+function oneCall(model: Model, indices: Int32Array, states: LayerState[], withLogits: boolean): { states: LayerState[]; logits: Tensor | null } {
+  const inputs: Record<string, Tensor> = { emb: model.embedding };
+  const gru = model.manifest.cell === 'gru';
+  states.forEach((s, l) => {
+    inputs[`h${l}`] = s.h;
+    if (s.c) inputs[`c${l}`] = s.c;
+    const p = model.layers[l] as Record<string, Tensor>;
+    if (gru) for (const k of ['wx', 'wh', 'bx', 'bh']) inputs[`${k}${l}`] = p[k]!;
+    else for (const [k, t] of Object.entries(p)) inputs[`${k}${l}`] = t;
+  });
+  if (withLogits) {
+    inputs.headW = model.headW;
+    inputs.headB = model.headB;
+  }
+  const out = runStepKernel(inputs, { cell: model.manifest.cell, layers: states.length, ids: indices, logits: withLogits });
+  let i = 0;
+  const next = states.map((s) => (s.c ? { h: out[i++] as Tensor2D, c: out[i++] as Tensor2D } : { h: out[i++] as Tensor2D }));
+  return { states: next, logits: withLogits ? out[i]! : null };
 }
 
 /** Next-character logits [batch, V] from the top layer's h. */
