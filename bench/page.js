@@ -17,10 +17,17 @@ function* typing(n) {
   for (let i = 0; i < n; i++) yield SAMPLE[i % SAMPLE.length];
 }
 
-async function timeKeystrokes(n, warmup, press) {
+/**
+ * Times `press` for each character of a long typing session, after `warmup`
+ * untimed ones. Back to back by default; with `gapMs`, each key comes that
+ * long after the previous answer, as a person types (the worker is idle in
+ * between, as it is between real keystrokes).
+ */
+async function timeKeystrokes(n, warmup, press, gapMs = 0) {
   const times = [];
   let k = 0;
   for (const ch of typing(warmup + n)) {
+    if (gapMs) await sleep(gapMs);
     const t0 = performance.now();
     await press(ch);
     const dt = performance.now() - t0;
@@ -30,14 +37,19 @@ async function timeKeystrokes(n, warmup, press) {
 }
 
 /** nextkey: main-thread setText with one more character until the top-5 is in hand. */
-async function nextkeyKeystrokes(session, n, warmup) {
+async function nextkeyKeystrokes(session, n, warmup, gapMs = 0) {
   let text = '';
-  return timeKeystrokes(n, warmup, async (ch) => {
-    text += ch;
-    if (text.length > 400) text = ch; // a new field now and then, as a user moves on
-    const u = await session.setText(text, { k: 5 });
-    if (u.predictions.length !== 5) throw new Error('no predictions');
-  });
+  return timeKeystrokes(
+    n,
+    warmup,
+    async (ch) => {
+      text += ch;
+      if (text.length > 400) text = ch; // a new field now and then, as a user moves on
+      const u = await session.setText(text, { k: 5 });
+      if (u.predictions.length !== 5) throw new Error('no predictions');
+    },
+    gapMs,
+  );
 }
 
 async function completions(session, n, warmup) {
@@ -88,7 +100,10 @@ function longTasksIn(entries, t0, t1) {
 }
 
 /** Per-keystroke latency of setText → top-5, word completion, agreement and the two inference baselines, per backend. */
-async function keystrokePhase(rows, { model, backends, samples, completionSamples, baselineSamples, minSamples, manifestUrl, wasmBaseUrl, vocab }) {
+/** Milliseconds between an answer and the next key in the typing-pace rows. */
+const PACE_MS = 30;
+
+async function keystrokePhase(rows, { model, backends, samples, completionSamples, baselineSamples, pacedSamples, minSamples, manifestUrl, wasmBaseUrl, vocab }) {
   for (const backend of backends) {
     let predictor;
     try {
@@ -119,6 +134,20 @@ async function keystrokePhase(rows, { model, backends, samples, completionSample
       await api.resetStateful();
       rows.push({ backend, metric: 'keystroke', impl: 'baseline-a', ...(await timeKeystrokes(n, 50, (ch) => api.statefulStep(ch))) });
       step('baseline (a)');
+      if (pacedSamples > 0 && backend === 'wasm') {
+        // At typing pace: the same two, a key 30 ms after the previous answer (a fast typist).
+        // nextkey steps ahead for the likeliest next keys while it waits; the baseline cannot.
+        const paced = await predictor.session();
+        const before = (await paced.stats()).speculation;
+        rows.push({ backend, metric: 'paced', impl: 'nextkey', ...(await nextkeyKeystrokes(paced, pacedSamples, 20, PACE_MS)) });
+        const after = (await paced.stats()).speculation;
+        rows.push({ backend, metric: 'paced-hits', hits: after.hits - before.hits, misses: after.misses - before.misses });
+        await paced.dispose();
+        rows.push({ backend, metric: 'paced', impl: 'roundtrip', ...(await timeKeystrokes(pacedSamples, 20, () => predictor.stats(), PACE_MS)) });
+        await api.resetStateful();
+        rows.push({ backend, metric: 'paced', impl: 'baseline-a', ...(await timeKeystrokes(pacedSamples, 20, (ch) => api.statefulStep(ch), PACE_MS)) });
+        step('at typing pace');
+      }
       const m = Math.max(minSamples.stateless, Math.round(baselineSamples * scale));
       rows.push({ backend, metric: 'keystroke', impl: 'baseline-b', ...(await timeKeystrokes(m, minSamples.statelessWarmup, (ch) => api.statelessPredict(ch))) });
       step('baseline (b)');

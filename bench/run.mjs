@@ -22,7 +22,7 @@ const PHASES = ['keystroke', 'cold', 'leak', 'memory', 'jank', 'finetune', 'fine
 const PAGE_PHASES = PHASES.filter((p) => p !== 'jank');
 
 const args = process.argv.slice(2);
-const VALUE_FLAGS = ['model', 'samples', 'completion-samples', 'baseline-samples', 'backends', 'only', 'finetune-backends', 'live-windows', 'jank-backend', 'jank-chars'];
+const VALUE_FLAGS = ['model', 'samples', 'completion-samples', 'baseline-samples', 'paced-samples', 'backends', 'only', 'finetune-backends', 'live-windows', 'jank-backend', 'jank-chars'];
 for (let i = 0; i < args.length; i++) {
   const name = args[i].replace(/^--/, '');
   if (VALUE_FLAGS.includes(name)) i++;
@@ -40,6 +40,8 @@ for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--only: unknow
 const samples = Number(opt('samples', quick ? 200 : 1000));
 const completionSamples = Number(opt('completion-samples', quick ? 50 : 200));
 const baselineSamples = Number(opt('baseline-samples', quick ? 25 : 1000));
+// Keystrokes typed at a person's pace (a key 30 ms after each answer) on wasm, nextkey and baseline (a); 0 leaves the rows out.
+const pacedSamples = Number(opt('paced-samples', quick ? 200 : 1000));
 // Fine-tuning batches (16 lanes × 64 characters = 1,024 characters each) per backend; the
 // first is not timed. WebGL is SwiftShader here (every shader on the CPU): slow, so few.
 const finetuneWindows = quick ? { wasm: 3, cpu: 2, webgl: 2 } : { wasm: 12, cpu: 4, webgl: 3 };
@@ -121,7 +123,7 @@ const { port } = server.address();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--enable-blink-features=ForceEagerMeasureMemory', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+  args: [...(process.env.XARGS ? process.env.XARGS.split(' ') : []), '--no-sandbox', '--enable-blink-features=ForceEagerMeasureMemory', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
 });
 let result = { rows: [], longTasks: null };
 try {
@@ -140,6 +142,7 @@ try {
       samples,
       completionSamples,
       baselineSamples,
+      pacedSamples,
       finetuneWindows,
       finetuneBackends,
       minSamples,
@@ -187,6 +190,9 @@ const labels = {
   'roundtrip/nextkey': 'floor: a worker call doing no work (Comlink round trip)',
   'keystroke/baseline-a': 'keystroke: tfjs-layers stateful LSTM predict, full vector (a)',
   'keystroke/baseline-b': 'keystroke: re-run last 40 chars, stateless (b)',
+  'paced/nextkey': 'at typing pace, a key 30 ms after each answer: setText +1 char → top-5 (nextkey)',
+  'paced/roundtrip': 'at typing pace: floor, a worker call doing no work 30 ms after the last',
+  'paced/baseline-a': 'at typing pace, a key 30 ms after each answer: baseline (a)',
   'complete/nextkey': 'word completion: beam 4, ≤ 12 chars',
   'cold-miss/nextkey': 'cold start to first prediction, cache miss',
   'cold-hit/nextkey': 'cold start to first prediction, IndexedDB hit',
@@ -199,8 +205,8 @@ const printRow = (r) => {
   const label = labels[`${r.metric}/${r.impl}`];
   if (!label) return;
   let ratio = '';
-  const ours = find(r.backend, 'keystroke', 'nextkey');
-  if (r.metric === 'keystroke' && r.impl !== 'nextkey' && ours) {
+  const ours = find(r.backend, r.metric, 'nextkey');
+  if ((r.metric === 'keystroke' || r.metric === 'paced') && r.impl !== 'nextkey' && r.impl !== 'roundtrip' && ours) {
     const x = r.p50 / ours.p50;
     ratio = x >= 1 ? `${x.toFixed(1)}× slower` : `${(1 / x).toFixed(1)}× faster`;
   }
@@ -210,7 +216,10 @@ const printRow = (r) => {
 };
 for (const r of result.rows.filter((x) => x.error)) line(r.backend, `${r.metric ?? ''}${r.impl ? ` (${r.impl})` : ''} unavailable: ${r.error}`, '', '', '', '');
 const ok = result.rows.filter((x) => !x.error);
-ok.filter((r) => ['keystroke', 'roundtrip', 'complete', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
+ok.filter((r) => ['keystroke', 'roundtrip', 'paced', 'complete', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
+for (const r of ok.filter((x) => x.metric === 'paced-hits')) {
+  line(r.backend, 'at typing pace: keystrokes answered from a state stepped ahead while idle (hits / all)', r.hits + r.misses, `${r.hits} / ${r.hits + r.misses}`, '', '');
+}
 for (const r of ok.filter((x) => x.metric === 'agreement')) {
   line(r.backend, 'baseline (a) vs nextkey, same weights: max |Δp|', 60, r.maxAbsDiff.toExponential(1), '', '');
 }
