@@ -4,6 +4,7 @@ import { playwrightLauncher } from '@web/test-runner-playwright';
 import { widgetCommands } from './test/widget/commands.mjs';
 import { storageQuota } from './test/finetune-commands.mjs';
 import { cdnOrigin } from './test/cdn/server.mjs';
+import { unitBundles } from './test/units/bundle.mjs';
 
 // Debian's Chromium, run as root in CI. These flags keep it off the network
 // (which is closed here) and working without /dev/shm limits. WebGL2 still
@@ -158,5 +159,6 @@ export default {
   middleware: [testEndpoints],
   // Server commands: widgetCommands (real keys, IME, paste, screenshots for test/widget/); storageQuota (fine-tune tests).
   // cdnOrigin: a second origin serving the repository as a CDN would, and the CSP test pages (test/cdn/).
-  plugins: [widgetCommands(), storageQuota(), cdnOrigin()],
+  // unitBundles: the worker's own modules bundled for unit tests (test/units/).
+  plugins: [widgetCommands(), storageQuota(), cdnOrigin(), unitBundles()],
 };

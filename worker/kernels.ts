@@ -72,6 +72,7 @@ import { cpuBatchMatMul } from './cpu-matmul.js';
 import { wasmSlice, wasmSplitV } from './wasm-slice.js';
 import { fusedKernels } from './fused.js';
 import { stepKernels } from './step-kernel.js';
+import { webglLstmKernels } from './webgl-lstm.js';
 
 /**
  * Only the kernels a recurrent step and the output head use, per backend, so
@@ -84,7 +85,7 @@ import { stepKernels } from './step-kernel.js';
  */
 const kernels: Record<'cpu' | 'webgl' | 'wasm', KernelConfig[]> = {
   cpu: [fusedKernels.cpu, stepKernels.cpu, cpuAdd, cpuBatchMatMul, cpuCast, cpuConcat, cpuFill, cpuGatherV2, cpuIdentity, cpuMultiply, cpuReshape, cpuSigmoid, cpuSlice, cpuSplitV, cpuSub, cpuTanh],
-  webgl: [webglAdd, webglBatchMatMul, webglCast, webglConcat, webglFill, webglGatherV2, webglIdentity, webglMultiply, webglReshape, webglSigmoid, webglSlice, webglSplitV, webglSub, webglTanh],
+  webgl: [...webglLstmKernels, webglAdd, webglBatchMatMul, webglCast, webglConcat, webglFill, webglGatherV2, webglIdentity, webglMultiply, webglReshape, webglSigmoid, webglSlice, webglSplitV, webglSub, webglTanh],
   wasm: [fusedKernels.wasm, stepKernels.wasm, wasmAdd, wasmBatchMatMul, wasmCast, wasmConcat, wasmFill, wasmGatherV2, wasmIdentity, wasmMultiply, wasmReshape, wasmSigmoid, wasmSlice, wasmSplitV, wasmSub, wasmTanh],
 };
 

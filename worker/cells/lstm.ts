@@ -1,5 +1,6 @@
 import { add, mul, sigmoid, split, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
 import { stackedCell } from './stacked.js';
+import { webglLstmHere, webglLstmStep } from '../webgl-lstm.js';
 
 /**
  * LSTM (PyTorch nn.LSTM). Gate blocks in the order i, f, g, o:
@@ -14,4 +15,5 @@ export const lstm = stackedCell({
     const c = add(mul(sigmoid(f!), s.c!), mul(sigmoid(i!), tanh(g!))) as Tensor2D;
     return { h: mul(sigmoid(o!), tanh(c)), c };
   },
+  trainStep: (_, xp, hp, s) => (webglLstmHere() ? webglLstmStep(xp, hp, s) : null),
 });

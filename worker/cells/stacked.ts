@@ -22,6 +22,8 @@ export function stackedCell(spec: {
   extras?: (raw: RawLayer) => Record<string, Tensor2D>;
   /** The new state from the pre-activations (bias added) and the extras. */
   fromPre(extras: Record<string, Tensor2D>, pre: Tensor2D, s: LayerState): LayerState;
+  /** A faster differentiable training step where the backend has one (else null: fromPre). */
+  trainStep?(extras: Record<string, Tensor2D>, xp: Tensor2D, hp: Tensor2D, s: LayerState): LayerState | null;
 }): Cell<StackedParams> {
   const { name, gates, hasCellState, fromPre } = spec;
   // Most cells have none: no object is made per step for them.
@@ -49,7 +51,7 @@ export function stackedCell(spec: {
       return { wx, wh, bx: clone(p.b), rest: cloned(extrasOf(p)) };
     },
     restack: (u) => ({ w: stackRows(u.wx, u.wh), b: clone(u.bx), ...cloned(u.rest) }) as StackedParams,
-    stepShares: (rest, xp, hp, s) => fromPre(rest, add(xp, hp), s),
+    stepShares: (rest, xp, hp, s) => spec.trainStep?.(rest, xp, hp, s) ?? fromPre(rest, add(xp, hp), s),
     tensors: (p) => [p.w, p.b, ...Object.values(extrasOf(p))],
   };
 }

@@ -130,18 +130,14 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
         const prev = states;
         const traces: RecurrentTrace[] = [];
         const recurrentT = trainable.recurrent.map((wh) => transpose(wh) as Tensor2D);
-        const T0 = performance.now(); let T1 = 0;
         const { value, grads } = variableGrads(() => {
           const out = trainingLoss(model.cell, trainable.weights, x, y, steps, prev, traces, recurrentT);
           // The state leaves the tape here: the next window starts from its value (truncated BPTT).
           next = out.states.map((s) => (s.c ? { h: keep(s.h), c: keep(s.c) } : { h: keep(s.h) }));
-          T1 = performance.now();
           return out.loss;
         }, autodiffed);
-        const T2 = performance.now();
         trainable.recurrent.forEach((wh, l) => (grads[wh.name] = recurrentGradient(traces[l]!, steps)));
         dispose(recurrentT);
-        (globalThis as any).console.log(`fwd ${(T1 - T0).toFixed(0)} bwd ${(T2 - T1).toFixed(0)} rec ${(performance.now() - T2).toFixed(0)}`);
         dispose([x, y, ...stateTensors(prev)]);
         states = next;
         const norm2 = tidy(() => names.reduce<Tensor>((acc, n) => add(acc, sum(square(grads[n]!))), scalar(0)));
