@@ -140,6 +140,8 @@ export interface CompleteRequest {
   minP: number;
   /** Also list completions a space ends with the space appended. */
   withSpace: boolean;
+  /** Prefer the model's lexicon words (when it has a lexicon). */
+  lexicon: boolean;
 }
 
 /** Sampling options of streaming generation. */

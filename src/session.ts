@@ -83,6 +83,12 @@ export interface CompleteOptions {
    * together, so accepting it saves typing the space too. Default false.
    */
   withSpace?: boolean;
+  /**
+   * Prefer the words of the model's lexicon, when it has one (see
+   * docs/model-format.md): probabilities are then renormalised over them.
+   * false: the network's own probabilities. Default true.
+   */
+  lexicon?: boolean;
 }
 
 /** Ranked completions for the session's current text. */
@@ -267,8 +273,8 @@ export class WorkerSession implements Session {
   complete(options: CompleteOptions = {}): Promise<CompletionResult> {
     this.#check();
     // The worker fills in the defaults and checks every option.
-    const { maxChars, beamWidth, stop, phraseWords, k, minProbability: minP, withSpace } = options;
-    const request = { maxChars, beamWidth, stop, phraseWords, k, minP, withSpace };
+    const { maxChars, beamWidth, stop, phraseWords, k, minProbability: minP, withSpace, lexicon } = options;
+    const request = { maxChars, beamWidth, stop, phraseWords, k, minP, withSpace, lexicon };
     return this.#enqueue(async () => {
       const seq = this.#appliedSeq;
       const completions = await this.run((api) => api.complete(this.id, request));

@@ -109,8 +109,9 @@ describe('complete() on the default model', () => {
     let spaced = 0;
     for (const context of ['She looked at the ', 'It was a very col', 'He said that h']) {
       await s.setText(context);
-      const r = await s.complete({ stop: 'word', beamWidth: 8, maxChars: 10, k: 64, withSpace: true });
-      const plain = await s.complete({ stop: 'word', beamWidth: 8, maxChars: 10, k: 64 });
+      // The network's own probabilities (lexicon: false), to compare with its next-character chain.
+      const r = await s.complete({ stop: 'word', beamWidth: 8, maxChars: 10, k: 64, withSpace: true, lexicon: false });
+      const plain = await s.complete({ stop: 'word', beamWidth: 8, maxChars: 10, k: 64, lexicon: false });
       // Every word likelier than the least likely listed is found with and without the spaced entries.
       const floor = r.completions[r.completions.length - 1].p;
       for (const c of plain.completions.filter((x) => x.p > floor)) {
@@ -167,6 +168,7 @@ describe('complete() on the default model', () => {
     }
     await assertRejects(s.complete({ minProbability: 2 }), InvalidArgumentError, /minProbability/, 'minProbability 2');
     await assertRejects(s.complete({ withSpace: 'yes' }), InvalidArgumentError, /withSpace/, 'withSpace not boolean');
+    await assertRejects(s.complete({ lexicon: 'no' }), InvalidArgumentError, /lexicon.*boolean/, 'lexicon not boolean');
     await s.dispose();
   });
 

@@ -62,6 +62,8 @@ describe('model format v1 validation', () => {
     ['negative hidden size', () => mutate((m) => (m.hiddenSizes = [-32, 32])), ModelFormatError, /"hiddenSizes\[0\]".*positive integer/],
     ['huge weights.byteLength', () => mutate((m) => (m.weights.byteLength = 2 ** 40)), ModelFormatError, /"weights\.byteLength".*1 GiB/],
     ['negative tensor offset', () => mutate((m) => (m.tensors[0].offset = -4)), ModelFormatError, /"tensors\[0\]\.offset"/],
+    ['a lexicon that is not a list', () => mutate((m) => (m.lexicon = 'the and of')), ModelFormatError, /"lexicon".*array of at most/],
+    ['a lexicon word with a space', () => mutate((m) => (m.lexicon = ['the', 'ice cream'])), ModelFormatError, /"lexicon\[1\]".*no spaces.*"ice cream"/],
   ];
   for (const [what, make, Ctor, pattern] of cases) {
     it(`${what} -> ${Ctor.name}`, async () => {

@@ -79,7 +79,10 @@ describe('suggestion policy', () => {
   it('the simulated typist takes all of a suggestion, or its next word, with one keystroke', () => {
     assertEqual(savedBy('ick brown fox', 'ick brown fox jumps'), { key: 'all', text: 'ick brown fox', chars: 13, keystrokes: 1 }, 'all right: Tab');
     assertEqual(savedBy('ick brown fox', 'ick brown dog'), { key: 'word', text: 'ick ', chars: 4, keystrokes: 1 }, 'first word right: next-word key');
-    assertEqual(savedBy('ick brown', 'ick, said'), null, 'first word with a space, but a comma comes');
+    assertEqual(savedBy('ick brown', 'ick, said'), { key: 'word', text: 'ick', chars: 3, keystrokes: 1 }, 'first word, then a comma: smart punctuation puts it in the space\'s place');
+    assertEqual(savedBy('ick ', 'ick. She'), { key: 'all', text: 'ick', chars: 3, keystrokes: 1 }, 'a suggestion ending in a space, then a full stop');
+    assertEqual(savedBy('ick ', 'ick- said'), null, 'a dash does not take the space\'s place');
+    assertEqual(savedBy('ick ', 'ickle, said'), null, 'the word itself must be right');
     assertEqual(savedBy('ick', 'icky'), { key: 'all', text: 'ick', chars: 3, keystrokes: 1 }, 'a prefix of the word typed is still typing saved');
     assertEqual(savedBy('😀😀', '😀😀!'), { key: 'all', text: '😀😀', chars: 2, keystrokes: 1 }, 'characters are code points');
     assertEqual(savedBy(null, 'x'), null, 'nothing shown');

@@ -1,6 +1,6 @@
 /**
  * npm run eval -- --model DIR --text FILE... [--backend wasm|cpu] [--lanes 64] [--limit N]
- *                  [--savings N] [--min-confidence 0.2[,0.15,...]] [--json]
+ *                  [--savings N] [--min-confidence 0.2[,0.15,...]] [--no-lexicon] [--json]
  *
  * Runs a model through the same TypeScript runtime the worker runs (manifest
  * validation, dtype decoding, cells, tfjs kernels), in Node on the wasm (or
@@ -60,7 +60,7 @@ async function simulateTypist(model: Model, text: string, policy: SuggestionPoli
       let suggestion: string | null = null;
       if (i > 0) {
         await session.setText(cps.slice(0, i).join(''), 1);
-        const completions = await session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace! });
+        const completions = await session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace!, lexicon: true });
         suggestion = pickSuggestion(completions, policy);
       }
       if (suggestion !== null) r.shown++;
@@ -104,19 +104,21 @@ interface Args {
   savings: number;
   /** Thresholds the savings are measured at. */
   minConfidence: number[];
+  /** Leave the model's lexicon out of completions. */
+  noLexicon: boolean;
 }
 
 function usage(message?: string): never {
   if (message) console.error(`eval: ${message}`);
   console.error(
     'usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS]\n' +
-      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--json]',
+      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--no-lexicon] [--json]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence] };
+  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -130,6 +132,7 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--lanes') args.lanes = Number(value());
     else if (a === '--limit') args.limit = Number(value());
     else if (a === '--json') args.json = true;
+    else if (a === '--no-lexicon') args.noLexicon = true;
     else if (a === '--savings') args.savings = Number(value());
     else if (a === '--min-confidence') args.minConfidence = value().split(',').map(Number);
     else if (a === '--help' || a === '-h') usage();
@@ -167,6 +170,8 @@ export async function main(argv: string[]): Promise<void> {
   const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
   const backend = await selectBackend(args.backend, wasmDir);
   const model = buildModel(manifest, weights);
+  // --no-lexicon: completions from the network alone, to measure what the lexicon adds.
+  if (args.noLexicon) (model as { lexicon: unknown }).lexicon = null;
 
   const files = textFiles(args.text);
   let text = files.map((f) => readFileSync(f, 'utf8').replace(/\r\n?/g, '\n')).join('');
@@ -229,6 +234,7 @@ export async function main(argv: string[]): Promise<void> {
     cell: manifest.cell,
     hiddenSizes: manifest.hiddenSizes,
     parameters: model.parameters,
+    lexiconWords: model.lexicon?.size ?? 0,
     weightsBytes: manifest.weights.byteLength,
     dtypes: [...new Set(manifest.tensors.map((t) => t.dtype))],
     backend: backend.name,
@@ -250,6 +256,7 @@ export async function main(argv: string[]): Promise<void> {
   row('model', `${result.model} (${result.cell} ${result.hiddenSizes.join('x')}, ${result.parameters.toLocaleString('en')} params, ${result.weightsBytes.toLocaleString('en')} bytes, ${result.dtypes.join('/')})`);
   row('backend', `${result.backend} (Node, same runtime as the worker)`);
   row('text', `${files.length} file(s), ${count.toLocaleString('en')} predicted characters in ${lanes} lanes, ${(result.unknownShare * 100).toFixed(3)}% unknown`);
+  row('lexicon', result.lexiconWords ? `${result.lexiconWords.toLocaleString('en-US')} words` : args.noLexicon ? 'left out (--no-lexicon)' : 'none');
   row('bpc', result.bpc.toFixed(4));
   row('top-1 accuracy', `${(result.top1 * 100).toFixed(2)}%`);
   row('top-3 accuracy', `${(result.top3 * 100).toFixed(2)}%`);

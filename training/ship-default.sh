@@ -2,7 +2,7 @@
 # Ships a training run's best checkpoint as the default model:
 #   bash training/ship-default.sh [RUN_DIR] [VALID]
 # Exports models/default (float16) with the checkpoint's card plus the data
-# licence, regenerates the parity fixture the browser tests compare against,
+# licence and a lexicon of the training text's words, regenerates the parity fixture the browser tests compare against,
 # and prints the validation metrics of the float32, float16 and int8 exports
 # (the storage-precision table of the model card).
 set -euo pipefail
@@ -23,6 +23,8 @@ json.dump(card, open(sys.argv[2], "w"), indent=1)
 PY
 
 $P training/export.py --checkpoint "$RUN/best.pt" --out models/default --dtype float16 --card "$TMP/card.json"
+# The lexicon: every word form of the training files the card lists.
+node training/lexicon.mjs --model models/default --text $($P -c 'import json,sys; c=json.load(open("models/default/model.json"))["card"]; print(" ".join("../shared/corpus/train/"+f for f in c["trainFiles"]))')
 $P training/parity.py --model models/default --out test/fixtures/parity/default.json
 for dtype in float32 int8; do
   $P training/export.py --checkpoint "$RUN/best.pt" --out "$TMP/$dtype" --dtype "$dtype" --card "$TMP/card.json" > /dev/null

@@ -9,6 +9,7 @@ import { validateManifest, type Manifest } from './model/manifest.js';
 import { buildModel, disposeModel, swapWeights, weightTensors, type Model } from './model/model.js';
 import { Session, beforeCursor, type Generator } from './session.js';
 import { encodeModel } from './train/index.js';
+import { wordsOf } from './model/beam.js';
 import { checkRequest } from './train/options.js';
 import { TRAINER_NAME, startTrainer, trainerApi, type TrainerRun } from './trainer.js';
 
@@ -254,12 +255,14 @@ const api: WorkerApi = {
       k: given.k ?? 3,
       minP: given.minP ?? 0,
       withSpace: given.withSpace ?? false,
+      lexicon: given.lexicon ?? true,
     };
     positiveInt(request.maxChars, 'complete({ maxChars })', 200);
     positiveInt(request.beamWidth, 'complete({ beamWidth })', 64);
     positiveInt(request.k, 'complete({ k })', 64);
     positiveInt(request.phraseWords, 'complete({ phraseWords })', 20);
     if (typeof request.withSpace !== 'boolean') throw workerError('InvalidArgumentError', `complete({ withSpace }) must be a boolean, got ${typeof request.withSpace}`);
+    if (typeof request.lexicon !== 'boolean') throw workerError('InvalidArgumentError', `complete({ lexicon }) must be a boolean, got ${typeof request.lexicon}`);
     if (typeof request.minP !== 'number' || !(request.minP >= 0 && request.minP <= 1)) {
       throw workerError('InvalidArgumentError', `complete({ minProbability }) must be a number from 0 to 1, got ${String(request.minP)}`);
     }
@@ -343,7 +346,8 @@ const api: WorkerApi = {
         const start = await reading(() => encodeModel(m, m, {}));
         if (run.aborted) throw aborted();
         run.trainer = startTrainer(
-          { manifest: start.manifest, bytes: start.bytes, backend: backend.name, wasmBaseUrl },
+          // The trainer needs no lexicon: only completions read it.
+          { manifest: { ...start.manifest, lexicon: undefined }, bytes: start.bytes, backend: backend.name, wasmBaseUrl },
           texts,
           options,
           (p) => void Promise.resolve(onProgress?.(p)).catch(() => {}),
@@ -358,6 +362,8 @@ const api: WorkerApi = {
         }
         // The swap and the re-read of every session happen in one task: no call sees anything in between.
         swapWeights(m, weights);
+        // Its words are the ones this model should now complete too.
+        m.lexicon?.add(wordsOf(texts.join('\n')));
         for (const s of sessions.values()) s.refresh();
         // Only WebGL can lose its tensors: keep the tuned weights on the host to rebuild from.
         if (backend?.name === 'webgl') hostWeights = { manifest, weights: bytes };

@@ -3,6 +3,7 @@ import type { CheckpointOptions, Completion, CompleteRequest, FeedResult, Genera
 import type { LayerState } from './cells/index.js';
 import { Checkpoints } from './checkpoints.js';
 import { beamSearch } from './model/beam.js';
+import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 
 /** Characters a session reads at most for one update (see Session's readLimit). */
@@ -283,7 +284,20 @@ export class Session {
   }
 
   complete(request: CompleteRequest): Promise<Completion[]> {
-    return beamSearch(this.model, this.current, request);
+    const lexicon = request.lexicon === false ? null : (this.model.lexicon?.lookup() ?? null);
+    return beamSearch(this.model, this.current, lexicon ? { ...request, known: lexicon, stem: this.#stem() } : request);
+  }
+
+  /** The word characters just before the cursor: the part of a word already typed. */
+  #stem(): string {
+    const vocab = this.model.manifest.vocab;
+    let out = '';
+    for (let i = this.#length - 1; i >= 0; i--) {
+      const ch = this.#ref[i]! === 0 ? '' : String.fromCodePoint(vocab[this.#ref[i]!]!);
+      if (!ch || !isWordChar(ch)) break;
+      out = ch + out;
+    }
+    return out;
   }
 
   state(): StateSnapshot {

@@ -2,7 +2,7 @@ import { DisposedError, InvalidArgumentError, type Predictor, type Session } fro
 import type { Completion, CompletionStop } from '../protocol.js';
 import { editable, sameState, textControl, type Field, type FieldState } from './field.js';
 import { GhostView } from './ghost.js';
-import { completeOptions, nextWordLength, pickSuggestion, resolvePolicy, type SuggestionPolicy } from './policy.js';
+import { SPACE_TAKERS, completeOptions, nextWordLength, pickSuggestion, resolvePolicy, type SuggestionPolicy } from './policy.js';
 import { acquirePredictor, releasePredictor } from './shared.js';
 
 /** Options of {@link attach}. */
@@ -43,6 +43,12 @@ export interface AutocompleteOptions {
    * (Ctrl+→ on Windows and Linux, ⌘+→ on macOS); `[]` turns it off.
    */
   acceptWordKeys?: readonly string[];
+  /**
+   * After an accepted suggestion that ends with a space, typing `,` `.` `;`
+   * `:` `!` or `?` puts it in that space's place ("word ," → "word,"), as
+   * phone keyboards do; Ctrl+Z brings the space back. Default true.
+   */
+  smartPunctuation?: boolean;
   /**
    * Draws the suggestion into `ghost`, an element already placed after the
    * caret in the field's font and a muted colour (class `nextkey-ghost`;
@@ -119,6 +125,7 @@ function checkOptions(o: AutocompleteOptions): SuggestionPolicy {
       `attach({ acceptWordKeys }) must be an array of keys such as 'Control+ArrowRight' (modifiers Control, Alt, Meta, Shift), got ${JSON.stringify(o.acceptWordKeys)}`,
     );
   }
+  if (o.smartPunctuation !== undefined && typeof o.smartPunctuation !== 'boolean') throw new InvalidArgumentError(`attach({ smartPunctuation }) must be true or false, got ${JSON.stringify(o.smartPunctuation)}`);
   for (const name of ['render', 'onSuggestion'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new InvalidArgumentError(`attach({ ${name} }) must be a function`);
   }
@@ -175,6 +182,9 @@ class Autocomplete implements AutocompleteHandle {
   readonly #options: AutocompleteOptions;
   readonly #acceptKeys: readonly string[];
   readonly #acceptWordKeys: readonly string[];
+  readonly #smartPunctuation: boolean;
+  /** The field just after accepting a suggestion that ends with a space (see smartPunctuation). */
+  #spaced: FieldState | null = null;
   readonly #wordChords: readonly KeyChord[];
   readonly #render: (ghost: HTMLElement, suggestion: string) => void;
   readonly #abort = new AbortController();
@@ -207,6 +217,7 @@ class Autocomplete implements AutocompleteHandle {
     this.#options = options;
     this.#acceptKeys = options.acceptKeys ?? ['Tab', 'ArrowRight'];
     this.#acceptWordKeys = options.acceptWordKeys ?? ['Control+ArrowRight', 'Meta+ArrowRight'];
+    this.#smartPunctuation = options.smartPunctuation ?? true;
     this.#wordChords = this.#acceptWordKeys.map((k) => parseKey(k)!);
     this.#render = options.render ?? ((ghost, suggestion) => void (ghost.textContent = suggestion));
     let id: string;
@@ -238,6 +249,15 @@ class Autocomplete implements AutocompleteHandle {
       if (!(e as InputEvent).isComposing && !this.#composing) this.#changed(e.timeStamp);
     });
     on('keydown', (e) => this.#keydown(e));
+    on('beforeinput', (e) => {
+      // Punctuation typed right after an accepted suggestion's closing space takes its place.
+      const spaced = this.#spaced;
+      this.#spaced = null;
+      if (spaced && e.inputType === 'insertText' && e.data && SPACE_TAKERS.test(e.data) && sameState(this.#field.read(), spaced)) {
+        e.preventDefault();
+        this.#field.replaceLast(e.data);
+      }
+    });
     on('compositionstart', () => {
       this.#composing = true;
       this.#cancel();
@@ -423,7 +443,9 @@ class Autocomplete implements AutocompleteHandle {
     if (!this.#focused()) this.element.focus();
     // Fires `input` at once: #changed() sees that much of the suggestion typed
     // and consumes it, so the rest (if any) stays on screen without a flicker.
-    this.#field.insert(part(shown.text));
+    const text = part(shown.text);
+    this.#field.insert(text);
+    this.#spaced = this.#smartPunctuation && text.endsWith(' ') ? this.#field.read() : null;
     return true;
   }
 

@@ -14,6 +14,8 @@ export interface Field {
   read(): FieldState | null;
   /** Inserts text at the selection as one native edit (undoable on its own), firing `input`. */
   insert(text: string): void;
+  /** Replaces the one character before the caret with `text`, as one native edit. */
+  replaceLast(text: string): void;
 }
 
 export function sameState(a: FieldState | null, b: FieldState | null): boolean {
@@ -43,6 +45,11 @@ export function textControl(el: HTMLTextAreaElement | HTMLInputElement): Field {
       if (!document.execCommand('insertText', false, text)) {
         insertFallback(el, text, () => el.setRangeText(text, start, end, 'end'));
       }
+    },
+    replaceLast(text) {
+      const end = el.selectionEnd ?? el.value.length;
+      el.setSelectionRange(end - 1, end);
+      this.insert(text);
     },
   };
 }
@@ -129,6 +136,12 @@ export function editable(el: HTMLElement): Field {
           sel.collapse(node, node.length);
         });
       }
+    },
+    replaceLast(text) {
+      const sel = selectionOf(el);
+      if (!sel || !range()) return;
+      sel.modify('extend', 'backward', 'character');
+      this.insert(text);
     },
   };
 }

@@ -154,18 +154,36 @@ export interface Acceptance {
   keystrokes: number;
 }
 
+/** Punctuation that, typed right after an accepted suggestion's closing space, takes that space's place. */
+export const SPACE_TAKERS = /^[,.;:!?]$/;
+
+/**
+ * How much of `rest` accepting `accepted` covers: all of it when `rest`
+ * starts with it; all but a closing space when `rest` has punctuation there
+ * (the widget's smart punctuation puts it in the space's place when it is
+ * typed); else nothing.
+ */
+function covered(accepted: string, rest: string): string | null {
+  if (rest.startsWith(accepted)) return accepted;
+  const bare = accepted.slice(0, -1);
+  return accepted.endsWith(' ') && rest.startsWith(bare) && SPACE_TAKERS.test(rest.charAt(bare.length)) ? bare : null;
+}
+
 /**
  * What a typist who means to type `rest` does with `suggestion` on screen:
  * one keystroke (Tab) accepts it when all of it is right; otherwise one
  * keystroke of the next-word key accepts its next word ({@link nextWordLength})
- * when that is right. null when neither is (the typist types on). The
- * widget then suggests again for the new text, so taking a phrase word by
- * word costs one keystroke per word.
+ * when that is right. null when neither is (the typist types on). A closing
+ * space where `rest` has punctuation counts as right, less that space: the
+ * typist types the punctuation next, and the widget replaces the space with
+ * it. The widget then suggests again for the new text, so taking a phrase
+ * word by word costs one keystroke per word.
  */
 export function savedBy(suggestion: string | null, rest: string): Acceptance | null {
   if (!suggestion) return null;
-  if (rest.startsWith(suggestion)) return { key: 'all', text: suggestion, chars: length(suggestion), keystrokes: 1 };
-  const word = suggestion.slice(0, nextWordLength(suggestion));
-  if (rest.startsWith(word)) return { key: 'word', text: word, chars: length(word), keystrokes: 1 };
+  const all = covered(suggestion, rest);
+  if (all) return { key: 'all', text: all, chars: length(all), keystrokes: 1 };
+  const word = covered(suggestion.slice(0, nextWordLength(suggestion)), rest);
+  if (word) return { key: 'word', text: word, chars: length(word), keystrokes: 1 };
   return null;
 }

@@ -25,7 +25,17 @@ export interface Manifest {
   weights: { path: string; byteLength: number; sha256: string };
   tensors: TensorEntry[];
   card: Record<string, unknown>;
+  /**
+   * Optional: the word forms completions prefer (see worker/model/beam.ts),
+   * e.g. every word of the training text. A fine-tuned model adds the words
+   * of its tuning text.
+   */
+  lexicon?: string[];
 }
+
+/** Most words a lexicon may list, and the longest word. */
+export const MAX_LEXICON_WORDS = 1_000_000;
+export const MAX_WORD_LENGTH = 64;
 
 export const FORMAT_VERSION = 1;
 
@@ -154,6 +164,13 @@ export function validateManifest(json: unknown): Manifest {
   }
   const card = json.card === undefined ? {} : json.card;
   if (!isRecord(card)) bad('card', 'an object (the model card)', card);
+  const lexicon = json.lexicon;
+  if (lexicon !== undefined) {
+    if (!Array.isArray(lexicon) || lexicon.length > MAX_LEXICON_WORDS) bad('lexicon', `an array of at most ${MAX_LEXICON_WORDS} words`, Array.isArray(lexicon) ? `${lexicon.length} entries` : lexicon);
+    lexicon.forEach((word, i) => {
+      if (typeof word !== 'string' || word.length === 0 || word.length > MAX_WORD_LENGTH || /\s/.test(word)) bad(`lexicon[${i}]`, `a word: 1 to ${MAX_WORD_LENGTH} characters, no spaces`, word);
+    });
+  }
   return {
     format: 'nextkey',
     version: 1,
@@ -164,5 +181,6 @@ export function validateManifest(json: unknown): Manifest {
     weights: { path: w.path, byteLength: weightsBytes, sha256: w.sha256 },
     tensors,
     card,
+    ...(lexicon ? { lexicon: lexicon as string[] } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { add, gather, matMul, tensor1d, tensor2d, zeros, type Tensor, type Tenso
 import { cells, type Cell, type LayerState, type RawLayer } from '../cells/index.js';
 import { transpose } from '../cells/common.js';
 import { decodeTensor } from './decode.js';
+import { ModelLexicon } from './beam.js';
 import { runStepKernel, stepKernelHere } from '../step-kernel.js';
 import type { Manifest } from './manifest.js';
 
@@ -16,6 +17,8 @@ export interface Model {
   /** code point -> vocabulary index; anything missing is index 0 (unknown). */
   readonly index: Map<number, number>;
   readonly parameters: number;
+  /** Word forms completions prefer (the manifest's optional lexicon), or null. */
+  readonly lexicon: ModelLexicon | null;
 }
 
 /** Uploads validated weights to the current backend. */
@@ -62,6 +65,7 @@ export function buildModel(manifest: Manifest, weights: ArrayBuffer): Model {
     headB: tensor1d(get('head.bias')),
     index,
     parameters,
+    lexicon: manifest.lexicon ? new ModelLexicon(manifest.lexicon) : null,
   };
 }
 

@@ -83,6 +83,7 @@ export async function encodeModel(model: Model, weights: ModelWeights, card: Rec
     weights: { path: 'weights.bin', byteLength: size, sha256: await sha256Hex(bytes) },
     tensors,
     card,
+    ...(model.lexicon ? { lexicon: model.lexicon.list() } : {}),
   };
   return { manifest, bytes };
 }

@@ -1,0 +1,41 @@
+// node training/lexicon.mjs --model models/default --text DIR_OR_FILE... [--min-count 1]
+//
+// Writes a model's lexicon: every word form (run of word characters, as
+// src/text.ts isWordChar reads them) of its training text seen at least
+// --min-count times, likeliest first, into model.json's "lexicon". Beam
+// search prefers completions that spell these words (worker/model/beam.ts).
+// The weights and their SHA-256 are untouched.
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const model = opt('model');
+const minCount = Number(opt('min-count', 1));
+const texts = [];
+for (let i = args.indexOf('--text') + 1; i > 0 && i < args.length && !args[i].startsWith('--'); i++) texts.push(args[i]);
+if (!model || texts.length === 0 || !(minCount >= 1)) {
+  console.error('usage: node training/lexicon.mjs --model DIR --text DIR_OR_FILE... [--min-count 1]');
+  process.exit(2);
+}
+const files = texts.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.txt')).sort().map((f) => join(p, f)) : [p]));
+const counts = new Map();
+for (const f of files) {
+  for (const m of readFileSync(f, 'utf8').matchAll(/[\p{L}\p{N}\p{M}'’]+/gu)) {
+    if (m[0].length <= 64) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+  }
+}
+const words = [...counts].filter(([, n]) => n >= minCount).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);
+const path = join(model, 'model.json');
+// model.json keeps one top-level key per line: the lexicon goes on its own line before the card.
+const lines = readFileSync(path, 'utf8').split('\n').filter((l) => !l.startsWith('  "lexicon":'));
+const card = lines.findIndex((l) => l.startsWith('  "card":'));
+if (card < 0) throw new Error(`${path}: no "card" line to put the lexicon before`);
+lines.splice(card, 0, `  "lexicon": ${JSON.stringify(words)},`);
+const text = lines.join('\n');
+JSON.parse(text); // still JSON
+writeFileSync(path, text);
+console.log(`${path}: lexicon of ${words.length} words (seen ≥ ${minCount}× in ${files.length} files)`);
