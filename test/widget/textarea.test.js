@@ -236,9 +236,13 @@ describe('widget on a <textarea>', () => {
   it('a script that sets the value (no input event) takes the ghost away at the next frame', async () => {
     await type('The quick brown fo');
     await rec.answered();
-    assert(ghostText(handle), 'a suggestion');
+    const old = ghostText(handle);
+    assert(old, 'a suggestion');
     ta.value = 'Sent!';
-    await waitFor(() => ghostText(handle) === '', 'the ghost to go');
+    await waitFor(() => ghostText(handle) !== old, 'the ghost for the old text to go');
+    // Then the widget suggests for the script's text, as for any other.
+    await rec.answered('an answer for the script\'s text');
+    assertEqual(ghostText(handle) || null, await expectedSuggestion(predictor, 'Sent!'), 'the suggestion for "Sent!", if any');
     ta.setSelectionRange(5, 5);
     await type(' And the next messa');
     await rec.answered();
