@@ -21,7 +21,7 @@ describe('completions with a lexicon', () => {
 
   /** Word completions after `text`, with `words` as the lexicon (null: none). */
   async function complete(text, words) {
-    model.lexicon = words ? new m.ModelLexicon(words) : null;
+    model.lexicon = words ? new m.ModelLexicon(m.sortedWords(words)) : null;
     const s = new m.Session(model, m.DEFAULT_POLICY);
     try {
       await s.setText(text, 1);

@@ -63,7 +63,8 @@ describe('model format v1 validation', () => {
     ['huge weights.byteLength', () => mutate((m) => (m.weights.byteLength = 2 ** 40)), ModelFormatError, /"weights\.byteLength".*1 GiB/],
     ['negative tensor offset', () => mutate((m) => (m.tensors[0].offset = -4)), ModelFormatError, /"tensors\[0\]\.offset"/],
     ['a lexicon that is not a list', () => mutate((m) => (m.lexicon = 'the and of')), ModelFormatError, /"lexicon".*array of at most/],
-    ['a lexicon word with a space', () => mutate((m) => (m.lexicon = ['the', 'ice cream'])), ModelFormatError, /"lexicon\[1\]".*no spaces.*"ice cream"/],
+    ['a lexicon word with a space', () => mutate((m) => (m.lexicon = ['ice cream', 'the'])), ModelFormatError, /"lexicon\[0\]".*no spaces.*"ice cream"/],
+    ['a lexicon out of order', () => mutate((m) => (m.lexicon = ['tea', 'tea', 'the'])), ModelFormatError, /"lexicon\[1\]".*sorted by UTF-16 code units, each once/],
   ];
   for (const [what, make, Ctor, pattern] of cases) {
     it(`${what} -> ${Ctor.name}`, async () => {

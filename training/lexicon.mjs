@@ -2,7 +2,7 @@
 //
 // Writes a model's lexicon: every word form (run of word characters, as
 // src/text.ts isWordChar reads them) of its training text seen at least
-// --min-count times, likeliest first, into model.json's "lexicon". Beam
+// --min-count times, sorted by UTF-16 code units, into model.json's "lexicon". Beam
 // search prefers completions that spell these words (worker/model/beam.ts).
 // The weights and their SHA-256 are untouched.
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,8 @@ for (const f of files) {
     if (m[0].length <= 64) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
   }
 }
-const words = [...counts].filter(([, n]) => n >= minCount).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);
+// Sorted by UTF-16 code units, as the format wants (the runtime searches it by halves).
+const words = [...counts].filter(([, n]) => n >= minCount).map(([w]) => w).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const path = join(model, 'model.json');
 // model.json keeps one top-level key per line: the lexicon goes on its own line before the card.
 const lines = readFileSync(path, 'utf8').split('\n').filter((l) => !l.startsWith('  "lexicon":'));

@@ -16,7 +16,7 @@ export interface BeamOptions {
   /** Also list each completion that a space ends with that space appended (probability of both). */
   withSpace?: boolean;
   /**
-   * Words the completions may spell (see Lexicon): each character is chosen
+   * Words the completions prefer (see Lexicon): each character is chosen
    * among those that keep the word being spelled a known word's prefix, with
    * the model's probabilities renormalised over them. `stem` is the part of
    * the word already typed before the cursor.
@@ -25,21 +25,45 @@ export interface BeamOptions {
   stem?: string;
 }
 
-/** Known word forms and all their prefixes. */
-export interface Lexicon {
-  words: Set<string>;
-  prefixes: Set<string>;
-}
+/**
+ * Known word forms, sorted by UTF-16 code units with no repeats (as the
+ * model format stores them): a word's continuations are a contiguous range,
+ * found by binary search, with no prefix table to build.
+ */
+export class Lexicon {
+  constructor(readonly words: readonly string[]) {}
 
-/** A lexicon from a list of word forms. */
-export function makeLexicon(words: Iterable<string>): Lexicon {
-  const set = new Set<string>();
-  const prefixes = new Set<string>(['']);
-  for (const w of words) {
-    set.add(w);
-    for (let i = 1; i <= w.length; i++) prefixes.add(w.slice(0, i));
+  /** First index whose word is ≥ `s`. */
+  #lower(s: string, lo = 0, hi = this.words.length): number {
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.words[mid]! < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
-  return { words: set, prefixes };
+
+  /**
+   * What may follow `w` in a known word: null when no word starts with `w`;
+   * else whether `w` is itself a word, and the characters that come next.
+   */
+  next(w: string): { word: boolean; chars: Set<string> } | null {
+    const n = w.length;
+    let at = this.#lower(w);
+    if (at === this.words.length || !this.words[at]!.startsWith(w)) return null;
+    const word = this.words[at] === w;
+    if (word) at++;
+    const chars = new Set<string>();
+    const end = this.#lower(w + '\uffff', at);
+    // One binary search per distinct next character: jump past every word that continues with it.
+    while (at < end && this.words[at]!.startsWith(w)) {
+      const cp = this.words[at]!.codePointAt(n)!;
+      const ch = String.fromCodePoint(cp);
+      chars.add(ch);
+      at = this.#lower(w + ch + '\uffff', at);
+    }
+    return { word, chars };
+  }
 }
 
 /** The word forms of a text: runs of word characters (see isWordChar). */
@@ -47,37 +71,41 @@ export function wordsOf(text: string): string[] {
   return Array.from(text.matchAll(/[\p{L}\p{N}\p{M}'’]+/gu), (m) => m[0]).filter((w) => w.length <= 64);
 }
 
-/** A model's lexicon: its words, and the lookup built on first use (a cold start does not pay for it). */
-export class ModelLexicon {
-  readonly #words: Set<string>;
-  #built: Lexicon | null = null;
+/** Sorted by UTF-16 code units, each once: the order a model's lexicon is stored in. */
+export function sortedWords(words: Iterable<string>): string[] {
+  return [...new Set(words)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
 
-  constructor(words: Iterable<string>) {
-    this.#words = new Set(words);
+/** A model's lexicon: its sorted words, and the words fine-tuning adds. */
+export class ModelLexicon {
+  #lexicon: Lexicon;
+
+  constructor(sorted: readonly string[]) {
+    this.#lexicon = new Lexicon(sorted);
   }
 
   get size(): number {
-    return this.#words.size;
+    return this.#lexicon.words.length;
   }
 
   /** Adds words (a fine-tuning text's). */
   add(words: Iterable<string>): void {
-    for (const w of words) this.#words.add(w);
-    this.#built = null;
+    this.#lexicon = new Lexicon(sortedWords([...this.#lexicon.words, ...words]));
   }
 
   lookup(): Lexicon {
-    return (this.#built ??= makeLexicon(this.#words));
+    return this.#lexicon;
   }
 
   list(): string[] {
-    return [...this.#words];
+    return [...this.#lexicon.words];
   }
 }
 
 export { isWordChar };
 
 const SENTENCE_END = new Set(['.', '!', '?']);
+
 /**
  * A character that takes a known word off the lexicon keeps this share of its
  * probability (then the step is renormalised): unknown words (names, new
@@ -121,7 +149,7 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
   const wordChar = chars.map((c) => c !== '' && isWordChar(c));
   let states: LayerState[] = start.map((s) => (s.c ? { h: clone(s.h), c: clone(s.c) } : { h: clone(s.h) }));
   // A stem the lexicon does not know: the model alone.
-  const lex = o.known && o.known.prefixes.has(o.stem ?? '') ? o.known : null;
+  const lex = o.known && o.known.next(o.stem ?? '') ? o.known : null;
   let beams: Beam[] = [{ text: '', logp: 0, words: 0, word: o.stem ?? '' }];
   // Several boundaries can end the same text ("tea" + " ", "tea" + ","): their probabilities add up.
   const finished = new Map<string, { p: number; complete: boolean }>();
@@ -145,12 +173,13 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
       for (let b = 0; b < beams.length; b++) {
         logSoftmaxRow(data, b * V, V, lp);
         // A word already off the lexicon (a name, a typo) goes on with the model alone.
-        if (lex && lex.prefixes.has(beams[b]!.word)) {
+        const known = lex ? lex.next(beams[b]!.word) : null;
+        if (known) {
           // Only characters that keep a known word going, or end one; renormalised over them.
           const w = beams[b]!.word;
           let mass = 0;
           for (let i = 1; i < V; i++) {
-            const ok = wordChar[i] ? lex.prefixes.has(w + chars[i]) : w === '' || lex.words.has(w);
+            const ok = wordChar[i] ? known.chars.has(chars[i]!) : w === '' || known.word;
             if (!ok) lp[i] = lp[i]! + OFF_LEXICON;
             mass += Math.exp(lp[i]!);
           }

@@ -27,8 +27,8 @@ export interface Manifest {
   card: Record<string, unknown>;
   /**
    * Optional: the word forms completions prefer (see worker/model/beam.ts),
-   * e.g. every word of the training text. A fine-tuned model adds the words
-   * of its tuning text.
+   * e.g. every word of the training text, sorted by UTF-16 code units, each
+   * once. A fine-tuned model adds the words of its tuning text.
    */
   lexicon?: string[];
 }
@@ -167,9 +167,18 @@ export function validateManifest(json: unknown): Manifest {
   const lexicon = json.lexicon;
   if (lexicon !== undefined) {
     if (!Array.isArray(lexicon) || lexicon.length > MAX_LEXICON_WORDS) bad('lexicon', `an array of at most ${MAX_LEXICON_WORDS} words`, Array.isArray(lexicon) ? `${lexicon.length} entries` : lexicon);
-    lexicon.forEach((word, i) => {
-      if (typeof word !== 'string' || word.length === 0 || word.length > MAX_WORD_LENGTH || /\s/.test(word)) bad(`lexicon[${i}]`, `a word: 1 to ${MAX_WORD_LENGTH} characters, no spaces`, word);
-    });
+    // A cold start reads this list: one cheap pass, and the slow search for the culprit only when something is wrong.
+    let prev = '';
+    for (let i = 0; i < lexicon.length; i++) {
+      const word: unknown = lexicon[i];
+      if (typeof word !== 'string' || word.length === 0 || word.length > MAX_WORD_LENGTH) bad(`lexicon[${i}]`, `a word: 1 to ${MAX_WORD_LENGTH} characters, no spaces`, word);
+      if (i > 0 && !(prev < word)) bad(`lexicon[${i}]`, `a word after ${JSON.stringify(prev)} (sorted by UTF-16 code units, each once)`, word);
+      prev = word;
+    }
+    if (/\s/.test(lexicon.join('\u0001'))) {
+      const i = lexicon.findIndex((w) => /\s/.test(w as string));
+      bad(`lexicon[${i}]`, `a word: 1 to ${MAX_WORD_LENGTH} characters, no spaces`, lexicon[i]);
+    }
   }
   return {
     format: 'nextkey',
