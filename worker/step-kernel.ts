@@ -2,6 +2,7 @@ import { engine, getBackend, getKernel, type KernelConfig, type KernelFunc, type
 import type { CellType } from '../src/protocol.js';
 import { multiply } from './cpu-matmul.js';
 import { gateUpdate } from './fused.js';
+import { GATES } from './model/manifest.js';
 
 /**
  * A whole recurrent step of the model as one kernel call, for cpu and wasm:
@@ -43,7 +44,13 @@ interface Mem<H> {
   info(h: H): TensorInfo;
 }
 
-const GATES: Record<CellType, number> = { rnn: 1, lstm: 4, gru: 3, peephole: 4, cifg: 3 };
+/** Input names per layer ("h0", "w1", …), made once: a keystroke builds no strings. */
+const names = new Map<string, string[]>();
+export function stepInput(name: string, layer: number): string {
+  let list = names.get(name);
+  if (!list) names.set(name, (list = []));
+  return (list[layer] ??= `${name}${layer}`);
+}
 
 function runStep<H>(mem: Mem<H>, inputs: Record<string, TensorInfo>, a: StepAttrs): TensorInfo[] {
   const { cell, layers, ids } = a;
@@ -61,8 +68,8 @@ function runStep<H>(mem: Mem<H>, inputs: Record<string, TensorInfo>, a: StepAttr
   let x: H | null = null; // the layer's input, [B, In] (null: the embedding)
   let In = E;
   for (let l = 0; l < layers; l++) {
-    const h = mem.input(inputs[`h${l}`]!);
-    const Hs = inputs[`h${l}`]!.shape[1]!;
+    const h = mem.input(inputs[stepInput('h', l)]!);
+    const Hs = inputs[stepInput('h', l)]!.shape[1]!;
     const hOut = mem.alloc(B, Hs);
     const cOut = hasC ? mem.alloc(B, Hs) : null;
     const v: Record<string, Float32Array> = {};
@@ -79,12 +86,12 @@ function runStep<H>(mem: Mem<H>, inputs: Record<string, TensorInfo>, a: StepAttr
       }
       const hv = mem.view(h);
       for (let r = 0; r < B; r++) xhv.set(hv.subarray(r * Hs, r * Hs + Hs), r * K + In);
-      mem.matmul(xh, mem.input(inputs[`w${l}`]!), pre, B, K, G * Hs);
+      mem.matmul(xh, mem.input(inputs[stepInput('w', l)]!), pre, B, K, G * Hs);
       mem.release(xh);
       v.pre = mem.view(pre);
-      v.b = mem.view(mem.input(inputs[`b${l}`]!));
-      if (hasC) v.c = mem.view(mem.input(inputs[`c${l}`]!));
-      if (cell === 'peephole') for (const k of ['pi', 'pf', 'po']) v[k] = mem.view(mem.input(inputs[`${k}${l}`]!));
+      v.b = mem.view(mem.input(inputs[stepInput('b', l)]!));
+      if (hasC) v.c = mem.view(mem.input(inputs[stepInput('c', l)]!));
+      if (cell === 'peephole') for (const k of ['pi', 'pf', 'po']) v[k] = mem.view(mem.input(inputs[stepInput(k, l)]!));
       gateUpdate(cell, v, B, Hs, mem.view(hOut), cOut ? mem.view(cOut) : null);
       mem.release(pre);
     } else {
@@ -95,13 +102,13 @@ function runStep<H>(mem: Mem<H>, inputs: Record<string, TensorInfo>, a: StepAttr
       }
       const xp = mem.alloc(B, 3 * Hs);
       const hp = mem.alloc(B, 3 * Hs);
-      mem.matmul(xin, mem.input(inputs[`wx${l}`]!), xp, B, In, 3 * Hs);
-      mem.matmul(h, mem.input(inputs[`wh${l}`]!), hp, B, Hs, 3 * Hs);
+      mem.matmul(xin, mem.input(inputs[stepInput('wx', l)]!), xp, B, In, 3 * Hs);
+      mem.matmul(h, mem.input(inputs[stepInput('wh', l)]!), hp, B, Hs, 3 * Hs);
       if (x === null) mem.release(xin);
       v.xp = mem.view(xp);
       v.hp = mem.view(hp);
-      v.b = mem.view(mem.input(inputs[`bx${l}`]!));
-      v.bh = mem.view(mem.input(inputs[`bh${l}`]!));
+      v.b = mem.view(mem.input(inputs[stepInput('bx', l)]!));
+      v.bh = mem.view(mem.input(inputs[stepInput('bh', l)]!));
       v.h = mem.view(h);
       gateUpdate(cell, v, B, Hs, mem.view(hOut), null);
       mem.release(xp);

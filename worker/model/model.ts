@@ -3,7 +3,7 @@ import { cells, type Cell, type LayerState, type RawLayer } from '../cells/index
 import { transpose } from '../cells/common.js';
 import { decodeTensor } from './decode.js';
 import { ModelLexicon } from './beam.js';
-import { runStepKernel, stepKernelHere } from '../step-kernel.js';
+import { runStepKernel, stepInput, stepKernelHere } from '../step-kernel.js';
 import type { Manifest } from './manifest.js';
 
 /** A model on the device: embedding, stacked cell layers, output head. */
@@ -147,20 +147,28 @@ export function stepWithLogits(model: Model, indices: Int32Array, states: LayerS
   }
 }
 
-function oneCall(model: Model, indices: Int32Array, states: LayerState[], withLogits: boolean): { states: LayerState[]; logits: Tensor | null } {
-  const inputs: Record<string, Tensor> = { emb: model.embedding };
-  const gru = model.manifest.cell === 'gru';
-  states.forEach((s, l) => {
-    inputs[`h${l}`] = s.h;
-    if (s.c) inputs[`c${l}`] = s.c;
-    const p = model.layers[l] as Record<string, Tensor>;
-    if (gru) for (const k of ['wx', 'wh', 'bx', 'bh']) inputs[`${k}${l}`] = p[k]!;
-    else for (const [k, t] of Object.entries(p)) inputs[`${k}${l}`] = t;
-  });
-  if (withLogits) {
-    inputs.headW = model.headW;
-    inputs.headB = model.headB;
+/** The step kernel's weight inputs, made once per set of weights (swapWeights gives a new layers array). */
+const weightInputs = new WeakMap<unknown[], Record<string, Tensor>>();
+
+function stepWeights(model: Model): Record<string, Tensor> {
+  let inputs = weightInputs.get(model.layers);
+  if (!inputs) {
+    inputs = { emb: model.embedding, headW: model.headW, headB: model.headB };
+    model.layers.forEach((p, l) => {
+      for (const [k, t] of Object.entries(p as Record<string, Tensor>)) inputs![stepInput(k, l)] = t;
+    });
+    weightInputs.set(model.layers, inputs);
   }
+  return inputs;
+}
+
+function oneCall(model: Model, indices: Int32Array, states: LayerState[], withLogits: boolean): { states: LayerState[]; logits: Tensor | null } {
+  // The weights' entries are made once; a keystroke adds only its states.
+  const inputs: Record<string, Tensor> = { ...stepWeights(model) };
+  states.forEach((s, l) => {
+    inputs[stepInput('h', l)] = s.h;
+    if (s.c) inputs[stepInput('c', l)] = s.c;
+  });
   const out = runStepKernel(inputs, { cell: model.manifest.cell, layers: states.length, ids: indices, logits: withLogits });
   let i = 0;
   const next = states.map((s) => (s.c ? { h: out[i++] as Tensor2D, c: out[i++] as Tensor2D } : { h: out[i++] as Tensor2D }));
