@@ -35,7 +35,7 @@ const plugins = ({ target = 'es2022', module = true } = {}) => [
   // tfjs' emscripten glue requires Node built-ins on a branch browsers never take.
   commonjs({ strictRequires: false, ignore: ['fs', 'path', 'os', 'perf_hooks', 'worker_threads', 'crypto'] }),
   esbuild({ target, tsconfig: 'tsconfig.json' }),
-  terser({ ecma: 2020, module, format: { comments: false } }),
+  terser({ ecma: 2020, module, compress: { passes: 2 }, format: { comments: false } }),
 ];
 
 /**

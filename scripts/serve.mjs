@@ -60,11 +60,19 @@ export function startServer({ root = '.', port = 8080, host = '127.0.0.1', cdn =
         path = join(path, 'index.html');
         info = await stat(path);
       }
+      // As a static host does: a validator, so a repeat visit revalidates
+      // (304, no body) and the browser reuses its copy and the compiled code
+      // it cached for a script; no-cache, so an edited file is never stale.
+      const etag = `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"`;
+      const common = { etag, 'cache-control': 'no-cache', ...headers };
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, common);
+        return res.end();
+      }
       res.writeHead(200, {
         'content-type': types[extname(path)] ?? 'application/octet-stream',
         'content-length': info.size,
-        'cache-control': 'no-cache',
-        ...headers,
+        ...common,
       });
       createReadStream(path).pipe(res);
     } catch {

@@ -1,59 +1,38 @@
 import type { WorkerErrorName } from './protocol.js';
 
 /** Base class of every error nextkey throws. */
-export class NextkeyError extends Error {
-  // Names are set literally: minifiers rename classes, and callers may switch on `name`.
-  override name = 'NextkeyError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class NextkeyError extends Error {}
 
 /** `model.json` or `weights.bin` does not follow model format v1; the message names the field. */
-export class ModelFormatError extends NextkeyError {
-  override name = 'ModelFormatError';
-}
+export class ModelFormatError extends NextkeyError {}
 
 /** A model file could not be fetched (network error or HTTP status). */
-export class ModelFetchError extends NextkeyError {
-  override name = 'ModelFetchError';
-}
+export class ModelFetchError extends NextkeyError {}
 
 /** `weights.bin` does not match the SHA-256 or size in `model.json`. */
-export class IntegrityError extends NextkeyError {
-  override name = 'IntegrityError';
-}
+export class IntegrityError extends NextkeyError {}
 
 /** The requested backend cannot run in this browser. */
-export class BackendError extends NextkeyError {
-  override name = 'BackendError';
-}
+export class BackendError extends NextkeyError {}
 
 /** An argument passed to the API is invalid; the message names it. */
-export class InvalidArgumentError extends NextkeyError {
-  override name = 'InvalidArgumentError';
-}
+export class InvalidArgumentError extends NextkeyError {}
 
 /** The predictor or session was used after `dispose()`. */
-export class DisposedError extends NextkeyError {
-  override name = 'DisposedError';
-}
+export class DisposedError extends NextkeyError {}
 
 /** Fine-tuning failed (e.g. the loss diverged) or another run is in progress; the previous weights stay in use. */
-export class TrainingError extends NextkeyError {
-  override name = 'TrainingError';
-}
+export class TrainingError extends NextkeyError {}
 
 /** IndexedDB refused to store, read or delete a saved model (quota, private mode, blocked upgrade). */
-export class StorageError extends NextkeyError {
-  override name = 'StorageError';
-}
+export class StorageError extends NextkeyError {}
 
 /** The worker failed to start or crashed. */
 export class WorkerError extends NextkeyError {
-  override name = 'WorkerError';
-  /** true when the same call can simply be made again (the predictor has started a new worker). */
-  readonly retryable: boolean = false;
+  /** true when the same call can simply be made again (the predictor has started a new worker): a {@link WorkerLostError}. */
+  get retryable(): boolean {
+    return this instanceof WorkerLostError;
+  }
 }
 
 /**
@@ -61,10 +40,7 @@ export class WorkerError extends NextkeyError {
  * worker, reloads the model (from the IndexedDB cache when it can) and
  * restores every session's text; calling again works once it has.
  */
-export class WorkerLostError extends WorkerError {
-  override name = 'WorkerLostError';
-  override readonly retryable = true;
-}
+export class WorkerLostError extends WorkerError {}
 
 const byName: Record<Exclude<WorkerErrorName, 'AbortError'>, new (message: string, options?: { cause?: unknown }) => NextkeyError> = {
   ModelFormatError,
@@ -76,6 +52,10 @@ const byName: Record<Exclude<WorkerErrorName, 'AbortError'>, new (message: strin
   TrainingError,
   StorageError,
 };
+
+// Each class's `name`, on its prototype, set literally (minifiers rename
+// classes), so callers may switch on `error.name`.
+for (const [name, Class] of Object.entries({ ...byName, NextkeyError, WorkerError, WorkerLostError })) Class.prototype.name = name;
 
 /**
  * Comlink delivers a worker error as a plain Error carrying only name, message
@@ -91,13 +71,4 @@ export function fromWorkerError(error: unknown): Error {
     return new WorkerError(`worker failed: ${error.message}`, { cause: error });
   }
   return new WorkerError(`worker failed: ${String(error)}`, { cause: error });
-}
-
-/** Awaits a worker call, turning its error into the typed class. */
-export async function call<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    throw fromWorkerError(error);
-  }
 }

@@ -2,7 +2,9 @@ import * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError, WorkerError, WorkerLostError, fromWorkerError } from './errors.js';
 import { spawnWorker } from './spawn.js';
 import { WorkerSession, type Run, type Session, type SessionOptions } from './session.js';
+import { AHEAD_MESSAGE } from './protocol.js';
 import type {
+  AheadAnswers,
   FineTuneProgress,
   BackendPreference,
   BackendReport,
@@ -136,32 +138,21 @@ function defaultModelUrl(): URL {
 }
 
 const SAVED_PREFIX = 'idb://';
-const SAVED_NAME = /^[\w.-]{1,64}$/;
-
-function checkSavedName(name: unknown, what: string): string {
-  if (typeof name !== 'string' || !SAVED_NAME.test(name)) {
-    throw new InvalidArgumentError(`${what}: name must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
-  }
-  return name;
-}
 
 function resolveManifestUrl(model: string | URL | undefined): string {
   if (model === undefined) return new URL('model.json', defaultModelUrl()).href;
-  if (typeof model === 'string' && model.startsWith(SAVED_PREFIX)) {
-    return SAVED_PREFIX + checkSavedName(model.slice(SAVED_PREFIX.length), `options.model '${model}'`);
-  }
-  if (typeof model !== 'string' && !(model instanceof URL)) {
-    throw new InvalidArgumentError(`options.model must be a URL string or URL, got ${typeof model}`);
-  }
+  // The worker checks a saved model's name.
+  if (typeof model === 'string' && model.startsWith(SAVED_PREFIX)) return model;
   const base = typeof document !== 'undefined' ? document.baseURI : import.meta.url;
-  let url: URL;
+  const given = typeof model === 'string' || model instanceof URL;
+  let url: URL | undefined;
   try {
-    url = new URL(String(model), base);
+    if (given) url = new URL(String(model), base);
   } catch {
-    throw new InvalidArgumentError(`options.model is not a valid URL: ${String(model)}`);
+    // reported below
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError(`options.model must be an http(s) URL, a relative path or idb://<name>, got ${url.protocol} URL`);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new InvalidArgumentError(`options.model must be an http(s) URL, a relative path or idb://<name>, got ${given ? JSON.stringify(String(model)) : typeof model}`);
   }
   if (url.pathname.endsWith('.json')) return url.href;
   if (!url.pathname.endsWith('/')) url.pathname += '/';
@@ -194,6 +185,8 @@ interface Conn {
   readonly died: Promise<string>;
   /** Ends the worker on purpose. */
   close(): void;
+  /** Receives the answers the worker sends ahead. */
+  onAhead?: (ahead: AheadAnswers) => void;
 }
 
 let lockCounter = 0;
@@ -217,6 +210,10 @@ async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, o
     die(started ? `uncaught error in the worker: ${event.message}` : `worker ${workerUrl.href} failed: ${event.message || 'could not start (check the URL and that it is served as JavaScript)'}`);
   });
   worker.addEventListener('messageerror', () => die('a message from the worker could not be read'));
+  worker.addEventListener('message', (event) => {
+    const ahead = (event.data as Record<string, AheadAnswers> | null)?.[AHEAD_MESSAGE];
+    if (ahead) conn.onAhead?.(ahead);
+  });
   const lost = died.then((reason) => Promise.reject(started ? new WorkerLostError(`the worker died: ${reason}`) : new WorkerError(reason)));
   lost.catch(() => {});
   const stop = new AbortController();
@@ -238,7 +235,8 @@ async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, o
     },
   };
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  const lifeLock = locks ? `nextkey-worker-${Date.now().toString(36)}-${++lockCounter}-${Math.random().toString(36).slice(2)}` : null;
+  // Unique across this origin's tabs (Web Locks are shared by them).
+  const lifeLock = locks ? `nextkey-worker-${++lockCounter}-${Math.random()}` : null;
   let result: LoadResult;
   const aborted = new Promise<never>((_, reject) => {
     if (signal?.aborted) reject(signal.reason);
@@ -285,6 +283,7 @@ class WorkerPredictor implements Predictor {
     private readonly onRestart?: (event: RestartEvent) => void,
   ) {
     this.#conn = conn;
+    this.#listen(conn);
     this.#ready = Promise.resolve(conn);
     this.model = result.model;
     this.backend = result.backend;
@@ -297,6 +296,12 @@ class WorkerPredictor implements Predictor {
     const conn = await this.#ready;
     return conn.call(f);
   };
+
+  #listen(conn: Conn): void {
+    conn.onAhead = (ahead) => {
+      for (const session of this.#sessions) session.offer(ahead);
+    };
+  }
 
   #watch(conn: Conn): void {
     void conn.died.then((reason) => {
@@ -326,6 +331,7 @@ class WorkerPredictor implements Predictor {
       throw error;
     }
     this.#conn = conn;
+    this.#listen(conn);
     this.#watch(conn);
     this.model = result.model;
     this.backend = result.backend;
@@ -362,7 +368,12 @@ class WorkerPredictor implements Predictor {
     this.#check();
     const job = ++this.#jobs;
     const { fineTune } = await import('./tuning.js');
-    return fineTune(this.#run, job, text, options, this.#onDispose);
+    try {
+      return await fineTune(this.#run, job, text, options, this.#onDispose);
+    } finally {
+      // Answers sent ahead may come from the old weights.
+      for (const session of this.#sessions) session.dropAhead();
+    }
   }
 
   async save(name: string): Promise<SavedModelInfo> {

@@ -171,6 +171,27 @@ export interface TextResult {
   predictions: Prediction[];
 }
 
+/**
+ * Answers sent ahead: after answering setText number `seq` of a session, the
+ * worker steps ahead for the likeliest next characters and sends what
+ * setText(that text + c, { k }) would answer for each character c. The main
+ * thread answers such a keystroke at once (and still tells the worker).
+ */
+export interface AheadAnswers {
+  session: number;
+  /** The main thread's sequence number of the setText these follow. */
+  seq: number;
+  /** Predictions per entry (a setText asking for more goes to the worker). */
+  k: number;
+  /** Code points read after that setText. */
+  length: number;
+  /** [next character, the predictions after it], for each character stepped ahead for. */
+  entries: [string, Prediction[]][];
+}
+
+/** The key of a worker message carrying AheadAnswers (other messages are Comlink's). */
+export const AHEAD_MESSAGE = 'nextkeyAhead';
+
 /** Counters of one session. */
 export interface SessionStats {
   /** Recurrent steps run since the session was created. */
@@ -281,7 +302,8 @@ export interface WorkerApi {
   /** `checkpoints`: the options given; the worker fills in the defaults (dense 32, maxBytes 2 MiB). */
   createSession(checkpoints: Partial<CheckpointOptions> | undefined, readLimit: number): Promise<number>;
   feed(session: number, text: string): Promise<FeedResult>;
-  setText(session: number, text: string, cursor: number | null, k: number): Promise<TextResult>;
+  /** `seq`: the main thread's sequence number of this call, > 0 to have answers sent ahead after it (see AheadAnswers). */
+  setText(session: number, text: string, cursor: number | null, k: number, seq?: number): Promise<TextResult>;
   /** `request`: the options given; the worker fills in the defaults. */
   complete(session: number, request: Partial<CompleteRequest>): Promise<Completion[]>;
   sessionStats(session: number): Promise<SessionStats>;

@@ -2,6 +2,7 @@ import type * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { beforeCursor } from './text.js';
 import type {
+  AheadAnswers,
   CheckpointOptions,
   Completion,
   CompletionStop,
@@ -57,6 +58,12 @@ export interface TextUpdate {
   /** Code points read (the text before the cursor). */
   length: number;
   predictions: Prediction[];
+  /**
+   * true when answered on the main thread from answers the worker sent ahead
+   * (it steps ahead for the likeliest next characters while idle, on cpu and
+   * wasm): no round trip. The same numbers as the worker's answer.
+   */
+  ahead: boolean;
 }
 
 /** Options of {@link Session.complete}. */
@@ -140,6 +147,10 @@ export interface Session {
   dispose(): Promise<void>;
 }
 
+function aString(text: unknown, call: string): void {
+  if (typeof text !== 'string') throw new InvalidArgumentError(`${call}(text): text must be a string, got ${typeof text}`);
+}
+
 function positiveInt(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${value}`);
   return value;
@@ -167,6 +178,12 @@ export class WorkerSession implements Session {
 
   /** The text the worker's session holds (before the cursor), kept to restore it in a new worker. */
   #text = '';
+  /** The text (before the cursor) of the newest setText call. */
+  #asked = '';
+  /** Answers the worker sent ahead after the newest setText (see offer). */
+  #ahead: AheadAnswers | null = null;
+  /** The setText whose answers sent ahead are wanted: the newest, unless a feed or reset came after it (0). */
+  #expect = 0;
 
   constructor(
     private readonly run: Run,
@@ -179,9 +196,21 @@ export class WorkerSession implements Session {
 
   /** Recreates this session in a new worker (after the old one died) and reads its text again. */
   async reattach(call: Run): Promise<void> {
+    this.dropAhead();
     if (this.#disposed) return;
     this.id = await call((api) => api.createSession(this.checkpoints, this.readLimit));
     if (this.#text) await call((api) => api.setText(this.id, this.#text, null, 1));
+  }
+
+  /** Keeps answers the worker sent ahead, if they follow the newest setText of this session. */
+  offer(ahead: AheadAnswers): void {
+    if (ahead.session === this.id && ahead.seq === this.#expect) this.#ahead = ahead;
+  }
+
+  /** Forgets answers sent ahead, and any still on their way (the text or the weights changed). */
+  dropAhead(): void {
+    this.#ahead = null;
+    this.#expect = 0;
   }
 
   #check(): void {
@@ -220,33 +249,56 @@ export class WorkerSession implements Session {
 
   setText(text: string, options: SetTextOptions = {}): Promise<TextUpdate> {
     this.#check();
-    if (typeof text !== 'string') return Promise.reject(new InvalidArgumentError(`setText(text): text must be a string, got ${typeof text}`));
     const k = options.k ?? 5;
     const cursor = options.cursor ?? null;
     try {
+      aString(text, 'setText');
       positiveInt(k, 'setText({ k })');
       if (cursor !== null && !(Number.isInteger(cursor) && cursor >= 0)) throw new InvalidArgumentError(`setText({ cursor }) must be an integer ≥ 0, got ${cursor}`);
     } catch (error) {
       return Promise.reject(error);
     }
+    const before = cursor === null ? text : beforeCursor(text, cursor);
+    const base = this.#asked;
+    const ahead = this.#ahead;
+    this.#asked = before;
+    this.#ahead = null;
     const seq = ++this.#seq;
+    this.#expect = seq;
+    const send = () => this.run((api) => api.setText(this.id, text, cursor, k, seq));
+    // One character typed after a text the worker sent answers ahead for, with
+    // nothing else in flight: answered now, in call order; the worker still
+    // reads the character (its state for it is ready).
+    const typed = before.startsWith(base) && !base.endsWith('\r') ? before.slice(base.length) : '';
+    const hit = ahead && !this.#running && !this.#queue.length && k === ahead.k ? ahead.entries.find(([c]) => c === typed)?.[1] : undefined;
+    if (hit) {
+      this.#text = before;
+      this.#appliedSeq = seq;
+      this.#enqueue(send).catch(() => {}); // a worker lost meanwhile is restarted with #text
+      return Promise.resolve({ seq, superseded: false, current: true, steps: 1, length: ahead!.length + 1, predictions: hit, ahead: true });
+    }
     // A setText still waiting behind the running call is pointless now: it will answer as superseded.
     const last = this.#queue[this.#queue.length - 1];
     if (last?.supersede) last.superseded = true;
     return this.#enqueue<TextUpdate>(
       async () => {
-        const r = await this.run((api) => api.setText(this.id, text, cursor, k));
-        this.#text = cursor === null ? text : beforeCursor(text, cursor);
+        const r = await send();
+        this.#text = before;
         this.#appliedSeq = seq;
-        return { seq, superseded: false, current: seq === this.#seq, ...r };
+        return { seq, superseded: false, current: seq === this.#seq, ahead: false, ...r };
       },
-      (resolve) => resolve({ seq, superseded: true, current: false, steps: 0, length: 0, predictions: [] }),
+      (resolve) => resolve({ seq, superseded: true, current: false, steps: 0, length: 0, predictions: [], ahead: false }),
     );
   }
 
   feed(text: string): Promise<FeedResult> {
     this.#check();
-    if (typeof text !== 'string') return Promise.reject(new InvalidArgumentError(`feed(text): text must be a string, got ${typeof text}`));
+    try {
+      aString(text, 'feed');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.dropAhead();
     return this.#enqueue(async () => {
       const r = await this.run((api) => api.feed(this.id, text));
       this.#text += text;
@@ -256,6 +308,7 @@ export class WorkerSession implements Session {
 
   reset(): Promise<void> {
     this.#check();
+    this.dropAhead();
     return this.#enqueue(async () => {
       await this.run((api) => api.reset(this.id));
       this.#text = '';

@@ -1,8 +1,3 @@
-import { WorkerError } from './errors.js';
-
-/** Blob URLs of worker bundles fetched from other origins, by bundle URL. */
-const blobUrls = new Map<string, Promise<string>>();
-
 /**
  * Starts the worker bundle at `url`. Browsers only start workers from the
  * page's own origin, so a bundle on another origin (a CDN) is fetched once and
@@ -13,20 +8,8 @@ const blobUrls = new Map<string, Promise<string>>();
 export async function spawnWorker(url: URL): Promise<Worker> {
   let script = url.href;
   if (typeof location !== 'undefined' && url.origin !== location.origin && url.protocol !== 'blob:' && url.protocol !== 'data:') {
-    let blob = blobUrls.get(script);
-    if (!blob) {
-      blob = fetch(url)
-        .then(async (response) => {
-          if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          return URL.createObjectURL(new Blob([await response.text()], { type: 'text/javascript' }));
-        })
-        .catch((error: Error) => {
-          blobUrls.delete(url.href);
-          throw new WorkerError(`could not fetch the worker bundle from ${url.href}: ${error.message}`, { cause: error });
-        });
-      blobUrls.set(script, blob);
-    }
-    script = await blob;
+    const { blobUrlOf } = await import('./cross-origin.js');
+    script = await blobUrlOf(url);
   }
   return new Worker(script, { type: 'module', name: 'nextkey' });
 }

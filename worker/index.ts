@@ -1,12 +1,13 @@
 import * as Comlink from 'comlink';
 import { dispose, memory } from '@tensorflow/tfjs-core';
-import type { BackendReport, CompleteRequest, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, WarningCode, WorkerApi } from '../src/protocol.js';
+import { AHEAD_MESSAGE } from '../src/protocol.js';
+import type { AheadAnswers, BackendReport, CompleteRequest, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, WarningCode, WorkerApi } from '../src/protocol.js';
 import { fallbackBackend, selectBackend, webglContextLost } from './backend.js';
 import { probeStore } from './cache.js';
 import { workerError } from './errors.js';
-import { SAVED_NAME, SAVED_PREFIX, fetchManifest, loadSaved, loadWeights, openSavedModels } from './loader.js';
+import { SAVED_NAME, SAVED_PREFIX, loadModel, loadSaved, openSavedModels } from './loader.js';
 import { validateManifest, type Manifest } from './model/manifest.js';
-import { buildModel, disposeModel, swapWeights, weightTensors, type Model } from './model/model.js';
+import { buildModel, decodeWeights, disposeModel, swapWeights, weightTensors, type Model } from './model/model.js';
 import { Session, beforeCursor, type Generator } from './session.js';
 import { encodeModel } from './train/index.js';
 import { wordsOf } from './model/beam.js';
@@ -170,7 +171,7 @@ const api: WorkerApi = {
     try {
       dbName = request.cache.dbName;
       // The backend starts (the wasm binary compiles) while the weights
-      // download or come out of IndexedDB: neither waits for the other.
+      // download or come out of IndexedDB and are decoded: neither waits for the other.
       const starting = selectBackend(request.backend, request.wasmBaseUrl, request.cache.enabled ? probeStore() : null).then((b) => {
         report({ status: 'backend', backend: b });
         return b;
@@ -178,21 +179,20 @@ const api: WorkerApi = {
       const files = (async () => {
         report({ status: 'manifest', url: request.manifestUrl });
         if (request.manifestUrl.startsWith(SAVED_PREFIX)) {
-          const name = savedName(request.manifestUrl.slice(SAVED_PREFIX.length), `createPredictor({ model: '${request.manifestUrl}' })`);
+          const name = savedName(request.manifestUrl.slice(SAVED_PREFIX.length), `options.model '${request.manifestUrl}'`);
           const saved = await loadSaved(name, dbName);
           report({ status: 'cache-hit', key: request.manifestUrl });
           return saved;
         }
-        const manifest = await fetchManifest(request.manifestUrl, network);
-        return { manifest, weights: await loadWeights(manifest, request.manifestUrl, request.cache, report, warn, network) };
-      })();
+        return loadModel(request.manifestUrl, request.cache, report, warn, network);
+      })().then((read) => ({ ...read, decoded: decodeWeights(read.manifest, read.weights) }));
       // Both settle before anything is reported as failed; a backend that cannot start is the error to name first.
       const [chosen, read] = await Promise.allSettled([starting, files]);
       if (chosen.status === 'rejected') throw chosen.reason;
       if (read.status === 'rejected') throw read.reason;
       backend = chosen.value;
-      const { manifest, weights } = read.value;
-      model = buildModel(manifest, weights);
+      const { manifest, weights, decoded } = read.value;
+      model = buildModel(manifest, decoded);
       hostWeights = backend.name === 'webgl' ? { manifest, weights } : null;
       wasmBaseUrl = request.wasmBaseUrl;
       const info = {
@@ -223,7 +223,7 @@ const api: WorkerApi = {
     return id;
   },
 
-  async setText(id, text, cursor, k) {
+  async setText(id, text, cursor, k, seq = 0) {
     if (typeof text !== 'string') throw workerError('InvalidArgumentError', `setText(text): text must be a string, got ${typeof text}`);
     positiveInt(k, 'k');
     const s = session(id);
@@ -231,13 +231,21 @@ const api: WorkerApi = {
     const result = await s.setText(cursor === null ? text : beforeCursor(text, cursor), k);
     // Step ahead for the likeliest next keystrokes once the worker has been idle
     // a moment: between real keystrokes (tens of ms apart) it is ready in time;
-    // when calls come back to back it would only hold the next one up.
+    // when calls come back to back it would only hold the next one up. The
+    // answers for those keystrokes go to the main thread (AheadAnswers), on
+    // the channel Comlink's replies take, so they arrive in order with them.
     aheadTimers.set(
       id,
       setTimeout(() => {
         aheadTimers.delete(id);
         try {
-          if (sessions.get(id) === s) s.speculate();
+          if (sessions.get(id) !== s) return;
+          s.speculate();
+          const entries = seq > 0 ? s.aheadAnswers(k) : null;
+          if (entries) {
+            const ahead: AheadAnswers = { session: id, seq, k, length: s.length, entries };
+            self.postMessage({ [AHEAD_MESSAGE]: ahead });
+          }
         } catch {
           // Stepping ahead only saves time: if it fails, the next keystroke steps as usual.
         }

@@ -130,12 +130,13 @@ export async function loadWeights(
   report: Report,
   warn: (code: WarningCode, message: string) => void,
   net: NetOptions = DEFAULT_NET,
+  opening?: ReturnType<typeof WeightCache.open>,
 ): Promise<ArrayBuffer> {
   const url = new URL(manifest.weights.path, manifestUrl).href;
   const key = cacheKey(FORMAT_VERSION, manifest.weights.sha256);
   if (!cache.enabled) return fetchWeights(url, manifest, report, net);
 
-  const opened = await WeightCache.open(cache.dbName);
+  const opened = await (opening ?? WeightCache.open(cache.dbName));
   if (!(opened instanceof WeightCache)) {
     warn('cache-unavailable', `${opened.unavailable}; loading without a cache`);
     return fetchWeights(url, manifest, report, net);
@@ -167,6 +168,29 @@ export async function loadWeights(
   } finally {
     opened.close();
   }
+}
+
+/**
+ * model.json from `manifestUrl`, then its weights (see loadWeights). The
+ * cache database opens while model.json downloads.
+ */
+export async function loadModel(
+  manifestUrl: string,
+  cache: CacheOptions,
+  report: Report,
+  warn: (code: WarningCode, message: string) => void,
+  net: NetOptions = DEFAULT_NET,
+): Promise<{ manifest: Manifest; weights: ArrayBuffer }> {
+  const opening = cache.enabled ? WeightCache.open(cache.dbName) : undefined;
+  let manifest: Manifest;
+  try {
+    manifest = await fetchManifest(manifestUrl, net);
+  } catch (error) {
+    void opening?.then((db) => db instanceof WeightCache && db.close());
+    throw error;
+  }
+  // loadWeights closes the database.
+  return { manifest, weights: await loadWeights(manifest, manifestUrl, cache, report, warn, net, opening) };
 }
 
 /** The scheme of models saved in IndexedDB: `idb://<name>`. */

@@ -280,7 +280,30 @@ export class Session {
     const p = softmax(z, temperature);
     const order = ranked(p, Math.max(k, SPECULATE));
     this.#likely = order.slice(0, SPECULATE);
-    return order.slice(0, k).map((i) => ({ char: String.fromCodePoint(this.model.manifest.vocab[i]!), p: p[i]! }));
+    return this.#predictions(p, order.slice(0, k));
+  }
+
+  #predictions(p: Float64Array, order: number[]): Prediction[] {
+    return order.map((i) => ({ char: String.fromCodePoint(this.model.manifest.vocab[i]!), p: p[i]! }));
+  }
+
+  /**
+   * The answers setText(current text + c, { k }) would give for each
+   * character c stepped ahead for (see speculate), from the same logits, so
+   * the same numbers: the main thread can answer those keystrokes without a
+   * round trip. The unknown symbol is left out (the main thread cannot tell
+   * which characters map to it). null when nothing is stepped ahead.
+   */
+  aheadAnswers(k: number): [string, Prediction[]][] | null {
+    const spec = this.#speculation;
+    if (!spec || spec.from !== this.current) return null;
+    const out: [string, Prediction[]][] = [];
+    spec.ids.forEach((id, j) => {
+      if (id === 0 || !spec.states[j]) return;
+      const p = softmax(spec.logits[j]!, 1);
+      out.push([String.fromCodePoint(this.model.manifest.vocab[id]!), this.#predictions(p, ranked(p, Math.max(k, SPECULATE)).slice(0, k))]);
+    });
+    return out.length ? out : null;
   }
 
   complete(request: CompleteRequest): Promise<Completion[]> {

@@ -3,15 +3,25 @@ import type { RawLayer } from './types.js';
 
 /** Row-major [rows, cols] -> [cols, rows]. Done once at load so steps need no Transpose kernel. */
 export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  // In 32×32 tiles, so reads and writes both stay within a few cache lines (a cold start transposes ~1M values).
-  const T = 32;
+  return transposeInto(new Float32Array(data.length), 0, data, rows, cols);
+}
+
+/**
+ * Writes row-major [rows, cols] `data` into `out` from `offset` as [cols, rows].
+ * In 8×8 tiles, so reads and writes both stay within a few cache lines. A cold
+ * start transposes ~850k values into fresh memory, whose first touch (page
+ * faults) costs more than the copying: written once, in place, not via a
+ * temporary array.
+ */
+export function transposeInto(out: Float32Array, offset: number, data: Float32Array, rows: number, cols: number): Float32Array {
+  const T = 8;
   for (let r0 = 0; r0 < rows; r0 += T) {
     const r1 = Math.min(r0 + T, rows);
     for (let c0 = 0; c0 < cols; c0 += T) {
       const c1 = Math.min(c0 + T, cols);
       for (let r = r0; r < r1; r++) {
-        for (let c = c0; c < c1; c++) out[c * rows + r] = data[r * cols + c]!;
+        let k = r * cols + c0;
+        for (let c = c0; c < c1; c++) out[offset + c * rows + r] = data[k++]!;
       }
     }
   }
@@ -25,8 +35,8 @@ export function transpose(data: Float32Array, rows: number, cols: number): Float
 export function stackedWeights(raw: RawLayer, gates: number): Tensor2D {
   const { inputSize: n, hiddenSize: h } = raw;
   const out = new Float32Array((n + h) * gates * h);
-  out.set(transpose(raw.weightIh, gates * h, n), 0);
-  out.set(transpose(raw.weightHh, gates * h, h), n * gates * h);
+  transposeInto(out, 0, raw.weightIh, gates * h, n);
+  transposeInto(out, n * gates * h, raw.weightHh, gates * h, h);
   return tensor2d(out, [n + h, gates * h]);
 }
 

@@ -21,15 +21,22 @@ export interface Model {
   readonly lexicon: ModelLexicon | null;
 }
 
-/** Uploads validated weights to the current backend. */
-export function buildModel(manifest: Manifest, weights: ArrayBuffer): Model {
-  const values = new Map<string, Float32Array>();
+/** Every tensor of a weights file as float32, by name (see decodeWeights). */
+export type DecodedWeights = Map<string, Float32Array>;
+
+/**
+ * Decodes every tensor of validated weights on the host. Needs no backend, so
+ * a cold start runs it while the backend starts.
+ */
+export function decodeWeights(manifest: Manifest, weights: ArrayBuffer): DecodedWeights {
+  return new Map(manifest.tensors.map((t) => [t.name, decodeTensor(weights, t)]));
+}
+
+/** Uploads validated weights (the file's bytes, or already decoded) to the current backend. */
+export function buildModel(manifest: Manifest, weights: ArrayBuffer | DecodedWeights): Model {
+  const values = weights instanceof Map ? weights : decodeWeights(manifest, weights);
   let parameters = 0;
-  for (const t of manifest.tensors) {
-    const v = decodeTensor(weights, t);
-    values.set(t.name, v);
-    parameters += v.length;
-  }
+  for (const v of values.values()) parameters += v.length;
   const get = (name: string) => values.get(name)!;
   const cell = cells[manifest.cell];
   const V = manifest.vocab.length;
