@@ -26,6 +26,7 @@ const required = [
   'dist/index.js',
   'dist/tuning.js', // fineTune()'s chunk, imported by index.js on first use
   'dist/generate.js', // session.generate()'s chunk
+  'dist/cross-origin.js', // starting the worker from another origin (a CDN)'s chunk
   'dist/widget.js',
   'dist/element.js',
   'dist/worker.js',
