@@ -320,10 +320,8 @@ class WorkerPredictor implements Predictor {
     }
     this.#restartTimes.push(now);
     const { conn, result } = await connect(this.workerUrl, this.request);
-    if (this.#disposed) {
-      conn.close();
-      throw new DisposedError('the predictor was disposed');
-    }
+    if (this.#disposed) conn.close();
+    this.#check();
     try {
       for (const session of this.#sessions) await session.reattach(conn.call);
     } catch (error) {
@@ -368,12 +366,7 @@ class WorkerPredictor implements Predictor {
     this.#check();
     const job = ++this.#jobs;
     const { fineTune } = await import('./tuning.js');
-    try {
-      return await fineTune(this.#run, job, text, options, this.#onDispose);
-    } finally {
-      // Answers sent ahead may come from the old weights.
-      for (const session of this.#sessions) session.dropAhead();
-    }
+    return fineTune(this.#run, job, text, options, this.#onDispose, this.#sessions);
   }
 
   async save(name: string): Promise<SavedModelInfo> {

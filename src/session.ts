@@ -151,11 +151,6 @@ function aString(text: unknown, call: string): void {
   if (typeof text !== 'string') throw new InvalidArgumentError(`${call}(text): text must be a string, got ${typeof text}`);
 }
 
-function positiveInt(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got ${value}`);
-  return value;
-}
-
 /** Runs a call on the predictor's live worker, with typed errors. */
 export type Run = <T>(f: (api: Comlink.Remote<WorkerApi>) => Promise<T>) => Promise<T>;
 
@@ -253,7 +248,7 @@ export class WorkerSession implements Session {
     const cursor = options.cursor ?? null;
     try {
       aString(text, 'setText');
-      positiveInt(k, 'setText({ k })');
+      if (!(Number.isInteger(k) && k >= 1)) throw new InvalidArgumentError(`setText({ k }) must be a positive integer, got ${k}`);
       if (cursor !== null && !(Number.isInteger(cursor) && cursor >= 0)) throw new InvalidArgumentError(`setText({ cursor }) must be an integer ≥ 0, got ${cursor}`);
     } catch (error) {
       return Promise.reject(error);
@@ -274,7 +269,10 @@ export class WorkerSession implements Session {
     if (hit) {
       this.#text = before;
       this.#appliedSeq = seq;
-      this.#enqueue(send).catch(() => {}); // a worker lost meanwhile is restarted with #text
+      // Sent in a task of its own, so the caller has the answer before the
+      // message is even built; calls made meanwhile wait behind it. A worker
+      // lost meanwhile is restarted with #text.
+      this.#enqueue(() => new Promise((sent) => setTimeout(sent)).then(send)).catch(() => {});
       return Promise.resolve({ seq, superseded: false, current: true, steps: 1, length: ahead!.length + 1, predictions: hit, ahead: true });
     }
     // A setText still waiting behind the running call is pointless now: it will answer as superseded.

@@ -4,12 +4,14 @@ import * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import type { FineTuneOptions } from './predictor.js';
 import type { FineTuneProgress, FineTuneResult } from './protocol.js';
-import type { Run } from './session.js';
+import type { Run, WorkerSession } from './session.js';
 
 /**
  * Runs fine-tuning job `job` in the worker: relays progress, sends an abort
  * over when the signal fires (an AbortSignal cannot cross to the worker), and
- * rejects with DisposedError if `onDispose` is called first.
+ * rejects with DisposedError if `onDispose` is called first. At the end the
+ * `sessions` forget the answers the worker sent ahead: they may come from the
+ * old weights.
  */
 export async function fineTune(
   run: Run,
@@ -17,6 +19,7 @@ export async function fineTune(
   text: string | readonly string[],
   options: FineTuneOptions,
   onDispose: Set<() => void>,
+  sessions: Iterable<WorkerSession>,
 ): Promise<FineTuneResult> {
   // The worker checks the texts, fills in the defaults and checks every option.
   const texts = (typeof text === 'string' ? [text] : text) as string[];
@@ -48,5 +51,6 @@ export async function fineTune(
   } finally {
     onDispose.delete(disposed);
     signal?.removeEventListener('abort', abort);
+    for (const session of sessions) session.dropAhead();
   }
 }
