@@ -276,6 +276,8 @@ for (const x of result.sizes) {
   line('size', `${x.file} gzip (raw ${(x.raw / 1024).toFixed(1)} KB)`, '', `${(x.gzip / 1024).toFixed(1)} KB`, '', verdict);
 }
 if (backends.includes('webgl')) console.log('\nwebgl here is SwiftShader (software rendering, no GPU): its rows show correctness and overhead, not GPU speed; it runs fewer samples.');
+console.log('Keystroke rows type a key the moment the last answer arrives, so every key goes to the worker; at typing pace (a key 30 ms after each answer) the worker has time to step ahead and send answers ahead, and most keys are answered on the main thread (counted above).');
+console.log('Files are served as a static host serves them (ETag and no-cache: a repeat visit revalidates each file), so the IndexedDB-hit cold start is a repeat visit.');
 console.log('Timings are wall clock on a shared machine: other processes compete for the CPU, so compare rows of the same run, not runs.');
 console.log = log;
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
