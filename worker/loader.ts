@@ -119,24 +119,24 @@ async function verify(buffer: ArrayBuffer, manifest: Manifest, url: string): Pro
 }
 
 /**
- * The weights for `manifest`: from the IndexedDB cache when a verified entry
- * is there, else from the network (then stored). A corrupt entry is dropped
- * and refetched; an unavailable cache only costs a warning.
+ * The weights for `manifest`: from the IndexedDB cache (`opening`: the cache
+ * database being opened; null for no cache) when a verified entry is there,
+ * else from the network (then stored). A corrupt entry is dropped and
+ * refetched; an unavailable cache only costs a warning. Closes the database.
  */
-export async function loadWeights(
+async function loadWeights(
   manifest: Manifest,
   manifestUrl: string,
-  cache: CacheOptions,
+  opening: ReturnType<typeof WeightCache.open> | null,
   report: Report,
   warn: (code: WarningCode, message: string) => void,
-  net: NetOptions = DEFAULT_NET,
-  opening?: ReturnType<typeof WeightCache.open>,
+  net: NetOptions,
 ): Promise<ArrayBuffer> {
   const url = new URL(manifest.weights.path, manifestUrl).href;
   const key = cacheKey(FORMAT_VERSION, manifest.weights.sha256);
-  if (!cache.enabled) return fetchWeights(url, manifest, report, net);
+  if (!opening) return fetchWeights(url, manifest, report, net);
 
-  const opened = await (opening ?? WeightCache.open(cache.dbName));
+  const opened = await opening;
   if (!(opened instanceof WeightCache)) {
     warn('cache-unavailable', `${opened.unavailable}; loading without a cache`);
     return fetchWeights(url, manifest, report, net);
@@ -181,7 +181,7 @@ export async function loadModel(
   warn: (code: WarningCode, message: string) => void,
   net: NetOptions = DEFAULT_NET,
 ): Promise<{ manifest: Manifest; weights: ArrayBuffer }> {
-  const opening = cache.enabled ? WeightCache.open(cache.dbName) : undefined;
+  const opening = cache.enabled ? WeightCache.open(cache.dbName) : null;
   let manifest: Manifest;
   try {
     manifest = await fetchManifest(manifestUrl, net);
@@ -189,8 +189,7 @@ export async function loadModel(
     void opening?.then((db) => db instanceof WeightCache && db.close());
     throw error;
   }
-  // loadWeights closes the database.
-  return { manifest, weights: await loadWeights(manifest, manifestUrl, cache, report, warn, net, opening) };
+  return { manifest, weights: await loadWeights(manifest, manifestUrl, opening, report, warn, net) };
 }
 
 /** The scheme of models saved in IndexedDB: `idb://<name>`. */

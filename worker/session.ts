@@ -277,14 +277,16 @@ export class Session {
         t.dispose();
       }
     }
-    const p = softmax(z, temperature);
-    const order = ranked(p, Math.max(k, SPECULATE));
+    const { order, predictions } = this.#top(z, k, temperature);
     this.#likely = order.slice(0, SPECULATE);
-    return this.#predictions(p, order.slice(0, k));
+    return predictions;
   }
 
-  #predictions(p: Float64Array, order: number[]): Prediction[] {
-    return order.map((i) => ({ char: String.fromCodePoint(this.model.manifest.vocab[i]!), p: p[i]! }));
+  /** The top k of logits `z` as predictions, and the indices of at least the top SPECULATE. */
+  #top(z: Float32Array, k: number, temperature: number): { order: number[]; predictions: Prediction[] } {
+    const p = softmax(z, temperature);
+    const order = ranked(p, Math.max(k, SPECULATE));
+    return { order, predictions: order.slice(0, k).map((i) => ({ char: String.fromCodePoint(this.model.manifest.vocab[i]!), p: p[i]! })) };
   }
 
   /**
@@ -300,8 +302,7 @@ export class Session {
     const out: [string, Prediction[]][] = [];
     spec.ids.forEach((id, j) => {
       if (id === 0 || !spec.states[j]) return;
-      const p = softmax(spec.logits[j]!, 1);
-      out.push([String.fromCodePoint(this.model.manifest.vocab[id]!), this.#predictions(p, ranked(p, Math.max(k, SPECULATE)).slice(0, k))]);
+      out.push([String.fromCodePoint(this.model.manifest.vocab[id]!), this.#top(spec.logits[j]!, k, 1).predictions]);
     });
     return out.length ? out : null;
   }

@@ -1,29 +1,20 @@
 // Accepting a suggestion word by word (Ctrl+→, ⌘+→, acceptWord()) on a
 // <textarea>, an <input> and a contenteditable, with trusted key events on
 // the default model in phrase mode.
-import { createPredictor } from '../../dist/index.js';
 import { attach, nextWordLength } from '../../dist/widget.js';
 import { assert, assertEqual } from '../helpers.js';
 import { press, type } from './commands.js';
-import { MODEL, expectedSuggestion, ghostText, pause, recorder, stage, textBefore } from './util.js';
+import { FONT, expectedSuggestion, ghostText, pause, plain, textBefore, widgetSuite } from './util.js';
 
 /** Phrase mode, and minConfidence 0 so a phrase shows for any text, whatever the model's quality. */
 const PHRASE = { mode: 'phrase', minConfidence: 0, maxChars: 32 };
-const FONT = 'font:20px/1.4 "DejaVu Sans",sans-serif;color:#111;background:#fff;';
-/** A contenteditable keeps typed and inserted spaces as no-break spaces. */
-const plain = (s) => s.replace(/\u00a0/g, ' ');
 
 describe('accepting the next word of a suggestion', () => {
-  let predictor;
-  let box;
-  const handles = [];
+  const suite = widgetSuite(PHRASE);
   const attachTo = async (el, options = {}) => {
-    const rec = recorder(el);
-    const handle = attach(el, { predictor, ...PHRASE, onSuggestion: rec.onSuggestion, ...options });
-    handles.push(handle);
-    await handle.ready;
+    const attached = await suite.attachTo(el, options);
     el.focus();
-    return { handle, rec };
+    return attached;
   };
 
   /** Types `text`, waits for the model's phrase for it and checks it has more than one word. */
@@ -31,7 +22,7 @@ describe('accepting the next word of a suggestion', () => {
     await type(text);
     await rec.answered();
     const g = ghostText(handle);
-    assertEqual(g, await expectedSuggestion(predictor, plain(textBefore(el)), PHRASE), 'ghost is the policy\'s phrase');
+    assertEqual(g, await expectedSuggestion(suite.predictor, plain(textBefore(el)), PHRASE), 'ghost is the policy\'s phrase');
     assert(nextWordLength(g) < g.length, `a suggestion of more than one word (got ${JSON.stringify(g)})`);
     return g;
   }
@@ -52,21 +43,13 @@ describe('accepting the next word of a suggestion', () => {
     assertEqual(plain(textBefore(el)), before + word, 'caret after it');
     assertEqual(seen, [g.slice(word.length)], 'the rest of the phrase on screen when the input event ends');
     await rec.answered('an answer for the text with the word');
-    assertEqual(ghostText(handle) || null, await expectedSuggestion(predictor, before + word, PHRASE), 'then the model\'s suggestion for the new text');
+    assertEqual(ghostText(handle) || null, await expectedSuggestion(suite.predictor, before + word, PHRASE), 'then the model\'s suggestion for the new text');
     return word;
   }
 
-  before(async () => {
-    predictor = await createPredictor({ model: MODEL });
-  });
-  after(() => predictor.dispose());
-  afterEach(async () => {
-    await Promise.all(handles.splice(0).map((h) => h.detach()));
-    box?.remove();
-  });
 
   it('<textarea>: Ctrl+→ and ⌘+→ take one word each as native edits; Ctrl+Z undoes one; Tab takes the rest', async () => {
-    box = stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
+    const box = suite.stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
     const ta = box.querySelector('textarea');
     const { handle, rec } = await attachTo(ta);
     const text = 'I don\'t know what';
@@ -93,7 +76,7 @@ describe('accepting the next word of a suggestion', () => {
   });
 
   it('<input type=text>: Ctrl+→ takes the next word; acceptWord() does the same from script', async () => {
-    box = stage(`<input type="text" style='${FONT}width:520px'>`);
+    const box = suite.stage(`<input type="text" style='${FONT}width:520px'>`);
     const input = box.querySelector('input');
     const { handle, rec } = await attachTo(input);
     await phraseAfter(input, handle, rec, 'It was the be');
@@ -112,7 +95,7 @@ describe('accepting the next word of a suggestion', () => {
   });
 
   it('contenteditable: Ctrl+→ takes the next word; Ctrl+Z undoes it', async () => {
-    box = stage(`<div contenteditable style='${FONT}padding:8px;width:460px;min-height:80px'></div>`);
+    const box = suite.stage(`<div contenteditable style='${FONT}padding:8px;width:460px;min-height:80px'></div>`);
     const div = box.querySelector('div');
     const { handle, rec } = await attachTo(div);
     await phraseAfter(div, handle, rec, 'Thank you very mu');
@@ -123,7 +106,7 @@ describe('accepting the next word of a suggestion', () => {
   });
 
   it('the keys are configurable; arrow keys take nothing with text after the caret; other modifiers move the caret as usual', async () => {
-    box = stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
+    const box = suite.stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
     const ta = box.querySelector('textarea');
     const { handle, rec } = await attachTo(ta, { acceptWordKeys: ['Alt+w'] });
     await phraseAfter(ta, handle, rec, 'Once upon a ti');
@@ -153,7 +136,7 @@ describe('accepting the next word of a suggestion', () => {
     for (const bad of [['Hyper+ArrowRight'], 'Control+ArrowRight', [''], [1]]) {
       let error;
       try {
-        attach(other, { predictor, acceptWordKeys: bad });
+        attach(other, { predictor: suite.predictor, acceptWordKeys: bad });
       } catch (e) {
         error = e;
       }

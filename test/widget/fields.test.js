@@ -1,42 +1,25 @@
 // The widget on <input>, contenteditable, a scrolled textarea, two fields at
 // once and <nextkey-textarea>, with trusted key events on the default model.
-import { createPredictor } from '../../dist/index.js';
-import { attach, defineNextkeyElements } from '../../dist/widget.js';
+import { defineNextkeyElements } from '../../dist/widget.js';
 import { assert, assertEqual } from '../helpers.js';
 import { ime, press, screenshot, type } from './commands.js';
-import { MODEL, POLICY, assertGhostWhereTextLands, expectedSuggestion, ghostElement, ghostText, recorder, stage, waitFor } from './util.js';
+import { MODEL, assertGhostWhereTextLands, expectedSuggestion, ghostElement, ghostText, waitFor, widgetSuite } from './util.js';
 
 const FONT = 'font:20px/1.4 "DejaVu Sans",sans-serif;caret-color:transparent;outline:none;color:#111;background:#fff;';
 
 describe('widget on other fields', () => {
-  let predictor;
-  let box;
-  const handles = [];
-  const attachTo = async (el, options = {}) => {
-    const rec = recorder(el);
-    const handle = attach(el, { predictor, ...POLICY, onSuggestion: rec.onSuggestion, ...options });
-    handles.push(handle);
-    await handle.ready;
-    return { handle, rec };
-  };
+  const suite = widgetSuite();
+  const { attachTo } = suite;
 
-  before(async () => {
-    predictor = await createPredictor({ model: MODEL });
-  });
-  after(() => predictor.dispose());
-  afterEach(async () => {
-    await Promise.all(handles.splice(0).map((h) => h.detach()));
-    box?.remove();
-  });
 
   it('<input type=text>: ghost in line with the text, Tab accepts, Ctrl+Z undoes the accept', async () => {
-    box = stage(`<input type="text" style='${FONT}padding:6px 8px;border:1px solid #888;width:420px;height:44px;box-sizing:border-box'>`);
+    const box = suite.stage(`<input type="text" style='${FONT}padding:6px 8px;border:1px solid #888;width:420px;height:44px;box-sizing:border-box'>`);
     const input = box.querySelector('input');
     const { handle, rec } = await attachTo(input);
     input.focus();
     await type('Shall I compare thee to a summ');
     await rec.answered();
-    const want = await expectedSuggestion(predictor, input.value);
+    const want = await expectedSuggestion(suite.predictor, input.value);
     assert(want, 'a suggestion');
     assertEqual(ghostText(handle), want, 'ghost');
     await screenshot('input-ghost', '.stage');
@@ -47,23 +30,23 @@ describe('widget on other fields', () => {
   });
 
   it('<input type=search> is served too', async () => {
-    box = stage(`<input type="search" style='${FONT}width:420px'>`);
+    const box = suite.stage(`<input type="search" style='${FONT}width:420px'>`);
     const input = box.querySelector('input');
     const { handle, rec } = await attachTo(input);
     input.focus();
     await type('How to make bre');
     await rec.answered();
-    assertEqual(ghostText(handle) || null, await expectedSuggestion(predictor, 'How to make bre'), 'ghost');
+    assertEqual(ghostText(handle) || null, await expectedSuggestion(suite.predictor, 'How to make bre'), 'ghost');
   });
 
   it('contenteditable: ghost at the caret in the text\'s font, Tab accepts, Ctrl+Z undoes, caret mid-text shows none', async () => {
-    box = stage(`<div contenteditable style='${FONT}padding:8px 10px;border:2px solid #888;width:460px;min-height:80px'></div>`);
+    const box = suite.stage(`<div contenteditable style='${FONT}padding:8px 10px;border:2px solid #888;width:460px;min-height:80px'></div>`);
     const div = box.querySelector('div');
     const { handle, rec } = await attachTo(div);
     div.focus();
     await type('All the world\'s a sta');
     await rec.answered();
-    const want = await expectedSuggestion(predictor, 'All the world\'s a sta');
+    const want = await expectedSuggestion(suite.predictor, 'All the world\'s a sta');
     assert(want, 'a suggestion');
     assertEqual(ghostText(handle), want, 'ghost');
     const g = getComputedStyle(ghostElement(handle));
@@ -81,7 +64,7 @@ describe('widget on other fields', () => {
   });
 
   it('contenteditable: suggestions on a second line read the line break; IME composes as without the widget', async () => {
-    box = stage(`<div contenteditable style='${FONT}padding:8px;border:1px solid #888;width:460px;min-height:80px'></div><div contenteditable style='${FONT}'></div>`);
+    const box = suite.stage(`<div contenteditable style='${FONT}padding:8px;border:1px solid #888;width:460px;min-height:80px'></div><div contenteditable style='${FONT}'></div>`);
     const [div, plain] = box.querySelectorAll('div');
     const { handle, rec } = await attachTo(div);
     div.focus();
@@ -89,7 +72,7 @@ describe('widget on other fields', () => {
     await press('Enter');
     await type('I am writi');
     const event = await waitFor(() => rec.events.find((e) => e.text === 'Dear Sir,\nI am writi'), 'an answer for line 2, read with its line break');
-    const want = await expectedSuggestion(predictor, 'Dear Sir,\nI am writi');
+    const want = await expectedSuggestion(suite.predictor, 'Dear Sir,\nI am writi');
     assert(want, 'a suggestion');
     assertEqual(ghostText(handle), want, 'ghost for the two-line text');
     assertEqual(event.suggestion, want, 'event');
@@ -121,14 +104,14 @@ describe('widget on other fields', () => {
   });
 
   it('a scrolled textarea: the ghost follows the scroll position', async () => {
-    box = stage(`<textarea style='${FONT}padding:6px;border:1px solid #888;width:360px;height:90px'></textarea>`);
+    const box = suite.stage(`<textarea style='${FONT}padding:6px;border:1px solid #888;width:360px;height:90px'></textarea>`);
     const ta = box.querySelector('textarea');
     const { handle, rec } = await attachTo(ta);
     ta.focus();
     await type('one\ntwo\nthree\nfour\nfive\nsix\nThe quick brown fo');
     await rec.answered();
     assert(ta.scrollTop > 0, 'the textarea scrolled');
-    const want = await expectedSuggestion(predictor, ta.value);
+    const want = await expectedSuggestion(suite.predictor, ta.value);
     assert(want, 'a suggestion');
     assertEqual(ghostText(handle), want, 'ghost');
     await screenshot('textarea-scrolled', '.stage');
@@ -136,7 +119,7 @@ describe('widget on other fields', () => {
   });
 
   it('two fields on one predictor: each has its own session and its own ghost', async () => {
-    box = stage(`<textarea style='${FONT}width:420px;height:60px'></textarea><input style='${FONT}width:420px'>`);
+    const box = suite.stage(`<textarea style='${FONT}width:420px;height:60px'></textarea><input style='${FONT}width:420px'>`);
     const [ta, input] = [box.querySelector('textarea'), box.querySelector('input')];
     const a = await attachTo(ta);
     const b = await attachTo(input);
@@ -147,10 +130,10 @@ describe('widget on other fields', () => {
     assertEqual(ghostText(a.handle), '', 'a field without focus shows no ghost');
     await type('Once upon a ti');
     await b.rec.answered();
-    assertEqual(ghostText(b.handle) || null, await expectedSuggestion(predictor, 'Once upon a ti'), 'field 2 ghost');
+    assertEqual(ghostText(b.handle) || null, await expectedSuggestion(suite.predictor, 'Once upon a ti'), 'field 2 ghost');
     ta.focus();
     await a.rec.answered('field 1 to answer again on focus');
-    assertEqual(ghostText(a.handle) || null, await expectedSuggestion(predictor, 'The quick brown fo'), 'field 1 ghost: its session kept its own text');
+    assertEqual(ghostText(a.handle) || null, await expectedSuggestion(suite.predictor, 'The quick brown fo'), 'field 1 ghost: its session kept its own text');
     assertEqual(ghostText(b.handle), '', 'field 2 ghost gone with focus');
     await screenshot('two-fields', '.stage');
   });
@@ -169,7 +152,7 @@ describe('widget on other fields', () => {
         workers++;
       }
     };
-    box = stage(`
+    const box = suite.stage(`
       <nextkey-textarea model="${MODEL}" min-confidence="0" placeholder="Write here" name="a"></nextkey-textarea>
       <nextkey-textarea model="${MODEL}" min-confidence="0"><input type="text" name="b" style='${FONT}'></nextkey-textarea>`);
     const [first, second] = box.querySelectorAll('nextkey-textarea');
@@ -187,7 +170,7 @@ describe('widget on other fields', () => {
     ta.focus();
     await type('It is a truth universally ackn');
     await waitFor(() => ghostText(first.handle), 'a ghost in <nextkey-textarea>');
-    assertEqual(ghostText(first.handle), await expectedSuggestion(predictor, ta.value), 'ghost');
+    assertEqual(ghostText(first.handle), await expectedSuggestion(suite.predictor, ta.value), 'ghost');
     await screenshot('element-ghost', '.stage');
     const overlay = first.handle.overlay;
     first.remove();

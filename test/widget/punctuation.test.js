@@ -2,34 +2,16 @@
 // typing , . ; : ! or ? puts it in the space's place, as a native edit that
 // Ctrl+Z undoes. Trusted key events on a <textarea> and a contenteditable,
 // on the default model.
-import { createPredictor } from '../../dist/index.js';
-import { attach } from '../../dist/widget.js';
 import { assert, assertEqual } from '../helpers.js';
 import { press, type } from './commands.js';
-import { MODEL, POLICY, ghostText, recorder, stage } from './util.js';
-
-const FONT = 'font:20px/1.4 "DejaVu Sans",sans-serif;color:#111;background:#fff;';
-const plain = (s) => s.replace(/\u00a0/g, ' ');
+import { FONT, ghostText, plain, widgetSuite } from './util.js';
 
 describe('smart punctuation after an accepted suggestion', () => {
-  let predictor;
-  let box;
-  const handles = [];
-  before(async () => {
-    predictor = await createPredictor({ model: MODEL });
-  });
-  after(() => predictor.dispose());
-  afterEach(async () => {
-    await Promise.all(handles.splice(0).map((h) => h.detach()));
-    box?.remove();
-  });
+  const suite = widgetSuite();
 
   /** Attaches to `el`, types `text` and waits for a suggestion that ends with a space. */
   async function spacedSuggestion(el, text, options = {}) {
-    const rec = recorder(el);
-    const handle = attach(el, { predictor, ...POLICY, onSuggestion: rec.onSuggestion, ...options });
-    handles.push(handle);
-    await handle.ready;
+    const { handle, rec } = await suite.attachTo(el, options);
     el.focus();
     await type(text);
     await rec.answered();
@@ -39,7 +21,7 @@ describe('smart punctuation after an accepted suggestion', () => {
   }
 
   it('<textarea>: Tab, then "," replaces the space; Ctrl+Z brings it back; a letter keeps it', async () => {
-    box = stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
+    const box = suite.stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
     const ta = box.querySelector('textarea');
     const text = 'Thank you very mu';
     const g = await spacedSuggestion(ta, text);
@@ -58,7 +40,7 @@ describe('smart punctuation after an accepted suggestion', () => {
   });
 
   it('contenteditable: Tab, then "." replaces the space', async () => {
-    box = stage(`<div contenteditable style='${FONT}padding:8px;width:460px;min-height:80px'></div>`);
+    const box = suite.stage(`<div contenteditable style='${FONT}padding:8px;width:460px;min-height:80px'></div>`);
     const div = box.querySelector('div');
     const text = 'Thank you very mu';
     const g = await spacedSuggestion(div, text);
@@ -69,7 +51,7 @@ describe('smart punctuation after an accepted suggestion', () => {
   });
 
   it('smartPunctuation: false leaves the space', async () => {
-    box = stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
+    const box = suite.stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
     const ta = box.querySelector('textarea');
     const text = 'Thank you very mu';
     const g = await spacedSuggestion(ta, text, { smartPunctuation: false });

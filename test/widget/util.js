@@ -1,4 +1,5 @@
 // Shared pieces of the widget's end-to-end tests.
+import { createPredictor } from '../../dist/index.js';
 import { attach, completeOptions, pickSuggestion } from '../../dist/widget.js';
 import { assert } from '../helpers.js';
 import { command } from './commands.js';
@@ -83,6 +84,47 @@ export function stage(html) {
   box.innerHTML = html;
   document.body.prepend(box);
   return box;
+}
+
+/** The text style of the fields the widget tests type into. */
+export const FONT = 'font:20px/1.4 "DejaVu Sans",sans-serif;color:#111;background:#fff;';
+
+/** A contenteditable keeps typed and inserted spaces as no-break spaces: its text with plain ones. */
+export const plain = (s) => s.replace(/\u00a0/g, ' ');
+
+/**
+ * The set-up of a widget suite (call it inside `describe`): one predictor on
+ * the default model for the suite; `attachTo(el, options)` attaches the widget
+ * with `policy` and a recorder and waits until it is ready; `stage(html)` as
+ * above. What they attached and staged is detached and removed after each test.
+ */
+export function widgetSuite(policy = POLICY) {
+  const handles = [];
+  const boxes = [];
+  const suite = {
+    predictor: null,
+    async attachTo(el, options = {}) {
+      const rec = recorder(el);
+      const handle = attach(el, { predictor: suite.predictor, ...policy, onSuggestion: rec.onSuggestion, ...options });
+      handles.push(handle);
+      await handle.ready;
+      return { handle, rec };
+    },
+    stage(html) {
+      const box = stage(html);
+      boxes.push(box);
+      return box;
+    },
+  };
+  before(async () => {
+    suite.predictor = await createPredictor({ model: MODEL });
+  });
+  after(() => suite.predictor.dispose());
+  afterEach(async () => {
+    await Promise.all(handles.splice(0).map((h) => h.detach()));
+    for (const box of boxes.splice(0)) box.remove();
+  });
+  return suite;
 }
 
 /**

@@ -154,24 +154,27 @@ export function stepWithLogits(model: Model, indices: Int32Array, states: LayerS
   }
 }
 
-/** The step kernel's weight inputs, made once per set of weights (swapWeights gives a new layers array). */
-const weightInputs = new WeakMap<unknown[], Record<string, Tensor>>();
+/**
+ * The step kernel's inputs, one record per set of weights (swapWeights gives a
+ * new layers array): the weights' entries are made once, and each call only
+ * puts its states in (the same keys every time; the kernel keeps no reference).
+ */
+const stepInputs = new WeakMap<unknown[], Record<string, Tensor>>();
 
-function stepWeights(model: Model): Record<string, Tensor> {
-  let inputs = weightInputs.get(model.layers);
+function inputsFor(model: Model): Record<string, Tensor> {
+  let inputs = stepInputs.get(model.layers);
   if (!inputs) {
     inputs = { emb: model.embedding, headW: model.headW, headB: model.headB };
     model.layers.forEach((p, l) => {
       for (const [k, t] of Object.entries(p as Record<string, Tensor>)) inputs![stepInput(k, l)] = t;
     });
-    weightInputs.set(model.layers, inputs);
+    stepInputs.set(model.layers, inputs);
   }
   return inputs;
 }
 
 function oneCall(model: Model, indices: Int32Array, states: LayerState[], withLogits: boolean): { states: LayerState[]; logits: Tensor | null } {
-  // The weights' entries are made once; a keystroke adds only its states.
-  const inputs: Record<string, Tensor> = { ...stepWeights(model) };
+  const inputs = inputsFor(model);
   states.forEach((s, l) => {
     inputs[stepInput('h', l)] = s.h;
     if (s.c) inputs[stepInput('c', l)] = s.c;
