@@ -51,76 +51,33 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nextkey_model import CELLS, CharModel  # noqa: E402
 from export import _load_checkpoint, normalize_vocab, read_model  # noqa: E402
+from corpus import (Corpus, DocSampler, build_vocab, code_points, encode, list_files,  # noqa: E402,F401
+                    read_file)
 
 LN2 = math.log(2.0)
 
 DEFAULTS = {
-    "cell": "lstm", "embedding": 16, "hidden": [256, 256], "min_count": 20,
+    "cell": "lstm", "embedding": 16, "hidden": [256, 256], "min_count": 300,
     "batch": 128, "seq": 128, "lr": 3e-3, "final_lr_frac": 0.05, "warmup": 100,
     "schedule": "cosine", "clip": 1.0, "dropout": 0.0, "steps": None, "minutes": None,
     "eval_every": 200, "log_every": 20, "eval_batch": 32, "eval_seq": 512,
-    "valid_limit": 0, "seed": 1234, "card": None,
+    "valid_limit": 0, "seed": 1234, "card": None, "source_alpha": 0.5, "max_segment": 16384,
 }
 # Fixed by the checkpoint on --resume: changing them would change the model or the data layout.
-LOCKED = ("cell", "embedding", "hidden", "min_count", "batch", "seq")
+LOCKED = ("cell", "embedding", "hidden", "min_count", "batch", "seq", "max_segment")
 
 
 # ----- data -----------------------------------------------------------------------
 
-def list_files(specs):
-    files = []
-    for s in specs:
-        if os.path.isdir(s):
-            found = sorted(os.path.join(s, f) for f in os.listdir(s) if f.endswith(".txt"))
-            if not found:
-                raise SystemExit("no .txt files in %s" % s)
-            files += found
-        elif os.path.isfile(s):
-            files.append(s)
-        else:
-            raise SystemExit("no such file or folder: %s" % s)
-    return files
-
-
 def read_text(files):
-    """UTF-8 files -> one string; \\r\\n and lone \\r become \\n, a BOM is dropped,
-    each file ends with a newline."""
-    parts = []
-    for path in files:
-        with open(path, "r", encoding="utf-8", newline="") as f:
-            t = f.read()
-        t = t.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-        if t and not t.endswith("\n"):
-            t += "\n"
-        parts.append(t)
-    return "".join(parts)
-
-
-def code_points(text):
-    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
-
-
-def build_vocab(cps, min_count):
-    """[0] + code points seen >= min_count times, by frequency (desc) then code point."""
-    vals, counts = np.unique(cps, return_counts=True)
-    keep = (counts >= min_count) & (vals != 0)
-    vals, counts = vals[keep], counts[keep]
-    order = np.lexsort((vals, -counts))
-    return [0] + [int(v) for v in vals[order]]
-
-
-def encode(cps, vocab):
-    """Code points -> vocab indices (unknown 0) in the smallest unsigned/int dtype."""
-    top = int(max(int(cps.max()) if len(cps) else 0, max(vocab)))
-    lut = np.zeros(top + 1, dtype=np.int32)
-    lut[np.asarray(vocab[1:], dtype=np.int64)] = np.arange(1, len(vocab), dtype=np.int32)
-    dt = np.uint8 if len(vocab) <= 256 else (np.int16 if len(vocab) <= 32767 else np.int32)
-    return lut[cps].astype(dt)
+    """UTF-8 files -> one string (see corpus.read_file); for validation-sized text."""
+    return "".join(read_file(p) for p in files)
 
 
 def load_encoded(files, vocab):
@@ -176,6 +133,60 @@ def evaluate(model, data, device, batch=32, seq=512, limit=0, should_stop=None):
     count = batch * n
     return {"bpc": nll.item() / count / LN2, "top1": top1.item() / count,
             "top3": top3.item() / count, "chars": count, "lanes": batch}
+
+
+def load_valid(groups, vocab):
+    """[(label, [(file name, encoded)])] for each --valid argument."""
+    return [(label, [(os.path.basename(f), load_encoded([f], vocab)) for f in files])
+            for label, files in groups]
+
+
+def evaluate_files(model, valid, device, batch=32, seq=512, limit=0, should_stop=None):
+    """Stateful validation of every file on its own (each from a zero state).
+
+    Returns {"bpc": mean bpc over the first group's files (each file weighs the
+    same), "top1"/"top3"/"chars": over the first group's characters, "lanes",
+    "groups": [{"label", "meanBpc", "files": {name: {bpc, top1, top3, chars}}}]},
+    or None if should_stop() became true part-way.
+    """
+    groups = []
+    for label, files in valid:
+        per = {}
+        for name, data in files:
+            m = evaluate(model, data, device, batch, seq, limit, should_stop)
+            if m is None:
+                return None
+            per[name] = {k: m[k] for k in ("bpc", "top1", "top3", "chars")}
+        groups.append({"label": label, "files": per,
+                       "meanBpc": sum(v["bpc"] for v in per.values()) / len(per)})
+    first = groups[0]["files"].values()
+    chars = sum(v["chars"] for v in first)
+    return {"bpc": groups[0]["meanBpc"], "chars": chars, "lanes": batch, "groups": groups,
+            "top1": sum(v["top1"] * v["chars"] for v in first) / chars,
+            "top3": sum(v["top3"] * v["chars"] for v in first) / chars}
+
+
+def format_groups(m):
+    """Per-file lines of an evaluate_files result."""
+    lines = []
+    for g in m["groups"]:
+        lines.append("  %s: mean %.4f bpc over %d files" % (g["label"], g["meanBpc"],
+                                                         len(g["files"])))
+        for name, v in g["files"].items():
+            lines.append("    %-40s %.4f  top1 %.2f%%  (%d chars)"
+                         % (name, v["bpc"], 100 * v["top1"], v["chars"]))
+    return "\n".join(lines)
+
+
+def valid_groups(specs):
+    """[(label, files)] per --valid argument; the label is the path from its "corpus"
+    folder on (corpus/v2/valid), wherever the corpus lies."""
+    out = []
+    for spec in specs:
+        parts = os.path.normpath(spec).split(os.sep)
+        label = "/".join(parts[parts.index("corpus"):]) if "corpus" in parts else parts[-1]
+        out.append((label, list_files([spec])))
+    return out
 
 
 # ----- schedule ---------------------------------------------------------------------
@@ -261,11 +272,14 @@ def make_card(cfg, metrics, step, train_chars):
     card = {
         "name": "nextkey-%s-%s" % (cfg["cell"], "x".join(str(h) for h in cfg["hidden"])),
         "trainFiles": [os.path.basename(f) for f in cfg["train_files"]],
+        "trainPaths": [os.path.relpath(f, os.path.dirname(os.path.dirname(f)))
+                       for f in cfg["train_files"]],
         "metrics": {},
         "training": {"steps": step, "trainChars": train_chars, "batch": cfg["batch"],
                      "seq": cfg["seq"], "lr": cfg["lr"], "schedule": cfg["schedule"],
                      "clip": cfg["clip"], "dropout": cfg["dropout"],
-                     "minCount": cfg["min_count"], "torch": torch.__version__},
+                     "minCount": cfg["min_count"], "sourceAlpha": cfg["source_alpha"],
+                     "torch": torch.__version__},
     }
     if cfg.get("init"):
         card["training"]["initFrom"] = os.path.basename(cfg["init"].rstrip("/"))
@@ -273,9 +287,13 @@ def make_card(cfg, metrics, step, train_chars):
         card["metrics"] = {
             "validBpc": round(metrics["bpc"], 4), "validTop1": round(metrics["top1"], 4),
             "validTop3": round(metrics["top3"], 4),
-            "validSet": "bits per character on %s (concatenated, %d lanes)" % (
-                ", ".join(os.path.basename(f) for f in cfg["valid_files"]), metrics["lanes"]),
+            "validSet": "mean bits per character over the files of %s (each file on its "
+                        "own, %d stateful lanes)" % (metrics["groups"][0]["label"],
+                                                     metrics["lanes"]),
             "validChars": metrics["chars"],
+            "validFiles": [{"set": g["label"], "meanBpc": round(g["meanBpc"], 4),
+                            "files": {n: round(v["bpc"], 4) for n, v in g["files"].items()}}
+                           for g in metrics["groups"]],
         }
     if cfg.get("card"):
         with open(cfg["card"], "r", encoding="utf-8") as f:
@@ -303,7 +321,11 @@ def parse_args(argv):
     a("--cell", choices=CELLS, help="default lstm")
     a("--embedding", type=int, help="embedding size (default 16)")
     a("--hidden", type=int, nargs="+", help="hidden sizes per layer (default 256 256)")
-    a("--min-count", type=int, help="characters seen fewer times map to unknown (default 20)")
+    a("--min-count", type=int, help="characters seen fewer times map to unknown (default 300)")
+    a("--source-alpha", type=float, help="sources are drawn with probability ~ size**alpha "
+      "(default 0.5; 1 = by size, 0 = uniform)")
+    a("--max-segment", type=int, help="documents longer than this are drawn in pieces of "
+      "about this many characters (default 16384)")
     a("--batch", type=int, help="lanes per step (default 128)")
     a("--seq", type=int, help="BPTT window length (default 128)")
     a("--lr", type=float, help="peak Adam learning rate (default 3e-3)")
@@ -359,14 +381,15 @@ def eval_only(args, device):
         model.load_state_dict(ck["state_dict"])
     vocab = normalize_vocab(vocab, model.vocab_size)
     model.to(device)
-    files = list_files(args.valid)
-    data = load_encoded(files, vocab)
+    valid = load_valid(valid_groups(args.valid), vocab)
     t0 = time.time()
-    m = evaluate(model, data, device, args.eval_batch or DEFAULTS["eval_batch"],
-                 args.eval_seq or DEFAULTS["eval_seq"], args.valid_limit or 0)
-    m.update({"checkpoint": src, "valid": [os.path.basename(f) for f in files],
-              "unknown_frac": round(float((data == 0).mean()), 6),
+    m = evaluate_files(model, valid, device, args.eval_batch or DEFAULTS["eval_batch"],
+                       args.eval_seq or DEFAULTS["eval_seq"], args.valid_limit or 0)
+    unknown = sum(int((d == 0).sum()) for _, fs in valid for _, d in fs)
+    total = sum(len(d) for _, fs in valid for _, d in fs)
+    m.update({"checkpoint": src, "unknown_frac": round(unknown / total, 6),
               "seconds": round(time.time() - t0, 1)})
+    print(format_groups(m))
     print("valid bpc %.4f  top1 %.2f%%  top3 %.2f%%  (%d chars, %.1f s)"
           % (m["bpc"], 100 * m["top1"], 100 * m["top3"], m["chars"], m["seconds"]))
     print(json.dumps(m))
@@ -388,11 +411,27 @@ def init_from(model, vocab, cfg, path):
     if (cell, emb, hidden) != want:
         raise SystemExit("--init %s: model is %s E=%d H=%s, this run asks for %s E=%d H=%s"
                          % ((path, cell, emb, hidden) + want))
-    if normalize_vocab(src_vocab) != normalize_vocab(vocab):
-        raise SystemExit("--init %s: its vocabulary (%d entries) differs from the one built "
-                         "from --train (%d entries)" % (path, len(src_vocab), len(vocab)))
-    model.load_state_dict({k: v.to(next(model.parameters()).device)
-                           for k, v in src.state_dict().items()})
+    src_vocab, vocab = normalize_vocab(src_vocab), normalize_vocab(vocab)
+    dev = next(model.parameters()).device
+    sd = {k: v.to(dev) for k, v in src.state_dict().items()}
+    if src_vocab != vocab:
+        # A new vocabulary: rows of characters both have are copied; a new
+        # character starts from the old "unknown" row (index 0), which is what
+        # the old model did with it, so the warm start predicts as before.
+        old = {cp: i for i, cp in enumerate(src_vocab)}
+        rows = torch.tensor([old.get(cp, 0) if i else 0 for i, cp in enumerate(vocab)],
+                            device=dev)
+        for name in ("embedding.weight", "head.weight", "head.bias"):
+            sd[name] = sd[name].index_select(0, rows).clone()
+        # each new character shares the unknown row's probability with the rest
+        new = [i for i, cp in enumerate(vocab) if i and cp not in old]
+        if new:
+            share = torch.log(torch.tensor(1.0 + len(new)))
+            sd["head.bias"][[0] + new] -= share
+        print("init: vocabulary %d -> %d entries, %d new characters: %s"
+              % (len(src_vocab), len(vocab), len(new),
+                 "".join(chr(vocab[i]) for i in new).encode("unicode_escape").decode()))
+    model.load_state_dict(sd)
     cfg["init"] = os.path.abspath(path)
     print("init: weights from %s" % path)
 
@@ -405,7 +444,20 @@ def fmt_time(s):
 def main(argv=None):
     ap, args = parse_args(sys.argv[1:] if argv is None else argv)
     setup_threads(args.threads)
+    # Under torchrun (WORLD_SIZE > 1): DistributedDataParallel, gloo on CPU and nccl on
+    # CUDA; the global --batch is split evenly, rank r takes lanes [r*B/W, (r+1)*B/W).
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
     device = pick_device(args.device)
+    if world > 1:
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+    def say(msg):
+        if rank == 0:
+            print(msg, flush=True)
     if args.eval_only:
         return eval_only(args, device)
     if not args.out:
@@ -432,7 +484,7 @@ def main(argv=None):
         if args.train:
             cfg["train_files"] = list_files(args.train)
         if args.valid:
-            cfg["valid_files"] = list_files(args.valid)
+            cfg["valid_specs"] = list(args.valid)
     else:
         if os.path.exists(last_path) and not args.force:
             raise SystemExit("%s exists: use --resume, or --force to start afresh" % last_path)
@@ -444,32 +496,40 @@ def main(argv=None):
         cfg = dict(DEFAULTS)
         cfg.update(given)
         cfg["train_files"] = list_files(args.train)
-        cfg["valid_files"] = list_files(args.valid)
+        cfg["valid_specs"] = list(args.valid)
+    cfg.setdefault("source_alpha", DEFAULTS["source_alpha"])
+    cfg.setdefault("max_segment", DEFAULTS["max_segment"])
+    if not cfg.get("valid_specs"):  # a checkpoint of an older train.py
+        cfg["valid_specs"] = cfg.get("valid_files", [])
+    cfg["valid_files"] = [f for _, fs in valid_groups(cfg["valid_specs"]) for f in fs]
     if not cfg["steps"] and not cfg["minutes"]:
         ap.error("give --steps and/or --minutes")
 
     # ---- data
     t0 = time.time()
-    train_cps = code_points(read_text(cfg["train_files"]))
-    vocab = list(ck["vocab"]) if ck else build_vocab(train_cps, cfg["min_count"])
+    corpus = Corpus.load(cfg["train_files"], cfg["min_count"],
+                         vocab=list(ck["vocab"]) if ck else None, max_segment=cfg["max_segment"])
+    vocab, train = corpus.vocab, corpus.data
     V = len(vocab)
-    train = encode(train_cps, vocab)
-    del train_cps
     data_sha = hashlib.sha256(train.tobytes()).hexdigest()
-    valid = load_encoded(cfg["valid_files"], vocab)
+    valid = load_valid(valid_groups(cfg["valid_specs"]), vocab)
     B, T = cfg["batch"], cfg["seq"]
-    x_all, y_all = lanes(train, B)
-    L = x_all.shape[1]
-    windows = L // T
-    if windows < 1:
-        raise SystemExit("training text (%d chars) too short for --batch %d x --seq %d"
-                         % (len(train), B, T))
-    x_all, y_all = x_all.to(device), y_all.to(device)
-    print("data: train %d chars (%d files), valid %d chars (%d files), vocab %d, "
-          "unknown %.3f%% train / %.3f%% valid, %d windows/epoch, %.1f s"
-          % (len(train), len(cfg["train_files"]), len(valid), len(cfg["valid_files"]), V,
-             100 * float((train == 0).mean()), 100 * float((valid == 0).mean()), windows,
-             time.time() - t0))
+    if B % world:
+        raise SystemExit("--batch %d is not a multiple of the %d processes" % (B, world))
+    if len(train) < 4 * (T + 1):
+        raise SystemExit("training text (%d chars) too short for --seq %d" % (len(train), T))
+    per = B // world
+    sampler = DocSampler(corpus, B, T, cfg["seed"], cfg["source_alpha"],
+                         lane_range=(rank * per, (rank + 1) * per))
+    nvalid = sum(len(d) for _, fs in valid for _, d in fs)
+    unknown_valid = sum(int((d == 0).sum()) for _, fs in valid for _, d in fs)
+    say("data: train %d chars (%d files, %d sources, %d pieces), valid %d chars (%d files), "
+        "vocab %d, unknown %.3f%% train / %.3f%% valid, %.1f s"
+        % (len(train), len(cfg["train_files"]), len(corpus.sources), len(corpus.seg), nvalid,
+           len(cfg["valid_files"]), V, 100 * float((train == 0).mean()),
+           100 * unknown_valid / max(1, nvalid), time.time() - t0))
+    say("sources (share of text -> of windows drawn, alpha %.2f): %s"
+        % (cfg["source_alpha"], corpus.describe(cfg["source_alpha"])))
 
     # ---- model, optimizer
     torch.manual_seed(cfg["seed"])
@@ -480,15 +540,15 @@ def main(argv=None):
         opt_kw["foreach"] = True
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], **opt_kw)
 
-    step, epoch, window, elapsed, train_chars = 0, 0, 0, 0.0, 0
+    step, elapsed, train_chars = 0, 0.0, 0
     best = float("inf")
     state = None
     if ck:
         model.load_state_dict(ck["state_dict"])
         model.dropout = float(cfg["dropout"])
         opt.load_state_dict(ck["optimizer"])
-        step, epoch, window = ck["step"], ck["epoch"], ck["window"]
-        elapsed, train_chars, best = ck["elapsed"], ck["train_chars"], ck["best_valid_bpc"]
+        step, elapsed, train_chars, best = (ck["step"], ck["elapsed"], ck["train_chars"],
+                                            ck["best_valid_bpc"])
         torch.set_rng_state(ck["rng_cpu"])
         if device.type == "cuda" and ck.get("rng_cuda") is not None:
             try:
@@ -496,21 +556,30 @@ def main(argv=None):
             except RuntimeError:
                 pass
         if ck["data_sha256"] != data_sha:
-            print("resume: WARNING training data differs from the checkpoint's")
-        if window >= windows:
-            epoch, window, state = epoch + 1, 0, None
+            say("resume: WARNING training data differs from the checkpoint's")
+        if ck.get("sampler") and ck.get("world", 1) == world:
+            samplers = ck["sampler"] if isinstance(ck["sampler"], list) else [ck["sampler"]]
+            sampler.load_state_dict(samplers[rank])
+            hs = ck["hidden_state"]
+            state = [tuple(t[rank * per:(rank + 1) * per].to(device) for t in layer)
+                     for layer in hs]
         else:
-            state = [tuple(t.to(device) for t in layer) for layer in ck["hidden_state"]]
-        print("resumed at step %d (epoch %d, window %d/%d), %.1f min trained, best %.4f"
-              % (step, epoch, window, windows, elapsed / 60, best))
+            say("resume: the data position is not in the checkpoint (or another process "
+                "count): drawing afresh from zero states")
+        say("resumed at step %d, %.1f min trained, best %.4f" % (step, elapsed / 60, best))
     elif args.init:
         init_from(model, vocab, cfg, args.init)
     if state is None:
-        state = model.init_state(B)
+        state = model.init_state(per)
+        state = [tuple(t.to(device) for t in layer) for layer in state]
     nparams = sum(p.numel() for p in model.parameters())
-    print("model: %s E=%d H=%s V=%d, %d parameters, device %s, threads %d, torch %s"
-          % (cfg["cell"], cfg["embedding"], cfg["hidden"], V, nparams, device,
-             torch.get_num_threads(), torch.__version__))
+    say("model: %s E=%d H=%s V=%d, %d parameters, device %s, threads %d, processes %d, torch %s"
+        % (cfg["cell"], cfg["embedding"], cfg["hidden"], V, nparams, device,
+           torch.get_num_threads(), world, torch.__version__))
+    net = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
 
     # ---- signals
     stop = {"sig": None}
@@ -522,22 +591,42 @@ def main(argv=None):
 
     old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
 
+    def gather_lanes(t):
+        """This rank's lanes -> all lanes (rank 0 gets them, in lane order)."""
+        if world == 1:
+            return t
+        parts = [torch.empty_like(t) for _ in range(world)]
+        dist.all_gather(parts, t.contiguous())
+        return torch.cat(parts, 0)
+
     def save_last():
+        hidden = [tuple(gather_lanes(t) for t in layer) for layer in state]
+        samplers = gather_objects(sampler.state_dict())
+        if rank:
+            return
         ck_out = model_checkpoint(cfg, vocab, model, make_card(cfg, last_metrics, step,
                                                                train_chars))
         osd = opt.state_dict()
         ck_out.update({
             "optimizer_state": _to_cpu(osd["state"]),
             "optimizer_groups": json.dumps(osd["param_groups"]),
-            "hidden_state": _to_cpu([tuple(t) for t in state]),
+            "hidden_state": _to_cpu(hidden),
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
             "meta": json.dumps({
-                "step": step, "epoch": epoch, "window": window, "elapsed": elapsed,
+                "step": step, "epoch": train_chars / len(train), "elapsed": elapsed,
                 "train_chars": train_chars, "best_valid_bpc": best, "config": cfg,
-                "data_sha256": data_sha, "torch_version": torch.__version__}),
+                "data_sha256": data_sha, "torch_version": torch.__version__,
+                "sampler": samplers, "world": world}),
         })
         atomic_save(ck_out, last_path)
+
+    def gather_objects(obj):
+        if world == 1:
+            return [obj]
+        out = [None] * world
+        dist.all_gather_object(out, obj)
+        return out
 
     def time_up():
         return bool(cfg["minutes"]) and elapsed >= cfg["minutes"] * 60.0
@@ -551,15 +640,18 @@ def main(argv=None):
              "chars": 0, "time": 0.0}
     log_acc = {"loss": torch.zeros((), dtype=torch.float64, device=device), "n": 0,
                "chars": 0, "time": 0.0}
-    epoch_evals = windows >= cfg["eval_every"]
     last_eval_step = step if ck else -1
     model.train()
 
     def do_eval(reason):
+        """Rank 0 evaluates; the other ranks wait for it at the next collective."""
         nonlocal best, last_metrics, last_eval_step
+        if rank:
+            last_eval_step = step
+            return
         te = time.time()
-        m = evaluate(model, valid, device, cfg["eval_batch"], cfg["eval_seq"],
-                     cfg["valid_limit"], should_stop=lambda: stop["sig"] is not None)
+        m = evaluate_files(model, valid, device, cfg["eval_batch"], cfg["eval_seq"],
+                           cfg["valid_limit"], should_stop=lambda: stop["sig"] is not None)
         eval_s = time.time() - te
         if m is None:
             return
@@ -568,15 +660,19 @@ def main(argv=None):
         cps = since["chars"] / since["time"] if since["time"] else 0.0
         lr_now = opt.param_groups[0]["lr"]
         improved = m["bpc"] < best
-        print("step %d ep %.2f | train %.4f | valid %.4f top1 %.2f%% top3 %.2f%%%s | lr %.2e "
+        print("step %d ep %.3f | train %.4f | valid %.4f top1 %.2f%% top3 %.2f%%%s | lr %.2e "
               "| %.0f chars/s | eval %.0fs | %s (%s)"
-              % (step, epoch + window / windows, tb, m["bpc"], 100 * m["top1"], 100 * m["top3"],
-                 " *" if improved else "", lr_now, cps, eval_s, fmt_time(elapsed), reason),
-              flush=True)
-        rec = {"step": step, "epoch": round(epoch + window / windows, 4),
+              % (step, train_chars / len(train), tb, m["bpc"], 100 * m["top1"],
+                 100 * m["top3"], " *" if improved else "", lr_now, cps, eval_s,
+                 fmt_time(elapsed), reason), flush=True)
+        print(format_groups(m), flush=True)
+        rec = {"step": step, "epoch": round(train_chars / len(train), 4),
                "train_chars": train_chars, "train_bpc": tb, "valid_bpc": m["bpc"],
-               "valid_top1": m["top1"], "valid_top3": m["top3"], "lr": lr_now,
-               "chars_per_s": round(cps, 1), "elapsed_s": round(elapsed, 1),
+               "valid_top1": m["top1"], "valid_top3": m["top3"],
+               "valid_files": {g["label"]: {n: round(v["bpc"], 4) for n, v in g["files"].items()}
+                               for g in m["groups"]},
+               "valid_means": {g["label"]: round(g["meanBpc"], 4) for g in m["groups"]},
+               "lr": lr_now, "chars_per_s": round(cps, 1), "elapsed_s": round(elapsed, 1),
                "eval_s": round(eval_s, 1), "reason": reason, "time": round(time.time(), 1)}
         with open(log_path, "a", encoding="utf-8") as f:
             f.write(json.dumps(rec) + "\n")
@@ -591,15 +687,31 @@ def main(argv=None):
     chars_per_step = B * T
     params = list(model.parameters())
     elapsed0, run_t0 = elapsed, time.time()  # elapsed: wall time incl. evals, over resumes
+    sync = torch.zeros(2, dtype=torch.float64)
+
+    def agree():
+        """DDP: every rank takes rank 0's clock (the schedule) and anyone's stop signal."""
+        nonlocal elapsed
+        if world == 1:
+            return
+        sync[0] = elapsed if rank == 0 else 0.0
+        sync[1] = 1.0 if stop["sig"] is not None else 0.0
+        dist.all_reduce(sync)
+        elapsed = float(sync[0])
+        if sync[1] and stop["sig"] is None:
+            stop["sig"] = signal.SIGTERM
+
+    agree()
     while not done() and stop["sig"] is None:
         ts = time.time()
         lr = lr_at(cfg, step, elapsed)
         for g in opt.param_groups:
             g["lr"] = lr
-        s0 = window * T
-        xb = x_all[:, s0:s0 + T].long()
-        yb = y_all[:, s0:s0 + T].reshape(-1).long()
-        logits, state = model(xb, state)
+        xn, yn = sampler.next_batch()
+        xb = torch.from_numpy(xn).to(device, non_blocking=True).long()
+        yb = torch.from_numpy(np.ascontiguousarray(yn)).to(device, non_blocking=True)
+        yb = yb.reshape(-1).long()
+        logits, state = net(xb, state)
         loss = F.cross_entropy(logits.reshape(-1, V), yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -608,10 +720,12 @@ def main(argv=None):
         opt.step()
         state = CharModel.detach_state(state)
         ld = loss.detach().double()
+        if world > 1:  # the global batch's loss, as one process would see it
+            dist.all_reduce(ld)
+            ld /= world
         since["loss"] += ld
         log_acc["loss"] += ld
         step += 1
-        window += 1
         train_chars += chars_per_step
         if step % cfg["log_every"] == 0 and device.type == "cuda":
             torch.cuda.synchronize()
@@ -621,38 +735,38 @@ def main(argv=None):
             acc["n"] += 1
             acc["chars"] += chars_per_step
             acc["time"] += dt
-        epoch_end = window >= windows
-        eval_now = step % cfg["eval_every"] == 0 or (epoch_end and epoch_evals)
+        eval_now = step % cfg["eval_every"] == 0
         if step % cfg["log_every"] == 0 and not eval_now:
-            print("step %d ep %.2f | train %.4f | lr %.2e | %.0f chars/s | %s"
-                  % (step, epoch + window / windows, log_acc["loss"].item() / log_acc["n"] / LN2,
-                     lr, log_acc["chars"] / log_acc["time"], fmt_time(elapsed)), flush=True)
+            say("step %d ep %.3f | train %.4f | lr %.2e | %.0f chars/s | %s"
+                % (step, train_chars / len(train), log_acc["loss"].item() / log_acc["n"] / LN2,
+                   lr, log_acc["chars"] / log_acc["time"], fmt_time(elapsed)))
             log_acc["loss"].zero_()
             log_acc.update(n=0, chars=0, time=0.0)
         if eval_now:
-            do_eval("epoch %d" % (epoch + 1) if epoch_end and step % cfg["eval_every"] else "step")
+            do_eval("step")
             log_acc["loss"].zero_()
             log_acc.update(n=0, chars=0, time=0.0)
-        if epoch_end:
-            epoch, window = epoch + 1, 0
-            state = model.init_state(B)
+        elapsed = elapsed0 + (time.time() - run_t0)
+        agree()
         if eval_now and stop["sig"] is None:
             save_last()
-        elapsed = elapsed0 + (time.time() - run_t0)
+        elapsed0, run_t0 = elapsed, time.time()
 
     if stop["sig"] is None and last_eval_step != step:
         do_eval("end")
         elapsed = elapsed0 + (time.time() - run_t0)
+        agree()
     save_last()
     for s, h in old_handlers.items():
         signal.signal(s, h)
-    print("saved %s (step %d, %.1f min, best valid %.4f bpc)" % (last_path, step, elapsed / 60, best))
+    say("saved %s (step %d, %.1f min, best valid %.4f bpc)" % (last_path, step, elapsed / 60, best))
     if last_metrics:
-        print("last valid (step %d): bpc %.4f top1 %.2f%% top3 %.2f%%"
-              % (last_eval_step, last_metrics["bpc"], 100 * last_metrics["top1"],
-                 100 * last_metrics["top3"]))
+        say("last valid (step %d): bpc %.4f top1 %.2f%% top3 %.2f%%"
+            % (last_eval_step, last_metrics["bpc"], 100 * last_metrics["top1"],
+               100 * last_metrics["top3"]))
+    if world > 1:
+        dist.destroy_process_group()
     return 128 + stop["sig"] if stop["sig"] is not None else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
