@@ -108,7 +108,7 @@ function longTasksIn(entries, t0, t1) {
 /** Milliseconds between an answer and the next key in the typing-pace rows. */
 const PACE_MS = 30;
 
-async function keystrokePhase(rows, { model, backends, samples, completionSamples, baselineSamples, pacedSamples, minSamples, manifestUrl, wasmBaseUrl, vocab }) {
+async function keystrokePhase(rows, { model, compareModel, backends, samples, completionSamples, baselineSamples, pacedSamples, minSamples, manifestUrl, wasmBaseUrl, vocab }) {
   for (const backend of backends) {
     let predictor;
     try {
@@ -129,6 +129,16 @@ async function keystrokePhase(rows, { model, backends, samples, completionSample
       const session = await predictor.session();
       rows.push({ backend, metric: 'keystroke', impl: 'nextkey', ...(await nextkeyKeystrokes(session, n, 50)) });
       step('nextkey setText');
+      if (compareModel) {
+        // The same keystrokes on another model, in the same page and worker conditions.
+        const other = await createPredictor({ model: compareModel, backend, cache: false });
+        try {
+          rows.push({ backend, metric: 'keystroke', impl: 'compare-model', model: compareModel, ...(await nextkeyKeystrokes(await other.session(), n, 50)) });
+        } finally {
+          await other.dispose();
+        }
+        step('--compare-model setText');
+      }
       // The floor under every row: a worker call that does no work (Comlink round trip).
       rows.push({ backend, metric: 'roundtrip', impl: 'nextkey', ...(await timeKeystrokes(n, 50, () => predictor.stats())) });
       rows.push({ backend, metric: 'complete', impl: 'nextkey', ...(await completions(session, Math.max(minSamples.complete, Math.round(completionSamples * scale)), 10)) });

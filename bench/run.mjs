@@ -1,4 +1,4 @@
-// npm run bench [-- --model URL --samples N --backends webgl,wasm,cpu --quick --only PHASES]
+// npm run bench [-- --model URL --compare-model URL --samples N --backends webgl,wasm,cpu --quick --only PHASES]
 // Serves the repository, runs bench/page.js in headless Chromium, types into
 // the autocomplete demo with real key events, prints one table (every row
 // measured in this run next to its baseline) and writes bench/results.json.
@@ -22,7 +22,7 @@ const PHASES = ['keystroke', 'cold', 'leak', 'memory', 'jank', 'finetune', 'fine
 const PAGE_PHASES = PHASES.filter((p) => p !== 'jank');
 
 const args = process.argv.slice(2);
-const VALUE_FLAGS = ['model', 'samples', 'completion-samples', 'baseline-samples', 'paced-samples', 'backends', 'only', 'finetune-backends', 'live-windows', 'jank-backend', 'jank-chars'];
+const VALUE_FLAGS = ['model', 'compare-model', 'samples', 'completion-samples', 'baseline-samples', 'paced-samples', 'backends', 'only', 'finetune-backends', 'live-windows', 'jank-backend', 'jank-chars'];
 for (let i = 0; i < args.length; i++) {
   const name = args[i].replace(/^--/, '');
   if (VALUE_FLAGS.includes(name)) i++;
@@ -34,6 +34,8 @@ const opt = (name, fallback) => {
 };
 const quick = args.includes('--quick');
 const model = opt('model', '/models/default/');
+// A second model timed beside the first, per keystroke on every backend (another version of the default model, say).
+const compareModel = opt('compare-model', null);
 const backends = opt('backends', 'wasm,cpu,webgl').split(',');
 const phases = opt('only', PHASES.join(',')).split(',');
 for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase "${p}"; phases are ${PHASES.join(', ')}`);
@@ -137,6 +139,7 @@ try {
     page.setDefaultTimeout(0);
     result = await page.evaluate((o) => window.runBench(o), {
       model,
+      compareModel,
       backends,
       phases,
       samples,
@@ -189,6 +192,7 @@ const labels = {
   'keystroke/nextkey': 'keystroke: setText +1 char → top-5 (nextkey)',
   'roundtrip/nextkey': 'floor: a worker call doing no work (Comlink round trip)',
   'keystroke/baseline-a': 'keystroke: tfjs-layers stateful LSTM predict, full vector (a)',
+  'keystroke/compare-model': `keystroke: setText +1 char → top-5 (nextkey), --compare-model ${compareModel}`,
   'keystroke/baseline-b': 'keystroke: re-run last 40 chars, stateless (b)',
   'paced/nextkey': 'at typing pace, a key 30 ms after each answer: setText +1 char → top-5 (nextkey)',
   'paced/roundtrip': 'at typing pace: floor, a worker call doing no work 30 ms after the last',

@@ -10,11 +10,16 @@
  * for word and phrase mode at each --min-confidence threshold, with how
  * often a suggestion was on screen and taken (see simulateTypist).
  *
- * The text is cut into `lanes` contiguous pieces read side by side as one
- * batch, each from a zero state, exactly as a session reads a text field.
+ * Each file is scored on its own (from a zero state): cut into at most `lanes`
+ * contiguous pieces of at least 256 characters read side by side as one batch,
+ * each from a zero state, exactly as a session reads a text field. With more
+ * than one file it prints a table of bpc per file and their mean (each file
+ * weighs the same, as genres should), and with --savings a savings table per
+ * file (each file's first N characters) and one for all of them together.
+ * --limit N scores only the first N characters of each file.
  */
 import { readFileSync, statSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { dispose, tidy, type TensorContainer } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../worker/backend.js';
@@ -157,31 +162,38 @@ function textFiles(paths: string[]): string[] {
   return out;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
-  const dir = args.model.endsWith('.json') ? dirname(args.model) : args.model;
-  const manifest = validateManifest(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')));
-  const file = readFileSync(join(dir, manifest.weights.path));
-  const weights = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
-  const hash = await sha256Hex(weights);
-  if (hash !== manifest.weights.sha256) throw new Error(`weights SHA-256 ${hash} does not match model.json (${manifest.weights.sha256})`);
+function savingsRow(mode: 'word' | 'phrase', minConfidence: number, r: TypistResult): SavingsRow {
+  return { mode, minConfidence, ...r, savings: 1 - r.keystrokes / r.chars, keystrokesPerChar: r.keystrokes / r.chars, precision: r.shown ? r.accepted / r.shown : 0 };
+}
 
-  const require = createRequire(import.meta.url);
-  const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
-  const backend = await selectBackend(args.backend, wasmDir);
-  const model = buildModel(manifest, weights);
-  // --no-lexicon: completions from the network alone, to measure what the lexicon adds.
-  if (args.noLexicon) (model as { lexicon: unknown }).lexicon = null;
+/** What scoring one file gives: totals (for sums over files) and its own rates. */
+interface FileScore {
+  characters: number;
+  lanes: number;
+  nll: number;
+  top1Count: number;
+  top3Count: number;
+  unknown: number;
+  seconds: number;
+  bpc: number;
+  top1: number;
+  top3: number;
+}
+interface FileResult extends FileScore {
+  file: string;
+  savings: SavingsRow[];
+}
 
-  const files = textFiles(args.text);
-  let text = files.map((f) => readFileSync(f, 'utf8').replace(/\r\n?/g, '\n')).join('');
-  let ids = encode(model, text);
-  if (ids.length > args.limit) ids = ids.slice(0, args.limit);
-  text = '';
-  const lanes = Math.min(args.lanes, Math.max(1, Math.floor(ids.length / 2)));
+/**
+ * Next-character scores of one text, cut into at most `maxLanes` contiguous
+ * pieces of at least 256 characters read side by side as one batch, each from
+ * a zero state, as a session reads a text field (the PyTorch trainer scores a
+ * validation file the same way).
+ */
+async function scoreText(model: Model, ids: number[], maxLanes: number): Promise<FileScore> {
+  const lanes = Math.min(maxLanes, Math.max(1, Math.floor(ids.length / 256)));
   const len = Math.floor(ids.length / lanes);
-  const V = manifest.vocab.length;
-
+  const V = model.manifest.vocab.length;
   let states: LayerState[] = zeroState(model, lanes);
   const input = new Int32Array(lanes);
   let nll = 0;
@@ -216,19 +228,55 @@ export async function main(argv: string[]): Promise<void> {
   }
   const seconds = (performance.now() - t0) / 1000;
   dispose(stateTensors(states));
+  return { characters: count, lanes, nll, top1Count: top1, top3Count: top3, unknown, seconds, bpc: nll / count / Math.LN2, top1: top1 / count, top3: top3 / count };
+}
 
-  const savings: SavingsRow[] = [];
-  if (args.savings > 0) {
-    const sample = Array.from(files.map((f) => readFileSync(f, 'utf8').replace(/\r\n?/g, '\n')).join('')).slice(0, args.savings).join('');
-    for (const mode of ['word', 'phrase'] as const) {
-      for (const minConfidence of args.minConfidence) {
-        const r = await simulateTypist(model, sample, resolvePolicy({ mode, minConfidence }));
-        savings.push({ mode, minConfidence, ...r, savings: 1 - r.keystrokes / r.chars, keystrokesPerChar: r.keystrokes / r.chars, precision: r.shown ? r.accepted / r.shown : 0 });
+export async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const dir = args.model.endsWith('.json') ? dirname(args.model) : args.model;
+  const manifest = validateManifest(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')));
+  const file = readFileSync(join(dir, manifest.weights.path));
+  const weights = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+  const hash = await sha256Hex(weights);
+  if (hash !== manifest.weights.sha256) throw new Error(`weights SHA-256 ${hash} does not match model.json (${manifest.weights.sha256})`);
+
+  const require = createRequire(import.meta.url);
+  const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+  const backend = await selectBackend(args.backend, wasmDir);
+  const model = buildModel(manifest, weights);
+  // --no-lexicon: completions from the network alone, to measure what the lexicon adds.
+  if (args.noLexicon) (model as { lexicon: unknown }).lexicon = null;
+
+  const files = textFiles(args.text);
+  if (files.length === 0) usage(`no .txt files in ${args.text.join(' ')}`);
+  const perFile: FileResult[] = [];
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8').replace(/\r\n?/g, '\n');
+    let ids = encode(model, text);
+    if (ids.length > args.limit) ids = ids.slice(0, args.limit);
+    const score = await scoreText(model, ids, args.lanes);
+    const savings: SavingsRow[] = [];
+    if (args.savings > 0) {
+      const sample = Array.from(text).slice(0, args.savings).join('');
+      for (const mode of ['word', 'phrase'] as const) {
+        for (const minConfidence of args.minConfidence) {
+          const r = await simulateTypist(model, sample, resolvePolicy({ mode, minConfidence }));
+          savings.push(savingsRow(mode, minConfidence, r));
+        }
       }
     }
+    perFile.push({ file: f, ...score, savings });
   }
   disposeModel(model);
 
+  const sum = (k: 'characters' | 'nll' | 'top1Count' | 'top3Count' | 'unknown' | 'seconds') => perFile.reduce((a, r) => a + r[k], 0);
+  const count = sum('characters');
+  // Savings over all files: their typists' keystrokes and characters added up.
+  const savings: SavingsRow[] = (perFile[0]?.savings ?? []).map((row, j) => {
+    const t: TypistResult = { chars: 0, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0 };
+    for (const r of perFile) for (const k of Object.keys(t) as (keyof TypistResult)[]) t[k] += r.savings[j]![k];
+    return savingsRow(row.mode, row.minConfidence, t);
+  });
   const result = {
     model: resolve(dir),
     cell: manifest.cell,
@@ -240,13 +288,17 @@ export async function main(argv: string[]): Promise<void> {
     backend: backend.name,
     files,
     characters: count,
-    unknownShare: count ? unknown / count : 0,
-    lanes,
-    bpc: nll / count / Math.LN2,
-    top1: top1 / count,
-    top3: top3 / count,
-    charsPerSecond: count / seconds,
+    unknownShare: count ? sum('unknown') / count : 0,
+    lanes: Math.max(...perFile.map((r) => r.lanes)),
+    /** Over every predicted character of every file. */
+    bpc: sum('nll') / count / Math.LN2,
+    /** Each file weighs the same (the corpus's per-genre mean). */
+    meanBpc: perFile.reduce((a, r) => a + r.bpc, 0) / perFile.length,
+    top1: sum('top1Count') / count,
+    top3: sum('top3Count') / count,
+    charsPerSecond: count / sum('seconds'),
     savings,
+    perFile: perFile.map(({ nll: _n, top1Count: _a, top3Count: _b, seconds: _s, ...r }) => r),
   };
   if (args.json) {
     console.log(JSON.stringify(result, null, 2));
@@ -255,20 +307,32 @@ export async function main(argv: string[]): Promise<void> {
   const row = (k: string, v: string) => console.log(`${k.padEnd(16)} ${v}`);
   row('model', `${result.model} (${result.cell} ${result.hiddenSizes.join('x')}, ${result.parameters.toLocaleString('en')} params, ${result.weightsBytes.toLocaleString('en')} bytes, ${result.dtypes.join('/')})`);
   row('backend', `${result.backend} (Node, same runtime as the worker)`);
-  row('text', `${files.length} file(s), ${count.toLocaleString('en')} predicted characters in ${lanes} lanes, ${(result.unknownShare * 100).toFixed(3)}% unknown`);
+  row('text', `${files.length} file(s), ${count.toLocaleString('en')} predicted characters in up to ${result.lanes} lanes a file, ${(result.unknownShare * 100).toFixed(3)}% unknown`);
   row('lexicon', result.lexiconWords ? `${result.lexiconWords.toLocaleString('en-US')} words` : args.noLexicon ? 'left out (--no-lexicon)' : 'none');
-  row('bpc', result.bpc.toFixed(4));
+  if (perFile.length > 1) {
+    console.log(`\n${'file'.padEnd(40)} ${'chars'.padStart(9)} ${'lanes'.padStart(5)}  ${'bpc'.padStart(6)}  ${'top-1'.padStart(6)}  ${'top-3'.padStart(6)}`);
+    for (const r of perFile) {
+      console.log(`${basename(r.file).padEnd(40)} ${r.characters.toLocaleString('en').padStart(9)} ${String(r.lanes).padStart(5)}  ${r.bpc.toFixed(4)}  ${`${(r.top1 * 100).toFixed(2)}%`.padStart(6)}  ${`${(r.top3 * 100).toFixed(2)}%`.padStart(6)}`);
+    }
+    console.log(`${'mean over files'.padEnd(40)} ${''.padStart(9)} ${''.padStart(5)}  ${result.meanBpc.toFixed(4)}\n`);
+    row('mean bpc', `${result.meanBpc.toFixed(4)} (each file weighs the same)`);
+  }
+  row('bpc', `${result.bpc.toFixed(4)}${perFile.length > 1 ? ' (over all characters)' : ''}`);
   row('top-1 accuracy', `${(result.top1 * 100).toFixed(2)}%`);
   row('top-3 accuracy', `${(result.top3 * 100).toFixed(2)}%`);
-  row('chars/s', `${Math.round(result.charsPerSecond).toLocaleString('en')} (batched ${lanes} lanes)`);
-  if (savings.length) {
-    console.log(`\nkeystroke savings on the first ${savings[0]!.chars.toLocaleString('en')} characters (shown: keystrokes with a suggestion on screen; accepted: taken whole with Tab + by the next-word key)`);
+  row('chars/s', `${Math.round(result.charsPerSecond).toLocaleString('en')} (batched up to ${result.lanes} lanes)`);
+  const table = (rows: SavingsRow[], what: string) => {
+    console.log(`\n${what}keystroke savings on the first ${rows[0]!.chars.toLocaleString('en')} characters (shown: keystrokes with a suggestion on screen; accepted: taken whole with Tab + by the next-word key)`);
     console.log('mode    min conf  saved   keys/char  shown  accepted (whole + word)  accepted/shown');
-    for (const r of savings) {
+    for (const r of rows) {
       console.log(
         `${r.mode.padEnd(7)} ${r.minConfidence.toFixed(2).padStart(8)}  ${`${(r.savings * 100).toFixed(1)}%`.padStart(5)}  ${r.keystrokesPerChar.toFixed(3).padStart(9)}  ` +
           `${String(r.shown).padStart(5)}  ${`${r.accepted} (${r.acceptedWhole} + ${r.acceptedWord})`.padStart(23)}  ${`${(r.precision * 100).toFixed(1)}%`.padStart(14)}`,
       );
     }
+  };
+  if (savings.length) {
+    if (perFile.length > 1) for (const r of perFile) table(r.savings, `${basename(r.file)}: `);
+    table(savings, perFile.length > 1 ? `all ${perFile.length} files: ` : '');
   }
 }

@@ -178,14 +178,19 @@ def format_groups(m):
     return "\n".join(lines)
 
 
+def corpus_path(path):
+    """A path from its "corpus" folder on (corpus/v2/valid/x.txt), wherever the corpus lies."""
+    parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
+    return "/".join(parts[len(parts) - 1 - parts[::-1].index("corpus"):]) if "corpus" in parts \
+        else os.path.basename(path)
+
+
 def valid_groups(specs):
     """[(label, files)] per --valid argument; the label is the path from its "corpus"
     folder on (corpus/v2/valid), wherever the corpus lies."""
     out = []
     for spec in specs:
-        parts = os.path.normpath(spec).split(os.sep)
-        label = "/".join(parts[parts.index("corpus"):]) if "corpus" in parts else parts[-1]
-        out.append((label, list_files([spec])))
+        out.append((corpus_path(spec), list_files([spec])))
     return out
 
 
@@ -272,8 +277,7 @@ def make_card(cfg, metrics, step, train_chars):
     card = {
         "name": "nextkey-%s-%s" % (cfg["cell"], "x".join(str(h) for h in cfg["hidden"])),
         "trainFiles": [os.path.basename(f) for f in cfg["train_files"]],
-        "trainPaths": [os.path.relpath(f, os.path.dirname(os.path.dirname(f)))
-                       for f in cfg["train_files"]],
+        "trainPaths": [corpus_path(f) for f in cfg["train_files"]],
         "metrics": {},
         "training": {"steps": step, "trainChars": train_chars, "batch": cfg["batch"],
                      "seq": cfg["seq"], "lr": cfg["lr"], "schedule": cfg["schedule"],

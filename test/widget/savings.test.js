@@ -44,4 +44,28 @@ describe('keystroke savings (npm run eval)', () => {
       assert(Math.abs(s.precision - s.accepted / s.shown) < 1e-12, `precision: ${what}`);
     }
   });
+
+  it('scores each file on its own: a table per file, their mean, and the same numbers as one file alone', async () => {
+    const files = ['docs/model-format.md', 'README.md'];
+    const both = await runEval(['--model', 'models/default', '--text', ...files, '--limit', '700', '--json']);
+    assertEqual(both.code, 0, `eval exit code (stderr: ${both.stderr})`);
+    const r = JSON.parse(both.stdout);
+    assertEqual(r.perFile.map((f) => f.file), files, 'one row per file, in order');
+    for (const [i, f] of files.entries()) {
+      const one = await runEval(['--model', 'models/default', '--text', f, '--limit', '700', '--json']);
+      assertEqual(one.code, 0, `eval of ${f} alone (stderr: ${one.stderr})`);
+      const alone = JSON.parse(one.stdout);
+      // each file from a zero state, so its score does not depend on the other file
+      assert(Math.abs(alone.bpc - r.perFile[i].bpc) < 1e-9, `${f}: ${alone.bpc} alone vs ${r.perFile[i].bpc} beside another file`);
+      assertEqual(alone.characters, r.perFile[i].characters, `${f}: characters`);
+    }
+    const mean = (r.perFile[0].bpc + r.perFile[1].bpc) / 2;
+    assert(Math.abs(r.meanBpc - mean) < 1e-12, `mean bpc ${r.meanBpc} = mean of the files' ${mean}`);
+    const chars = r.perFile[0].characters + r.perFile[1].characters;
+    const pooled = (r.perFile[0].bpc * r.perFile[0].characters + r.perFile[1].bpc * r.perFile[1].characters) / chars;
+    assert(Math.abs(r.bpc - pooled) < 1e-9, `bpc over all characters ${r.bpc} vs ${pooled}`);
+    const text = await runEval(['--model', 'models/default', '--text', ...files, '--limit', '700']);
+    const row = text.stdout.split('\n').find((l) => l.startsWith('mean over files'));
+    assert(row && row.trim().endsWith(r.meanBpc.toFixed(4)), `a "mean over files" row in:\n${text.stdout}`);
+  });
 });
