@@ -196,13 +196,19 @@ class Corpus:
             at += n
         return cls(data, vocab, files, spans, max_segment)
 
-    def weights(self, alpha):
+    def weights(self, alpha, boost=None):
+        """Share of the characters read from each source: size**alpha, times boost[name]."""
         w = self.source_chars.astype(np.float64) ** alpha
         w[self.source_chars == 0] = 0
+        for name, b in (boost or {}).items():
+            if name not in self.sources:
+                raise SystemExit("--source-weight: no source %r (sources: %s)"
+                                 % (name, ", ".join(self.sources)))
+            w[self.sources.index(name)] *= b
         return w / w.sum()
 
-    def describe(self, alpha):
-        w = self.weights(alpha)
+    def describe(self, alpha, boost=None):
+        w = self.weights(alpha, boost)
         total = self.source_chars.sum()
         return ", ".join("%s %.1f MB %.1f%%->%.1f%%" % (s, n / 1e6, 100 * n / total, 100 * p)
                          for s, n, p in zip(self.sources, self.source_chars, w))
@@ -215,9 +221,9 @@ class DocSampler:
     (one DistributedDataParallel rank's) is drawn the same as in the full batch.
     """
 
-    def __init__(self, corpus, lanes, seq, seed, alpha=0.5, lane_range=None):
+    def __init__(self, corpus, lanes, seq, seed, alpha=0.5, lane_range=None, boost=None):
         self.c, self.seq, self.alpha = corpus, seq, alpha
-        self.p = corpus.weights(alpha)
+        self.p = corpus.weights(alpha, boost)
         # sources are picked with q ~ p / (expected piece length), so that the share
         # of characters read from each source is p
         q = self.p / corpus.piece_chars

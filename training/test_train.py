@@ -132,6 +132,15 @@ class CorpusTest(unittest.TestCase):
         share = seen / seen.sum()
         np.testing.assert_allclose(share, c.weights(0.5), atol=0.05)
 
+    def test_source_weights_multiply_shares(self):
+        c = Corpus.load(self.files, min_count=1)
+        w = c.source_chars.astype(float)
+        w[c.sources.index("chat")] *= 3
+        np.testing.assert_allclose(c.weights(1.0, {"chat": 3}), w / w.sum())
+        with self.assertRaises(SystemExit) as e:
+            c.weights(1.0, {"novels": 2})
+        self.assertIn("no source 'novels'", str(e.exception))
+
     def test_lane_subsets_and_resume(self):
         c = Corpus.load(self.files, min_count=1)
         full = DocSampler(c, lanes=6, seq=20, seed=11)

@@ -67,7 +67,7 @@ DEFAULTS = {
     "batch": 128, "seq": 128, "lr": 3e-3, "final_lr_frac": 0.05, "warmup": 100,
     "schedule": "cosine", "clip": 1.0, "dropout": 0.0, "steps": None, "minutes": None,
     "eval_every": 200, "log_every": 20, "eval_batch": 32, "eval_seq": 512,
-    "valid_limit": 0, "seed": 1234, "card": None, "source_alpha": 0.5, "max_segment": 16384,
+    "valid_limit": 0, "seed": 1234, "card": None, "source_alpha": 0.5, "max_segment": 16384, "source_weights": {},
 }
 # Fixed by the checkpoint on --resume: changing them would change the model or the data layout.
 LOCKED = ("cell", "embedding", "hidden", "min_count", "batch", "seq", "max_segment")
@@ -283,6 +283,7 @@ def make_card(cfg, metrics, step, train_chars):
                      "seq": cfg["seq"], "lr": cfg["lr"], "schedule": cfg["schedule"],
                      "clip": cfg["clip"], "dropout": cfg["dropout"],
                      "minCount": cfg["min_count"], "sourceAlpha": cfg["source_alpha"],
+                     "sourceWeights": cfg.get("source_weights", {}),
                      "torch": torch.__version__},
     }
     if cfg.get("init"):
@@ -328,6 +329,8 @@ def parse_args(argv):
     a("--min-count", type=int, help="characters seen fewer times map to unknown (default 300)")
     a("--source-alpha", type=float, help="sources are drawn with probability ~ size**alpha "
       "(default 0.5; 1 = by size, 0 = uniform)")
+    a("--source-weight", nargs="+", metavar="NAME=W", help="multiply a source's share by W "
+      "(after alpha), e.g. classic=2; on --resume this replaces the saved ones")
     a("--max-segment", type=int, help="documents longer than this are drawn in pieces of "
       "about this many characters (default 16384)")
     a("--batch", type=int, help="lanes per step (default 128)")
@@ -472,6 +475,12 @@ def main(argv=None):
     log_path = os.path.join(args.out, "log.jsonl")
 
     given = {k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None}
+    if args.source_weight is not None:
+        try:
+            given["source_weights"] = {n: float(w) for n, w in
+                                       (x.split("=", 1) for x in args.source_weight)}
+        except ValueError:
+            ap.error("--source-weight takes NAME=W pairs, got %s" % " ".join(args.source_weight))
     ck = None
     if args.resume:
         if not os.path.exists(last_path):
@@ -503,6 +512,7 @@ def main(argv=None):
         cfg["valid_specs"] = list(args.valid)
     cfg.setdefault("source_alpha", DEFAULTS["source_alpha"])
     cfg.setdefault("max_segment", DEFAULTS["max_segment"])
+    cfg.setdefault("source_weights", {})
     if not cfg.get("valid_specs"):  # a checkpoint of an older train.py
         cfg["valid_specs"] = cfg.get("valid_files", [])
     cfg["valid_files"] = [f for _, fs in valid_groups(cfg["valid_specs"]) for f in fs]
@@ -524,7 +534,7 @@ def main(argv=None):
         raise SystemExit("training text (%d chars) too short for --seq %d" % (len(train), T))
     per = B // world
     sampler = DocSampler(corpus, B, T, cfg["seed"], cfg["source_alpha"],
-                         lane_range=(rank * per, (rank + 1) * per))
+                         lane_range=(rank * per, (rank + 1) * per), boost=cfg["source_weights"])
     nvalid = sum(len(d) for _, fs in valid for _, d in fs)
     unknown_valid = sum(int((d == 0).sum()) for _, fs in valid for _, d in fs)
     say("data: train %d chars (%d files, %d sources, %d pieces), valid %d chars (%d files), "
@@ -532,8 +542,9 @@ def main(argv=None):
         % (len(train), len(cfg["train_files"]), len(corpus.sources), len(corpus.seg), nvalid,
            len(cfg["valid_files"]), V, 100 * float((train == 0).mean()),
            100 * unknown_valid / max(1, nvalid), time.time() - t0))
-    say("sources (share of text -> of windows drawn, alpha %.2f): %s"
-        % (cfg["source_alpha"], corpus.describe(cfg["source_alpha"])))
+    say("sources (share of text -> of characters read, alpha %.2f%s): %s"
+        % (cfg["source_alpha"], "".join(", %s x%g" % kv for kv in cfg["source_weights"].items()),
+           corpus.describe(cfg["source_alpha"], cfg["source_weights"])))
 
     # ---- model, optimizer
     torch.manual_seed(cfg["seed"])
