@@ -111,19 +111,22 @@ interface Args {
   minConfidence: number[];
   /** Leave the model's lexicon out of completions. */
   noLexicon: boolean;
+  /** Texts to show the widget's suggestion for, as a person typing them would see it. */
+  prompts: string[];
 }
 
 function usage(message?: string): never {
   if (message) console.error(`eval: ${message}`);
   console.error(
     'usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS]\n' +
-      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--no-lexicon] [--json]',
+      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--no-lexicon] [--json]\n' +
+      '       npm run eval -- --model DIR --prompt TEXT [--prompt TEXT ...] [--min-confidence 0.2] [--json]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false };
+  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false, prompts: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -138,13 +141,14 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--limit') args.limit = Number(value());
     else if (a === '--json') args.json = true;
     else if (a === '--no-lexicon') args.noLexicon = true;
+    else if (a === '--prompt') args.prompts.push(value());
     else if (a === '--savings') args.savings = Number(value());
     else if (a === '--min-confidence') args.minConfidence = value().split(',').map(Number);
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
   if (!args.model) usage('--model is required');
-  if (args.text.length === 0) usage('--text needs at least one file');
+  if (args.text.length === 0 && args.prompts.length === 0) usage('give --text FILES to score, or --prompt TEXT to show suggestions for');
   if (!Number.isInteger(args.lanes) || args.lanes < 1) usage('--lanes must be a positive integer');
   if (!(args.limit > 0)) usage('--limit must be a positive number');
   if (!Number.isInteger(args.savings) || args.savings < 0) usage('--savings must be a whole number of characters');
@@ -158,6 +162,29 @@ function textFiles(paths: string[]): string[] {
     if (statSync(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) if (f.endsWith('.txt')) out.push(join(p, f));
     } else out.push(p);
+  }
+  return out;
+}
+
+/** What the widget would show after each prompt, word and phrase mode, with the likeliest word completions. */
+async function suggestionsFor(model: Model, prompts: string[], minConfidence: number) {
+  const out = [];
+  for (const prompt of prompts) {
+    const row: { prompt: string; word: string | null; phrase: string | null; words: { text: string; p: number }[] } = { prompt, word: null, phrase: null, words: [] };
+    for (const mode of ['word', 'phrase'] as const) {
+      const policy = resolvePolicy({ mode, minConfidence });
+      const o = completeOptions(policy);
+      const session = new Session(model, DEFAULT_CHECKPOINTS);
+      try {
+        await session.setText(prompt, 1);
+        const completions = await session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace!, lexicon: true });
+        row[mode] = pickSuggestion(completions, policy);
+        if (mode === 'word') row.words = completions.slice(0, 3).map((c) => ({ text: c.text, p: c.p }));
+      } finally {
+        session.dispose();
+      }
+    }
+    out.push(row);
   }
   return out;
 }
@@ -247,6 +274,19 @@ export async function main(argv: string[]): Promise<void> {
   // --no-lexicon: completions from the network alone, to measure what the lexicon adds.
   if (args.noLexicon) (model as { lexicon: unknown }).lexicon = null;
 
+  if (args.text.length === 0) {
+    const shown = await suggestionsFor(model, args.prompts, args.minConfidence[0]!);
+    disposeModel(model);
+    if (args.json) console.log(JSON.stringify({ model: resolve(dir), backend: backend.name, prompts: shown }, null, 2));
+    else {
+      console.log(`suggestions of ${resolve(dir)} at min confidence ${args.minConfidence[0]} (the widget's policy; Tab takes the word or phrase):`);
+      for (const r of shown) {
+        console.log(`${JSON.stringify(r.prompt)}\n  word:   ${r.word === null ? '(none)' : JSON.stringify(r.word)}\n  phrase: ${r.phrase === null ? '(none)' : JSON.stringify(r.phrase)}` +
+          `\n  likeliest words: ${r.words.map((c) => `${JSON.stringify(c.text)} ${(c.p * 100).toFixed(0)}%`).join(', ')}`);
+      }
+    }
+    return;
+  }
   const files = textFiles(args.text);
   if (files.length === 0) usage(`no .txt files in ${args.text.join(' ')}`);
   const perFile: FileResult[] = [];

@@ -68,4 +68,21 @@ describe('keystroke savings (npm run eval)', () => {
     const row = text.stdout.split('\n').find((l) => l.startsWith('mean over files'));
     assert(row && row.trim().endsWith(r.meanBpc.toFixed(4)), `a "mean over files" row in:\n${text.stdout}`);
   });
+
+  it('--prompt shows the suggestion the widget would show after a text', async () => {
+    const prompts = ['Thank you for your em', 'The quick brown fo'];
+    const { code, stdout, stderr } = await runEval(['--model', 'models/default', '--prompt', prompts[0], '--prompt', prompts[1], '--min-confidence', '0', '--json']);
+    assertEqual(code, 0, `eval exit code (stderr: ${stderr})`);
+    const r = JSON.parse(stdout);
+    assertEqual(r.prompts.map((x) => x.prompt), prompts, 'one answer per prompt, in order');
+    for (const x of r.prompts) {
+      // at confidence 0 something is always shown; a word suggestion is one word, a phrase starts with it
+      assert(typeof x.word === 'string' && x.word.length > 0, `a word for ${x.prompt}: ${JSON.stringify(x)}`);
+      assert(!/\s\S/.test(x.word), `one word: ${JSON.stringify(x.word)}`);
+      assert(typeof x.phrase === 'string' && x.phrase.length > 0, `a phrase for ${x.prompt}: ${JSON.stringify(x)}`);
+      assert(x.words.length > 0 && x.words.every((c, i) => i === 0 || x.words[i - 1].p >= c.p), `likeliest words, sorted: ${JSON.stringify(x.words)}`);
+    }
+    const text = await runEval(['--model', 'models/default', '--prompt', prompts[0], '--min-confidence', '0']);
+    assert(text.stdout.includes(`word:   ${JSON.stringify(r.prompts[0].word)}`), `the same word in the text output:\n${text.stdout}`);
+  });
 });
