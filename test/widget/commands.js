@@ -26,5 +26,14 @@ export const screenshot = (name, selector) => command('nk-screenshot', { name, s
 export const recordRequests = () => command('nk-requests', { action: 'start' });
 /** Stops recording; resolves to the requests seen, as { url, method, postData }. */
 export const recordedRequests = () => command('nk-requests', { action: 'stop' });
-/** Runs `npm run eval -- ...args` in Node on the test server; resolves to { code, stdout, stderr }. */
-export const runEval = (args) => command('nk-eval', { args });
+/**
+ * Runs `npm run eval -- ...args` in Node on the test server; resolves to { code, stdout, stderr }.
+ * Started, then polled: however long it takes, no single command waits past the runner's limit.
+ */
+export async function runEval(args) {
+  const { id } = await command('nk-eval-start', { args });
+  for (;;) {
+    const r = await command('nk-eval-poll', { id });
+    if (r.done) return r.result;
+  }
+}

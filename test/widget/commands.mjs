@@ -90,19 +90,36 @@ const handlers = {
    * { args }: runs `npm run eval -- ...args` (tools/eval.ts in Node: the keystroke-savings
    * simulation of the widget's policy) in the repository; returns { code, stdout, stderr }.
    */
-  async 'nk-eval'(page, { args }) {
+  async 'nk-eval-start'(page, { args }) {
     if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new Error('nk-eval: args must be an array of strings');
-    return new Promise((resolve) => {
-      execFile(process.execPath, ['scripts/run-tool.mjs', 'tools/eval.ts', ...args], { timeout: 100_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+    // No time limit here: on a loaded machine one evaluation can take far longer than the
+    // runner waits for a command's answer (20 s), so the browser polls (nk-eval-poll).
+    const id = nextEval++;
+    evals.set(id, new Promise((resolve) => {
+      execFile(process.execPath, ['scripts/run-tool.mjs', 'tools/eval.ts', ...args], { maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
         resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
       );
-    });
+    }));
+    return { id };
+  },
+  /** { id }: { done: true, result } once that evaluation ended, else { done: false } after at most 5 s. */
+  async 'nk-eval-poll'(page, { id }) {
+    const job = evals.get(id);
+    if (!job) throw new Error(`nk-eval-poll: no evaluation ${id}`);
+    const result = await Promise.race([job, new Promise((r) => setTimeout(() => r(null), 5000))]);
+    if (result === null) return { done: false };
+    evals.delete(id);
+    return { done: true, result };
   },
   /** { x, y, width, height }: a PNG of that viewport rectangle (CSS pixels), as base64, for pixel checks. */
   async 'nk-pixels'(page, clip) {
     return (await page.screenshot({ clip })).toString('base64');
   },
 };
+
+/** Evaluations started by nk-eval-start, by id. */
+const evals = new Map();
+let nextEval = 0;
 
 /** The web-test-runner plugin: register it in `plugins` of web-test-runner.config.mjs. */
 export function widgetCommands() {

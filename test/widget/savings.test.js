@@ -5,7 +5,10 @@ import { runEval } from './commands.js';
 
 const ARGS = ['--model', 'models/default', '--text', 'docs/model-format.md', '--limit', '400', '--savings', '400', '--min-confidence', '0.1,0.2'];
 
-describe('keystroke savings (npm run eval)', () => {
+describe('keystroke savings (npm run eval)', function () {
+  // Each test runs the evaluator in Node (a few seconds, far more on a loaded machine): no
+  // time limit of its own; the runner's limit per test file still ends a hung one.
+  this.timeout(0);
   it('prints saved keystrokes, shown and accepted suggestions per mode and threshold', async () => {
     const { code, stdout, stderr } = await runEval(ARGS);
     assertEqual(code, 0, `eval exit code (stderr: ${stderr})`);
@@ -51,14 +54,12 @@ describe('keystroke savings (npm run eval)', () => {
     assertEqual(both.code, 0, `eval exit code (stderr: ${both.stderr})`);
     const r = JSON.parse(both.stdout);
     assertEqual(r.perFile.map((f) => f.file), files, 'one row per file, in order');
-    for (const [i, f] of files.entries()) {
-      const one = await runEval(['--model', 'models/default', '--text', f, '--limit', '700', '--json']);
-      assertEqual(one.code, 0, `eval of ${f} alone (stderr: ${one.stderr})`);
-      const alone = JSON.parse(one.stdout);
-      // each file from a zero state, so its score does not depend on the other file
-      assert(Math.abs(alone.bpc - r.perFile[i].bpc) < 1e-9, `${f}: ${alone.bpc} alone vs ${r.perFile[i].bpc} beside another file`);
-      assertEqual(alone.characters, r.perFile[i].characters, `${f}: characters`);
-    }
+    // each file from a zero state, so its score does not depend on the file before it
+    const one = await runEval(['--model', 'models/default', '--text', files[1], '--limit', '700', '--json']);
+    assertEqual(one.code, 0, `eval of ${files[1]} alone (stderr: ${one.stderr})`);
+    const alone = JSON.parse(one.stdout);
+    assert(Math.abs(alone.bpc - r.perFile[1].bpc) < 1e-9, `${files[1]}: ${alone.bpc} alone vs ${r.perFile[1].bpc} after another file`);
+    assertEqual(alone.characters, r.perFile[1].characters, `${files[1]}: characters`);
     const mean = (r.perFile[0].bpc + r.perFile[1].bpc) / 2;
     assert(Math.abs(r.meanBpc - mean) < 1e-12, `mean bpc ${r.meanBpc} = mean of the files' ${mean}`);
     const chars = r.perFile[0].characters + r.perFile[1].characters;
