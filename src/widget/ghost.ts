@@ -15,6 +15,7 @@ const LAYOUT = [
 const FONT = [...LAYOUT.slice(4, 15), 'letter-spacing', 'word-spacing', 'text-transform'];
 
 const px = (v: string): number => parseFloat(v) || 0;
+const ZWNJ = '\u200c';
 
 function css(el: HTMLElement, rules: Record<string, string>): void {
   for (const [k, v] of Object.entries(rules)) el.style.setProperty(k, v);
@@ -106,8 +107,11 @@ export class GhostView {
         // One line, vertically centred in the content box as Chromium and Firefox draw an input's text.
         css(box, { 'white-space': 'pre', 'line-height': `${el.clientHeight - px(cs.paddingTop) - px(cs.paddingBottom)}px` });
       }
-      this.#before.data = state.before;
-      this.#after.data = state.after;
+      // A zero-width non-joiner on each side of the ghost: without it the text's last
+      // letter and the ghost's first (conf|idence, dif|ferent) can shape into one
+      // ligature glyph (fi, ff, fl, ffi), painted in the mirror's transparent ink.
+      this.#before.data = state.before + ZWNJ;
+      this.#after.data = ZWNJ + state.after;
       render(this.ghost, text);
       box.scrollTop = el.scrollTop;
       box.scrollLeft = el.scrollLeft;
