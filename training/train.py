@@ -779,9 +779,16 @@ def main(argv=None):
         say("last valid (step %d): bpc %.4f top1 %.2f%% top3 %.2f%%"
             % (last_eval_step, last_metrics["bpc"], 100 * last_metrics["top1"],
                100 * last_metrics["top3"]))
+    rc = 128 + stop["sig"] if stop["sig"] is not None else 0
     if world > 1:
-        dist.destroy_process_group()
-    return 128 + stop["sig"] if stop["sig"] is not None else 0
+        # Every rank is past its last collective; then leave without running the process
+        # group's destructors: torch 1.13's gloo group can deadlock in them (the destructor
+        # joins a worker thread that waits for the GIL the destructor's caller holds).
+        dist.barrier()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+    return rc
 
 if __name__ == "__main__":
     sys.exit(main())
