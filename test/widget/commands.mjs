@@ -111,6 +111,26 @@ const handlers = {
     evals.delete(id);
     return { done: true, result };
   },
+  /**
+   * { path }: opens `path` of the test server in a new top-level page (as a person
+   * opening the demo would), waits until its #status says ready (or an error) and
+   * the network is quiet, and returns { status, failed: [{ url, status }] }: every
+   * response of 400 or more, favicon included, which only a top-level page asks for.
+   */
+  async 'nk-visit'(page, { path }) {
+    const visit = await page.context().newPage();
+    const failed = [];
+    visit.on('response', (r) => r.status() >= 400 && failed.push({ url: r.url(), status: r.status() }));
+    try {
+      await visit.goto(new URL(path, page.url()).href);
+      await visit.waitForFunction(() => { const s = document.getElementById('status'); return !s || /^ready|error|failed/i.test(s.textContent); }, null, { timeout: 0 });
+      await visit.waitForLoadState('networkidle');
+      const status = await visit.evaluate(() => document.getElementById('status')?.textContent ?? '');
+      return { status, failed };
+    } finally {
+      await visit.close();
+    }
+  },
   /** { x, y, width, height }: a PNG of that viewport rectangle (CSS pixels), as base64, for pixel checks. */
   async 'nk-pixels'(page, clip) {
     return (await page.screenshot({ clip })).toString('base64');
