@@ -32,6 +32,11 @@ import { Session } from '../worker/session.js';
 import { DEFAULT_POLICY as DEFAULT_SUGGESTION, completeOptions, pickSuggestion, resolvePolicy, savedBy, type SuggestionPolicy } from '../src/widget/policy.js';
 import type { Model } from '../worker/model/model.js';
 
+/** The completions the widget asks a session for, with the options its policy resolves to. */
+function widgetCompletions(session: Session, o: ReturnType<typeof completeOptions>) {
+  return session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace!, lexicon: true });
+}
+
 /** What the simulated typist did with one policy. */
 interface TypistResult {
   chars: number;
@@ -65,7 +70,7 @@ async function simulateTypist(model: Model, text: string, policy: SuggestionPoli
       let suggestion: string | null = null;
       if (i > 0) {
         await session.setText(cps.slice(0, i).join(''), 1);
-        const completions = await session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace!, lexicon: true });
+        const completions = await widgetCompletions(session, o);
         suggestion = pickSuggestion(completions, policy);
       }
       if (suggestion !== null) r.shown++;
@@ -177,7 +182,7 @@ async function suggestionsFor(model: Model, prompts: string[], minConfidence: nu
       const session = new Session(model, DEFAULT_CHECKPOINTS);
       try {
         await session.setText(prompt, 1);
-        const completions = await session.complete({ maxChars: o.maxChars!, beamWidth: o.beamWidth!, stop: o.stop!, phraseWords: o.phraseWords!, k: o.k!, minP: o.minProbability!, withSpace: o.withSpace!, lexicon: true });
+        const completions = await widgetCompletions(session, o);
         row[mode] = pickSuggestion(completions, policy);
         if (mode === 'word') row.words = completions.slice(0, 3).map((c) => ({ text: c.text, p: c.p }));
       } finally {

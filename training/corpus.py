@@ -87,11 +87,15 @@ def index_dtype(vocab_size):
     return np.uint8 if vocab_size <= 256 else (np.int16 if vocab_size <= 32767 else np.int32)
 
 
-def count_chars(files):
-    """{code point: count} over files, reading one file at a time."""
+def count_chars(files, sizes=None):
+    """{code point: count} over files, reading one file at a time; appends each
+    file's length in code points to `sizes` when given."""
     counts = {}
     for path in files:
-        vals, c = np.unique(code_points(read_file(path)), return_counts=True)
+        cps = code_points(read_file(path))
+        if sizes is not None:
+            sizes.append(len(cps))
+        vals, c = np.unique(cps, return_counts=True)
         for v, n in zip(vals.tolist(), c.tolist()):
             counts[v] = counts.get(v, 0) + n
     return counts
@@ -108,12 +112,6 @@ def vocab_from_counts(counts, min_count, keyboard=True):
     keep = [(-n, v) for v, n in counts.items()
             if v != 0 and (n >= min_count or (keyboard and v in KEYBOARD))]
     return [0] + [v for _, v in sorted(keep)]
-
-
-def build_vocab(cps, min_count):
-    """Same as vocab_from_counts, from an array of code points."""
-    vals, c = np.unique(cps, return_counts=True)
-    return vocab_from_counts(dict(zip(vals.tolist(), c.tolist())), min_count)
 
 
 def encode(cps, vocab, out=None):
@@ -183,11 +181,11 @@ class Corpus:
 
     @classmethod
     def load(cls, files, min_count=20, vocab=None, max_segment=16384):
+        sizes = []  # lengths first, so the array is allocated once
         if vocab is None:
-            vocab = vocab_from_counts(count_chars(files), min_count)
-        sizes = []
-        for path in files:  # lengths first, so the array is allocated once
-            sizes.append(len(read_file(path)))
+            vocab = vocab_from_counts(count_chars(files, sizes), min_count)
+        else:
+            sizes = [len(read_file(path)) for path in files]
         data = np.empty(sum(sizes), dtype=index_dtype(len(vocab)))
         spans, at = [], 0
         for path, n in zip(files, sizes):

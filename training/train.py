@@ -57,8 +57,7 @@ import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nextkey_model import CELLS, CharModel  # noqa: E402
 from export import _load_checkpoint, normalize_vocab, read_model  # noqa: E402
-from corpus import (Corpus, DocSampler, build_vocab, code_points, encode, list_files,  # noqa: E402,F401
-                    read_file)
+from corpus import Corpus, DocSampler, code_points, encode, list_files, read_file  # noqa: E402
 
 LN2 = math.log(2.0)
 
