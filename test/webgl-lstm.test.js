@@ -1,4 +1,4 @@
-// The fused WebGL LSTM training step (worker/webgl-lstm.ts: one shader
+// The fused WebGL LSTM training step (worker/kernels/webgl-lstm.ts: one shader
 // forward, two backward) against tfjs autodiff of the same step written with
 // tfjs ops on the cpu backend: values and every gradient, over two chained
 // steps so the state's own gradient (dc through the forget gate) is checked

@@ -1,12 +1,12 @@
 import { backend as currentBackend, dispose, env, matMul, removeBackend, setBackend, sigmoid, tensor2d, tidy } from '@tensorflow/tfjs-core';
 // The `base` entry points register a backend without registering its hundreds
-// of kernels; worker/kernels.ts registers the few we use.
+// of kernels; worker/kernels/ registers the few we use.
 import '@tensorflow/tfjs-backend-cpu/dist/base.js';
 import '@tensorflow/tfjs-backend-webgl/dist/base.js';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm/dist/base.js';
 import type { BackendName, BackendPreference, BackendReport } from '../src/protocol.js';
 import { workerError } from './errors.js';
-import { registerKernels } from './kernels.js';
+import { registerKernels } from './kernels/index.js';
 
 /** The WebGL renderer's name (e.g. "SwiftShader"), or why WebGL cannot be used here. */
 function webglRenderer(): { renderer: string } | { problem: string } {

@@ -12,7 +12,7 @@ import { Session, beforeCursor, type Generator } from './session.js';
 import { encodeModel } from './train/index.js';
 import { wordsOf } from './model/beam.js';
 import { checkRequest } from './train/options.js';
-import { TRAINER_NAME, startTrainer, trainerApi, type TrainerRun } from './trainer.js';
+import { TRAINER_NAME, startTrainer, trainerApi, type TrainerRun } from './train/worker.js';
 
 let model: Model | null = null;
 let backend: BackendReport | null = null;
@@ -478,5 +478,5 @@ const guarded = Object.fromEntries(
   ]),
 ) as unknown as WorkerApi;
 
-// The same bundle serves as a predictor's worker and as its fine-tuning worker (see trainer.ts).
+// The same bundle serves as a predictor's worker and as its fine-tuning worker (see train/worker.ts).
 Comlink.expose(self.name === TRAINER_NAME ? trainerApi : guarded);

@@ -2,5 +2,5 @@
 export * as tf from '@tensorflow/tfjs-core';
 export { selectBackend } from '../../worker/backend.js';
 export { registerGradients } from '../../worker/train/gradients.js';
-export { registerTrainingKernels } from '../../worker/kernels.js';
-export { webglLstmHere, webglLstmStep } from '../../worker/webgl-lstm.js';
+export { registerTrainingKernels } from '../../worker/kernels/index.js';
+export { webglLstmHere, webglLstmStep } from '../../worker/kernels/webgl-lstm.js';

@@ -1,6 +1,6 @@
 import { add, clone, matMul, mul, sigmoid, split, sub, tanh, tensor2d, type Tensor2D } from '@tensorflow/tfjs-core';
 import { row, transpose } from './common.js';
-import { fusedGates, fusedHere } from '../fused.js';
+import { fusedGates, fusedHere } from '../kernels/fused.js';
 import type { Cell, LayerState } from './types.js';
 
 interface Params {

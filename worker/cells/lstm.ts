@@ -1,6 +1,6 @@
 import { add, mul, sigmoid, split, tanh, type Tensor2D } from '@tensorflow/tfjs-core';
 import { stackedCell } from './stacked.js';
-import { webglLstmHere, webglLstmStep } from '../webgl-lstm.js';
+import { webglLstmHere, webglLstmStep } from '../kernels/webgl-lstm.js';
 
 /**
  * LSTM (PyTorch nn.LSTM). Gate blocks in the order i, f, g, o:

@@ -1,6 +1,6 @@
 import { add, clone, concat, matMul, type Tensor2D } from '@tensorflow/tfjs-core';
 import type { CellType } from '../../src/protocol.js';
-import { fusedGates, fusedHere } from '../fused.js';
+import { fusedGates, fusedHere } from '../kernels/fused.js';
 import { stackRows, stackedWeights, summedBias, unstackRows } from './common.js';
 import type { Cell, LayerState, RawLayer } from './types.js';
 
@@ -10,7 +10,7 @@ export type StackedParams = { w: Tensor2D; b: Tensor2D } & Record<string, Tensor
 /**
  * A cell whose gates all read [x, h]·W + b (rnn, lstm, peephole, cifg): one
  * product per step, then `fromPre` (the tfjs ops, which training
- * differentiates) or, on cpu and wasm, the fused kernel (worker/fused.ts),
+ * differentiates) or, on cpu and wasm, the fused kernel (worker/kernels/fused.ts),
  * which takes the extras by name. Training splits W into its input and
  * recurrent rows (unstack) and puts them back (restack).
  */

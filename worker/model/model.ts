@@ -3,7 +3,7 @@ import { cells, type Cell, type LayerState, type RawLayer } from '../cells/index
 import { transpose } from '../cells/common.js';
 import { decodeTensor } from './decode.js';
 import { ModelLexicon } from './beam.js';
-import { runStepKernel, stepInput, stepKernelHere } from '../step-kernel.js';
+import { runStepKernel, stepInput, stepKernelHere } from '../kernels/step.js';
 import type { Manifest } from './manifest.js';
 
 /** A model on the device: embedding, stacked cell layers, output head. */
@@ -139,7 +139,7 @@ export function step(model: Model, indices: Int32Array, states: LayerState[]): L
 
 /**
  * step() and then logits() of the new state, as one kernel call on cpu and
- * wasm (worker/step-kernel.ts); the logits come back as host numbers
+ * wasm (worker/kernels/step.ts); the logits come back as host numbers
  * ([batch · V], row-major). Elsewhere (WebGL) null: use step and logits.
  * Allocates the new state; the caller owns it (no tidy needed).
  */

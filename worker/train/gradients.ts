@@ -27,7 +27,7 @@ const matMulGrad: GradConfig = {
     perm.push(perm.splice(a.rank - 2, 1)[0]!);
     return {
       // On wasm a product with a transposed operand is slow either way round;
-      // on cpu our kernel runs the plain product fastest (cpu-matmul.ts).
+      // on cpu our kernel runs the plain product fastest (kernels/cpu-matmul.ts).
       a: () => (getBackend() === 'webgl' ? matMul(d, b, false, true) : matMul(d, transpose(b, perm))),
       b: () => matMul(transpose(a, perm), d),
     };

@@ -20,7 +20,7 @@ import {
 import type { FineTuneProgress, FineTuneRequest, FineTuneResult } from '../../src/protocol.js';
 import type { LayerState } from '../cells/index.js';
 import { workerError } from '../errors.js';
-import { registerTrainingKernels } from '../kernels.js';
+import { registerTrainingKernels } from '../kernels/index.js';
 import { stateTensors, weightTensors, zeroState, type Model, type ModelWeights } from '../model/model.js';
 import { Lanes, prepareCorpus } from './data.js';
 import { recurrentGradient, trainingLoss, windowLoss, type RecurrentTrace } from './forward.js';

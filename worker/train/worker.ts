@@ -1,10 +1,10 @@
 import * as Comlink from 'comlink';
-import type { BackendName, FineTuneProgress, FineTuneRequest, FineTuneResult } from '../src/protocol.js';
-import { selectBackend } from './backend.js';
-import { workerError } from './errors.js';
-import { validateManifest, type Manifest } from './model/manifest.js';
-import { buildModel, disposeModel, swapWeights } from './model/model.js';
-import { encodeModel, fineTune } from './train/index.js';
+import type { BackendName, FineTuneProgress, FineTuneRequest, FineTuneResult } from '../../src/protocol.js';
+import { selectBackend } from '../backend.js';
+import { workerError } from '../errors.js';
+import { validateManifest, type Manifest } from '../model/manifest.js';
+import { buildModel, disposeModel, swapWeights } from '../model/model.js';
+import { encodeModel, fineTune } from './index.js';
 
 /**
  * Fine-tuning runs in a worker of its own: the predictor's worker starts this

@@ -71,7 +71,7 @@ import { transposeConfig as webglTranspose } from '@tensorflow/tfjs-backend-webg
 import { cpuBatchMatMul } from './cpu-matmul.js';
 import { wasmSlice, wasmSplitV } from './wasm-slice.js';
 import { fusedKernels } from './fused.js';
-import { stepKernels } from './step-kernel.js';
+import { stepKernels } from './step.js';
 import { webglLstmKernels } from './webgl-lstm.js';
 
 /**

@@ -1,5 +1,5 @@
 import { clone, concat, customGrad, engine, getBackend, getKernel, split, type GradSaveFunc, type KernelConfig, type KernelFunc, type NamedTensorMap, type Tensor, type Tensor2D, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { LayerState } from './cells/types.js';
+import type { LayerState } from '../cells/types.js';
 
 /**
  * An LSTM training step on WebGL as one shader forward and two backward,

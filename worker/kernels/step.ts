@@ -1,15 +1,15 @@
 import { engine, getBackend, getKernel, type KernelConfig, type KernelFunc, type NamedTensorMap, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { CellType } from '../src/protocol.js';
+import type { CellType } from '../../src/protocol.js';
 import { multiply } from './cpu-matmul.js';
 import { gateUpdate } from './fused.js';
-import { GATES } from './model/manifest.js';
+import { GATES } from '../model/manifest.js';
 
 /**
  * A whole recurrent step of the model as one kernel call, for cpu and wasm:
  * the embedding rows of the input characters, every layer's products and
  * gates, and (when asked) the head's logits. The same arithmetic as the
  * per-layer tfjs ops (the same matrix products: XNNPACK's on wasm, ours on
- * cpu; the same gate code as worker/fused.ts), but one engine call instead
+ * cpu; the same gate code as worker/kernels/fused.ts), but one engine call instead
  * of about a dozen. Each tfjs op allocates several kilobytes of bookkeeping
  * that the garbage collector must sweep (about 70 KB per keystroke before
  * this kernel), and on a two-core machine its pauses and helper threads were

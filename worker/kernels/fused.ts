@@ -1,5 +1,5 @@
 import { engine, getBackend, getKernel, type KernelConfig, type KernelFunc, type NamedTensorMap, type Tensor, type Tensor2D, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { CellType } from '../src/protocol.js';
+import type { CellType } from '../../src/protocol.js';
 
 /**
  * One kernel for everything a cell does after its products: biases, gate
