@@ -178,9 +178,9 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
 
 /** One worker with the model loaded in it. */
 interface Conn {
-  readonly api: Comlink.Remote<WorkerApi>;
+  readonly api: WorkerApi;
   /** A call on this worker, rejected with {@link WorkerLostError} if the worker dies first. */
-  call<T>(f: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T>;
+  call<T>(f: (api: WorkerApi) => Promise<T>): Promise<T>;
   /** Settles when the worker dies (never on close()). */
   readonly died: Promise<string>;
   /** Ends the worker on purpose. */
@@ -195,7 +195,9 @@ let lockCounter = 0;
 async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, onProgress?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<{ conn: Conn; result: LoadResult }> {
   signal?.throwIfAborted();
   const worker = await spawnWorker(workerUrl);
-  const api = Comlink.wrap<WorkerApi>(worker);
+  const remote = Comlink.wrap<WorkerApi>(worker);
+  // Every WorkerApi method returns a promise: through the proxy it has the same type.
+  const api = remote as unknown as WorkerApi;
   let closed = false;
   let started = false;
   let die!: (reason: string) => void;
@@ -230,7 +232,7 @@ async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, o
     close() {
       closed = true;
       stop.abort();
-      api[Comlink.releaseProxy]();
+      remote[Comlink.releaseProxy]();
       worker.terminate();
     },
   };

@@ -1,4 +1,3 @@
-import type * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError } from './errors.js';
 import { beforeCursor } from './text.js';
 import type {
@@ -152,7 +151,12 @@ function aString(text: unknown, call: string): void {
 }
 
 /** Runs a call on the predictor's live worker, with typed errors. */
-export type Run = <T>(f: (api: Comlink.Remote<WorkerApi>) => Promise<T>) => Promise<T>;
+/**
+ * A call on the predictor's worker. Every WorkerApi method already returns a
+ * promise, so the API the Comlink proxy gives is WorkerApi itself; naming it
+ * so keeps comlink out of the published declarations.
+ */
+export type Run = <T>(f: (api: WorkerApi) => Promise<T>) => Promise<T>;
 
 interface Job {
   run: () => Promise<unknown>;

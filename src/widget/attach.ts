@@ -1,4 +1,4 @@
-import { DisposedError, InvalidArgumentError, type Predictor, type Session } from '../index.js';
+import { DisposedError, InvalidArgumentError, ModelFetchError, WorkerError, type Predictor, type Session } from '../index.js';
 import type { Completion, CompletionStop } from '../protocol.js';
 import { editable, sameState, textControl, type Field, type FieldState } from './field.js';
 import { GhostView } from './ghost.js';
@@ -72,12 +72,39 @@ export interface SuggestionEvent {
   latencyMs: number;
 }
 
+/**
+ * Where a widget stands: `'loading'` until its predictor has loaded and its
+ * session is open, then `'ready'`; `'error'` when loading failed or the
+ * predictor stopped working for good (see {@link AutocompleteHandle.error});
+ * `'detached'` after {@link AutocompleteHandle.detach}.
+ */
+export type AutocompleteStatus = 'loading' | 'ready' | 'error' | 'detached';
+
+/**
+ * The `detail` of the `nextkey-error` event a field fires (it bubbles, and
+ * crosses shadow roots) when its widget fails: the field then has no
+ * autocomplete, and `console.error` has said what to change.
+ */
+export interface AutocompleteErrorDetail {
+  error: Error;
+  /** The widget's handle. */
+  handle: AutocompleteHandle;
+}
+
 /** A field with the widget attached. */
 export interface AutocompleteHandle {
   /** The field. */
   readonly element: HTMLElement;
-  /** Resolves once the field's session is open; rejects when the predictor fails to load. */
+  /**
+   * Resolves once the field's session is open; rejects when the predictor
+   * fails to load. The field fires `nextkey-ready` then, or `nextkey-error`
+   * ({@link AutocompleteErrorDetail}).
+   */
   readonly ready: Promise<void>;
+  /** Where the widget stands now. */
+  readonly status: AutocompleteStatus;
+  /** Why the widget is off (`status` is `'error'`), or null. */
+  readonly error: Error | null;
   /** The suggestion on screen now, or null. */
   readonly suggestion: string | null;
   /** The overlay that draws the ghost text (aria-hidden, pointer-events: none), for styling and tests. */
@@ -203,6 +230,8 @@ class Autocomplete implements AutocompleteHandle {
   #detached = false;
   #warned = false;
   #watching = false;
+  #status: AutocompleteStatus = 'loading';
+  #error: Error | null = null;
 
   constructor(
     readonly element: HTMLElement,
@@ -239,9 +268,14 @@ class Autocomplete implements AutocompleteHandle {
     }
     this.#session = predictor.then((p) => p.session());
     this.ready = this.#session.then(() => {});
-    this.ready.catch((error: unknown) => {
-      if (!this.#detached) console.warn('nextkey: autocomplete is off for this field:', error);
-    });
+    this.ready.then(
+      () => {
+        if (this.#detached) return;
+        this.#status = 'ready';
+        this.element.dispatchEvent(new CustomEvent('nextkey-ready', { bubbles: true, composed: true, detail: { handle: this } }));
+      },
+      (error: unknown) => this.#fail(error),
+    );
 
     const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void): void =>
       element.addEventListener(type, fn, { signal: this.#abort.signal });
@@ -294,6 +328,25 @@ class Autocomplete implements AutocompleteHandle {
     return this.#shown?.text ?? null;
   }
 
+  get status(): AutocompleteStatus {
+    return this.#status;
+  }
+
+  get error(): Error | null {
+    return this.#error;
+  }
+
+  /** The widget is off for good: say so on the handle, with an event, and in the console with what to change. */
+  #fail(cause: unknown): void {
+    if (this.#detached || this.#status === 'error') return;
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    this.#hide();
+    this.#status = 'error';
+    this.#error = error;
+    console.error(`nextkey: autocomplete is off for ${describe(this.element)}: ${error.message}${advice(error, this.#options)}`, error);
+    this.element.dispatchEvent(new CustomEvent<AutocompleteErrorDetail>('nextkey-error', { bubbles: true, composed: true, detail: { error, handle: this } }));
+  }
+
   get overlay(): HTMLElement {
     return this.#view.overlay;
   }
@@ -304,7 +357,7 @@ class Autocomplete implements AutocompleteHandle {
 
   /** The text or caret may have changed (input, caret move, focus, end of an IME composition). */
   #changed(t0: number): void {
-    if (this.#detached) return;
+    if (this.#detached || this.#status === 'error') return;
     const state = this.#field.read();
     if (sameState(state, this.#last)) return;
     const before = this.#last;
@@ -356,8 +409,14 @@ class Autocomplete implements AutocompleteHandle {
     } catch (error) {
       if (this.#detached || error instanceof DisposedError) return;
       this.#hide();
-      if (!this.#warned) console.warn('nextkey: prediction failed:', error);
-      this.#warned = true;
+      // A worker that died is replaced (the call was retryable): the next keystroke works again.
+      // One that cannot be brought back, or any other failure, leaves the field without autocomplete.
+      if (error instanceof WorkerError && error.retryable) {
+        if (!this.#warned) console.warn('nextkey: a prediction was lost while the worker restarted:', error);
+        this.#warned = true;
+      } else {
+        this.#fail(error);
+      }
     }
   }
 
@@ -474,6 +533,7 @@ class Autocomplete implements AutocompleteHandle {
       else el.removeAttribute('aria-describedby');
     }
     attached.delete(el);
+    this.#status = 'detached';
     try {
       const session = await this.#session;
       await session.dispose();
@@ -483,4 +543,32 @@ class Autocomplete implements AutocompleteHandle {
       this.#release();
     }
   }
+}
+
+/** '<textarea name="message">' and the like, for console messages. */
+function describe(el: HTMLElement): string {
+  const tag = el.tagName.toLowerCase();
+  const id = el.id ? ` id="${el.id}"` : '';
+  const name = el.getAttribute('name') ? ` name="${el.getAttribute('name')}"` : '';
+  return `<${tag}${id}${name}>`;
+}
+
+/** What to change, for the failures a developer can fix. */
+function advice(error: Error, options: AutocompleteOptions): string {
+  const model = options.model;
+  if (error instanceof ModelFetchError) {
+    if (model !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(model)) {
+      const page = typeof document !== 'undefined' ? document.baseURI : '';
+      return (
+        `. The model URL "${model}" is relative, so it resolves against the page (${page}), not against nextkey's script:` +
+        ` give an absolute URL (where model.json and weights.bin are served, with CORS headers if on another origin),` +
+        ` or leave \`model\` out to load the default model that ships beside nextkey's script.`
+      );
+    }
+    return '. Check that the URL serves model.json and weights.bin, and that a server on another origin sends Access-Control-Allow-Origin.';
+  }
+  if (error instanceof WorkerError) {
+    return ". The worker could not run: check that dist/worker.js is served beside nextkey's script (or pass workerUrl) and that the page's Content-Security-Policy allows it (see the README).";
+  }
+  return '';
 }

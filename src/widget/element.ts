@@ -1,9 +1,13 @@
-import { attach, type AutocompleteHandle, type AutocompleteOptions } from './attach.js';
+import { attach, type AutocompleteHandle, type AutocompleteOptions, type AutocompleteStatus } from './attach.js';
 
 /** The class behind `<nextkey-textarea>` (see {@link defineNextkeyElements}). */
 export interface NextkeyTextareaElement extends HTMLElement {
   /** The widget on the field inside, while the element is in the document. */
   readonly handle: AutocompleteHandle | null;
+  /** The widget's status (also reflected as the element's `status` attribute, for CSS); `'detached'` while out of the document. */
+  readonly status: AutocompleteStatus;
+  /** Why the widget is off, or null. */
+  readonly error: Error | null;
 }
 
 const FIELD = 'textarea, input, [contenteditable]:not([contenteditable=false])';
@@ -52,6 +56,14 @@ export function defineNextkeyElements(): CustomElementConstructor {
       return this.#handle;
     }
 
+    get status(): AutocompleteStatus {
+      return this.#handle?.status ?? 'detached';
+    }
+
+    get error(): Error | null {
+      return this.#handle?.error ?? null;
+    }
+
     connectedCallback(): void {
       let field = this.querySelector<HTMLElement>(FIELD);
       if (!field) {
@@ -62,12 +74,20 @@ export function defineNextkeyElements(): CustomElementConstructor {
         }
         this.append(field);
       }
-      this.#handle = attach(field, optionsOf(this));
+      const handle = attach(field, optionsOf(this));
+      this.#handle = handle;
+      const reflect = (): void => {
+        if (this.#handle === handle) this.setAttribute('status', handle.status);
+      };
+      reflect();
+      handle.ready.then(reflect, reflect);
+      field.addEventListener('nextkey-error', reflect);
     }
 
     disconnectedCallback(): void {
       void this.#handle?.detach();
       this.#handle = null;
+      this.removeAttribute('status');
     }
 
     attributeChangedCallback(): void {
