@@ -276,6 +276,8 @@ export interface FineTuneResult {
   batchSize: number;
   /** Code points outside the model's vocabulary; they were read as the unknown symbol (index 0). */
   unknownChars: number;
+  /** What ended training: every planned pass was done (`'epochs'`), or `timeBudgetMs` ran out first (`'timeBudget'`). */
+  stoppedBy: 'epochs' | 'timeBudget';
 }
 
 /** A model saved in IndexedDB by `predictor.save(name)`; load it with `createPredictor({ model: url })`. */

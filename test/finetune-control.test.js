@@ -163,13 +163,21 @@ describe('fine-tuning: abort, failure, live typing', () => {
     });
     assertEqual(events[events.length - 1].epoch, 2, 'epochs counted');
     assertEqual(events[events.length - 1].etaMs, 0, 'nothing left at the end');
+    assertEqual(r.stoppedBy, 'epochs', 'every planned pass was done');
     assert(r.charsPerSecond > 0 && r.trainedChars === 2 * r.batchSize * Math.floor((r.trainLength - 1) / r.batchSize), `result ${JSON.stringify(r)}`);
   });
 
   it('a time budget bounds the run', async () => {
+    const events = [];
     const r = await predictor.fineTune(TEXT, { ...SMALL, timeBudgetMs: 300 });
     assert(r.steps >= 1, `trained at least one batch: ${JSON.stringify(r)}`);
     assert(Number.isFinite(r.bpcAfter), 'measured after');
+    assertEqual(r.stoppedBy, 'timeBudget', 'only a time budget bounds it: the budget ended it');
+    // Epochs and a budget: a budget that ends the run first says so, and its last event has nothing left.
+    const both = await predictor.fineTune(TEXT, { ...SMALL, epochs: 1000, timeBudgetMs: 300, onProgress: (p) => events.push(p) });
+    assertEqual(both.stoppedBy, 'timeBudget', 'the budget, not the 1000 passes, ended it');
+    assert(both.steps < events[0].steps, `fewer batches than planned: ${both.steps} of ${events[0].steps}`);
+    assertEqual(events[events.length - 1].etaMs, 0, 'the last event: nothing left');
   });
 
   it('disposing the predictor ends a run with DisposedError', async () => {

@@ -31,9 +31,21 @@ export const recordedRequests = () => command('nk-requests', { action: 'stop' })
  * Started, then polled: however long it takes, no single command waits past the runner's limit.
  */
 export async function runEval(args) {
-  const { id } = await command('nk-eval-start', { args });
+  return poll(await command('nk-eval-start', { args }));
+}
+
+/**
+ * Opens `path` in a new top-level page, waits for its #status to say ready (or
+ * an error) and the network to go quiet: { status, failed: [{ url, status }] }.
+ */
+export async function visit(path) {
+  return poll(await command('nk-visit-start', { path }));
+}
+
+/** Waits for a job the server runs without a time limit (the runner answers a command within 20 s; a poll within 5). */
+async function poll({ id }) {
   for (;;) {
-    const r = await command('nk-eval-poll', { id });
+    const r = await command('nk-poll', { id });
     if (r.done) return r.result;
   }
 }

@@ -93,43 +93,52 @@ const handlers = {
   async 'nk-eval-start'(page, { args }) {
     if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new Error('nk-eval: args must be an array of strings');
     // No time limit here: on a loaded machine one evaluation can take far longer than the
-    // runner waits for a command's answer (20 s), so the browser polls (nk-eval-poll).
-    const id = nextEval++;
-    evals.set(id, new Promise((resolve) => {
+    // runner waits for a command's answer (20 s), so the browser polls (nk-poll).
+    return startJob(new Promise((resolve) => {
       execFile(process.execPath, ['scripts/run-tool.mjs', 'tools/eval.ts', ...args], { maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
         resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
       );
     }));
-    return { id };
   },
-  /** { id }: { done: true, result } once that evaluation ended, else { done: false } after at most 5 s. */
-  async 'nk-eval-poll'(page, { id }) {
-    const job = evals.get(id);
-    if (!job) throw new Error(`nk-eval-poll: no evaluation ${id}`);
+  /** { id }: { done: true, result } once that job (nk-eval-start, nk-visit-start) ended, else { done: false } after at most 5 s. */
+  async 'nk-poll'(page, { id }) {
+    const job = jobs.get(id);
+    if (!job) throw new Error(`nk-poll: no job ${id}`);
     const result = await Promise.race([job, new Promise((r) => setTimeout(() => r(null), 5000))]);
     if (result === null) return { done: false };
-    evals.delete(id);
+    jobs.delete(id);
+    if (result.error) throw new Error(result.error);
     return { done: true, result };
   },
   /**
    * { path }: opens `path` of the test server in a new top-level page (as a person
-   * opening the demo would), waits until its #status says ready (or an error) and
-   * the network is quiet, and returns { status, failed: [{ url, status }] }: every
-   * response of 400 or more, favicon included, which only a top-level page asks for.
+   * opening the demo would), waits until its #status says ready (or shows an
+   * error) and the network is quiet; the job's result is { status, failed: [{ url,
+   * status }] }: every response of 400 or more, favicon included, which only a
+   * top-level page asks for. No time limit (loading a model on a loaded machine
+   * may take long): the browser polls (nk-poll).
    */
-  async 'nk-visit'(page, { path }) {
-    const visit = await page.context().newPage();
-    const failed = [];
-    visit.on('response', (r) => r.status() >= 400 && failed.push({ url: r.url(), status: r.status() }));
-    try {
-      await visit.goto(new URL(path, page.url()).href);
-      await visit.waitForFunction(() => { const s = document.getElementById('status'); return !s || /^ready|error|failed/i.test(s.textContent); }, null, { timeout: 0 });
-      await visit.waitForLoadState('networkidle');
-      const status = await visit.evaluate(() => document.getElementById('status')?.textContent ?? '');
-      return { status, failed };
-    } finally {
-      await visit.close();
-    }
+  async 'nk-visit-start'(page, { path }) {
+    const url = new URL(path, page.url()).href;
+    return startJob((async () => {
+      const visit = await page.context().newPage();
+      const failed = [];
+      visit.on('response', (r) => r.status() >= 400 && failed.push({ url: r.url(), status: r.status() }));
+      try {
+        await visit.goto(url, { timeout: 0 });
+        await visit.waitForFunction(() => {
+          const s = document.getElementById('status');
+          return !s || s.classList.contains('error') || /^ready|error|failed/i.test(s.textContent);
+        }, null, { timeout: 0 });
+        await visit.waitForLoadState('networkidle', { timeout: 0 });
+        const status = await visit.evaluate(() => document.getElementById('status')?.textContent ?? '');
+        return { status, failed };
+      } catch (error) {
+        return { error: `nk-visit ${path}: ${error.message}` };
+      } finally {
+        await visit.close();
+      }
+    })());
   },
   /** { x, y, width, height }: a PNG of that viewport rectangle (CSS pixels), as base64, for pixel checks. */
   async 'nk-pixels'(page, clip) {
@@ -137,9 +146,14 @@ const handlers = {
   },
 };
 
-/** Evaluations started by nk-eval-start, by id. */
-const evals = new Map();
-let nextEval = 0;
+/** Jobs that may outlast the runner's 20 s wait for a command (nk-eval-start, nk-visit-start), by id; see nk-poll. */
+const jobs = new Map();
+let nextJob = 0;
+function startJob(promise) {
+  const id = nextJob++;
+  jobs.set(id, promise);
+  return { id };
+}
 
 /** The web-test-runner plugin: register it in `plugins` of web-test-runner.config.mjs. */
 export function widgetCommands() {

@@ -119,6 +119,7 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
   const maxEpochs = r.epochs ?? Infinity;
   const started = performance.now();
   let elapsed = 0;
+  let stoppedBy: FineTuneResult['stoppedBy'] = 'epochs';
   let tuned: ModelWeights | null = null;
   try {
     training: for (let epoch = 0; epoch < maxEpochs; epoch++) {
@@ -162,19 +163,25 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
         elapsed = performance.now() - started;
         const msPerStep = elapsed / step;
         const leftBySteps = planned === null ? Infinity : (planned - step) * msPerStep;
+        // The budget is checked here, so the last batch's event already says nothing is left.
+        const outOfTime = elapsed >= budget;
+        const lastPlanned = epoch + 1 >= maxEpochs && w + 1 >= lanes.windows;
         hooks.progress({
           step,
           steps: planned,
           epoch: epoch + 1,
           loss: loss / LN2,
           charsPerSecond: (trainedChars * 1000) / elapsed,
-          etaMs: Math.max(0, Math.min(leftBySteps, budget - elapsed)),
+          etaMs: outOfTime || lastPlanned ? 0 : Math.max(0, Math.min(leftBySteps, budget - elapsed)),
           elapsedMs: elapsed,
         });
         await macrotask();
         hooks.check();
         epochsDone = epoch + (w + 1) / lanes.windows;
-        if (performance.now() - started >= budget) break training;
+        if (outOfTime) {
+          if (!lastPlanned) stoppedBy = 'timeBudget';
+          break training;
+        }
       }
     }
     elapsed = performance.now() - started;
@@ -195,6 +202,7 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
       validLength: r.validationSplit > 0 ? corpus.valid.length : 0,
       batchSize: lanes.batch,
       unknownChars: corpus.unknown,
+      stoppedBy,
     };
     const weights = tuned;
     tuned = null;
