@@ -19,7 +19,8 @@ const BUDGETS = [
   { file: 'dist/index.js', budget: 5 * KB },
   { file: 'dist/widget.js', budget: 8 * KB },
   { file: 'dist/element.js', budget: 1 * KB },
-  { file: 'dist/nextkey.min.js', budget: 12 * KB },
+  // 13 KB: the widget's status, error event and console advice (issue 16) took it from 11.6 to 12.2 KB.
+  { file: 'dist/nextkey.min.js', budget: 13 * KB },
   { file: 'dist/worker.js', budget: 120 * KB },
   { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },
   { file: 'models/default/', parts: ['model.json', 'weights.bin'], budget: 2 * KB * KB },

@@ -557,18 +557,11 @@ function describe(el: HTMLElement): string {
 function advice(error: Error, options: AutocompleteOptions): string {
   const model = options.model;
   if (error instanceof ModelFetchError) {
-    if (model !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(model)) {
-      const page = typeof document !== 'undefined' ? document.baseURI : '';
-      return (
-        `. The model URL "${model}" is relative, so it resolves against the page (${page}), not against nextkey's script:` +
-        ` give an absolute URL (where model.json and weights.bin are served, with CORS headers if on another origin),` +
-        ` or leave \`model\` out to load the default model that ships beside nextkey's script.`
-      );
-    }
-    return '. Check that the URL serves model.json and weights.bin, and that a server on another origin sends Access-Control-Allow-Origin.';
+    return model !== undefined && !/^[a-z][a-z\d+.-]*:/i.test(model)
+      ? `. "${model}" is relative: it resolves against the page (${document.baseURI}), not the script. Give an absolute URL, or leave \`model\` out for the model shipped beside the script.`
+      : '. Check that the URL serves model.json and weights.bin (with CORS headers, from another origin).';
   }
-  if (error instanceof WorkerError) {
-    return ". The worker could not run: check that dist/worker.js is served beside nextkey's script (or pass workerUrl) and that the page's Content-Security-Policy allows it (see the README).";
-  }
-  return '';
+  return error instanceof WorkerError
+    ? ". Check that dist/worker.js is served beside the script (or pass workerUrl) and that the page's Content-Security-Policy allows it (see the README)."
+    : '';
 }
