@@ -17,6 +17,9 @@ const chromiumArgs = [
   '--no-first-run',
   '--disable-quic',
   '--disable-dev-shm-usage',
+  // test/faults.test.js measures the main thread's heap after garbage collection.
+  '--js-flags=--expose-gc',
+  '--enable-precise-memory-info',
 ];
 
 const chromium = (extraArgs = []) =>

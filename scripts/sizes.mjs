@@ -16,7 +16,8 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
  * A folder counts as the sum of its files, each gzipped on its own, as served.
  */
 const BUDGETS = [
-  { file: 'dist/index.js', budget: 5 * KB },
+  // 6 KB: watching the worker's life from its creation, call timeouts, bounded restarts and typed rejections (issue 17) took it from 5.0 to 5.5 KB.
+  { file: 'dist/index.js', budget: 6 * KB },
   { file: 'dist/widget.js', budget: 8 * KB },
   { file: 'dist/element.js', budget: 1 * KB },
   // 13 KB: the widget's status, error event and console advice (issue 16) took it from 11.6 to 12.2 KB.

@@ -42,6 +42,14 @@ export class WorkerError extends NextkeyError {
  */
 export class WorkerLostError extends WorkerError {}
 
+/**
+ * The WebGL context was lost (GPU reset, driver crash) while this call ran
+ * on it. The worker moves to wasm (or cpu), rebuilds the weights and
+ * re-reads every session's text: calling again works. A
+ * {@link WorkerLostError}, so `retryable` is true.
+ */
+export class ContextLostError extends WorkerLostError {}
+
 const byName: Record<Exclude<WorkerErrorName, 'AbortError'>, new (message: string, options?: { cause?: unknown }) => NextkeyError> = {
   ModelFormatError,
   ModelFetchError,
@@ -51,6 +59,7 @@ const byName: Record<Exclude<WorkerErrorName, 'AbortError'>, new (message: strin
   DisposedError,
   TrainingError,
   StorageError,
+  ContextLostError,
 };
 
 // Each class's `name`, on its prototype, set literally (minifiers rename

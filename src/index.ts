@@ -22,6 +22,7 @@ export {
   StorageError,
   WorkerError,
   WorkerLostError,
+  ContextLostError,
 } from './errors.js';
 export type {
   BackendName,
@@ -35,6 +36,8 @@ export type {
   FineTuneProgress,
   FineTuneResult,
   SavedModelInfo,
+  SaveOptions,
+  UnreadableSavedModel,
   SessionStats,
   ModelInfo,
   Prediction,

@@ -1,8 +1,9 @@
 import * as Comlink from 'comlink';
 import { DisposedError, InvalidArgumentError, WorkerError, WorkerLostError, fromWorkerError } from './errors.js';
+import { lifeLockName, watchLife } from './life.js';
 import { spawnWorker } from './spawn.js';
 import { WorkerSession, type Run, type Session, type SessionOptions } from './session.js';
-import { AHEAD_MESSAGE } from './protocol.js';
+import { AHEAD_MESSAGE, BACKEND_MESSAGE } from './protocol.js';
 import type {
   AheadAnswers,
   FineTuneProgress,
@@ -14,6 +15,8 @@ import type {
   ModelInfo,
   ProgressEvent,
   SavedModelInfo,
+  SaveOptions,
+  UnreadableSavedModel,
   WarningCode,
   WorkerApi,
   WorkerStats,
@@ -58,6 +61,15 @@ export interface PredictorOptions {
    * {@link WorkerLostError}; calls made meanwhile wait for the new worker.
    */
   onRestart?: (event: RestartEvent) => void;
+  /**
+   * A call on the worker (other than loading) not answered within this many
+   * milliseconds counts as a dead worker (one stuck in a loop): it is ended
+   * and replaced as after a crash, and its calls in flight reject with
+   * {@link WorkerLostError}. Default: no limit (a slow device is not a stuck
+   * one; pick a limit well above its slowest call, fine-tuning excepted,
+   * which runs in a worker of its own).
+   */
+  callTimeoutMs?: number;
 }
 
 /** What {@link PredictorOptions.onRestart} receives. */
@@ -122,11 +134,17 @@ export interface Predictor {
    * float32), replacing a model of that name; load it later with
    * `createPredictor({ model: 'idb://' + name })`. Names: 1-64 letters, digits,
    * `_`, `.`, `-`. Rejects with {@link StorageError} (e.g. quota exceeded);
-   * the model in memory keeps working either way.
+   * the model in memory keeps working either way. The saved lexicon holds
+   * the words fine-tuning learned from the user's text unless
+   * `{ learnedWords: false }`.
    */
-  save(name: string): Promise<SavedModelInfo>;
-  /** The models saved in this predictor's IndexedDB database, by name. */
-  listSavedModels(): Promise<SavedModelInfo[]>;
+  save(name: string, options?: SaveOptions): Promise<SavedModelInfo>;
+  /**
+   * The models saved in this predictor's IndexedDB database, by name. An
+   * entry this runtime cannot load is listed too, as an
+   * {@link UnreadableSavedModel} with its `error`.
+   */
+  listSavedModels(): Promise<(SavedModelInfo | UnreadableSavedModel)[]>;
   /** Deletes a saved model; resolves to false if there was none of that name. */
   deleteSavedModel(name: string): Promise<boolean>;
   /** Frees every session, the weights and the worker. */
@@ -172,89 +190,133 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
   const wasmBaseUrl = new URL(String(options.wasmBaseUrl ?? new URL('./', workerUrl)), import.meta.url).href;
   const network = { timeoutMs: options.timeoutMs, retries: options.retries };
   const request = { manifestUrl, backend, wasmBaseUrl: wasmBaseUrl.endsWith('/') ? wasmBaseUrl : wasmBaseUrl + '/', cache, network };
-  const { conn, result } = await connect(workerUrl, request, options.onProgress, options.signal);
-  return new WorkerPredictor(conn, result, workerUrl, request, options.onRestart);
+  const callTimeoutMs = options.callTimeoutMs;
+  if (callTimeoutMs !== undefined && !(typeof callTimeoutMs === 'number' && callTimeoutMs > 0)) {
+    throw new InvalidArgumentError(`options.callTimeoutMs must be a number of milliseconds > 0, got ${String(callTimeoutMs)}`);
+  }
+  const { conn, result } = await connect(workerUrl, request, options.onProgress, options.signal, callTimeoutMs);
+  return new WorkerPredictor(conn, result, workerUrl, request, options.onRestart, callTimeoutMs);
 }
 
 /** One worker with the model loaded in it. */
 interface Conn {
   readonly api: WorkerApi;
-  /** A call on this worker, rejected with {@link WorkerLostError} if the worker dies first. */
+  /**
+   * A call on this worker. Rejects with {@link WorkerLostError} (or
+   * {@link WorkerError} before the model loaded) if the worker dies first,
+   * with {@link DisposedError} if the worker is closed first. Nothing is kept
+   * once the call settles.
+   */
   call<T>(f: (api: WorkerApi) => Promise<T>): Promise<T>;
-  /** Settles when the worker dies (never on close()). */
+  /** Settles when the worker dies (never after close()). */
   readonly died: Promise<string>;
-  /** Ends the worker on purpose. */
-  close(): void;
+  /** Whether the worker is gone (died or closed): its api must not be called. */
+  readonly gone: boolean;
+  /** Ends the worker on purpose; calls in flight reject with `reason` (default DisposedError). */
+  close(reason?: Error): void;
   /** Receives the answers the worker sends ahead. */
   onAhead?: (ahead: AheadAnswers) => void;
+  /** Told when the worker moved to another backend (after a lost WebGL context). */
+  onBackend?: (report: BackendReport) => void;
 }
 
-let lockCounter = 0;
-
-/** Starts a worker and loads the model in it; rejects with the typed error of whatever failed. */
-async function connect(workerUrl: URL, request: Omit<LoadRequest, 'lifeLock'>, onProgress?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<{ conn: Conn; result: LoadResult }> {
+/**
+ * Starts a worker and loads the model in it; rejects with the typed error of
+ * whatever failed. The worker is watched from the moment it is created
+ * (src/life.ts): if it dies at any point, loading included, every call in
+ * flight rejects at once. `callTimeoutMs`: a call (other than loading) not
+ * answered within it counts as the worker's death (a worker stuck in a
+ * loop): the worker is ended and the call rejects with WorkerLostError.
+ */
+async function connect(
+  workerUrl: URL,
+  request: LoadRequest,
+  onProgress?: (e: ProgressEvent) => void,
+  signal?: AbortSignal,
+  callTimeoutMs?: number,
+): Promise<{ conn: Conn; result: LoadResult }> {
   signal?.throwIfAborted();
-  const worker = await spawnWorker(workerUrl);
+  const lock = lifeLockName();
+  const worker = await spawnWorker(workerUrl, `nextkey#${lock}`);
   const remote = Comlink.wrap<WorkerApi>(worker);
   // Every WorkerApi method returns a promise: through the proxy it has the same type.
   const api = remote as unknown as WorkerApi;
-  let closed = false;
   let started = false;
-  let die!: (reason: string) => void;
-  const died = new Promise<string>((resolve) => {
-    die = (reason) => {
-      if (!closed) resolve(reason);
-    };
-  });
-  // A worker that fails to start (404, syntax error) never answers; one that throws later has crashed.
-  worker.addEventListener('error', (event) => {
-    event.preventDefault();
-    die(started ? `uncaught error in the worker: ${event.message}` : `worker ${workerUrl.href} failed: ${event.message || 'could not start (check the URL and that it is served as JavaScript)'}`);
-  });
-  worker.addEventListener('messageerror', () => die('a message from the worker could not be read'));
-  worker.addEventListener('message', (event) => {
-    const ahead = (event.data as Record<string, AheadAnswers> | null)?.[AHEAD_MESSAGE];
-    if (ahead) conn.onAhead?.(ahead);
-  });
-  const lost = died.then((reason) => Promise.reject(started ? new WorkerLostError(`the worker died: ${reason}`) : new WorkerError(reason)));
-  lost.catch(() => {});
+  let gone: Error | null = null;
+  /** Rejecters of the calls in flight: each leaves the set when its call settles. */
+  const pending = new Set<(error: Error) => void>();
+  let resolveDied!: (reason: string) => void;
+  const died = new Promise<string>((resolve) => (resolveDied = resolve));
   const stop = new AbortController();
+  const end = (error: Error) => {
+    if (gone) return;
+    gone = error;
+    stop.abort();
+    for (const reject of pending) reject(error);
+    pending.clear();
+    remote[Comlink.releaseProxy]();
+    worker.terminate();
+  };
+  const die = (reason: string) => {
+    if (gone) return;
+    end(started ? new WorkerLostError(`the worker died: ${reason}`) : new WorkerError(reason));
+    resolveDied(reason);
+  };
+  watchLife(worker, lock, stop.signal, (reason, event) => {
+    // A worker that fails to start (404, syntax error) never answers; one that throws later has crashed.
+    if (event && !started) {
+      die(`worker ${workerUrl.href} failed: ${event.message || 'could not start (check the URL and that it is served as JavaScript)'}`);
+    } else {
+      die(event ? `uncaught error in the worker: ${reason}` : reason);
+    }
+  });
+  worker.addEventListener('message', (event) => {
+    const data = event.data as Record<string, unknown> | null;
+    const ahead = data?.[AHEAD_MESSAGE] as AheadAnswers | undefined;
+    if (ahead) conn.onAhead?.(ahead);
+    const moved = data?.[BACKEND_MESSAGE] as BackendReport | undefined;
+    if (moved) conn.onBackend?.(moved);
+  });
   const conn: Conn = {
     api,
     died,
-    call: async (f) => {
-      try {
-        return await Promise.race([f(api), lost]);
-      } catch (error) {
-        throw fromWorkerError(error);
-      }
+    get gone() {
+      return gone !== null;
     },
-    close() {
-      closed = true;
-      stop.abort();
-      remote[Comlink.releaseProxy]();
-      worker.terminate();
+    call: <T>(f: (api: WorkerApi) => Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        if (gone) return reject(gone);
+        pending.add(reject);
+        const timer = started && callTimeoutMs !== undefined ? setTimeout(() => die(`a call did not answer within callTimeoutMs (${callTimeoutMs} ms)`), callTimeoutMs) : undefined;
+        f(api).then(
+          (value) => {
+            clearTimeout(timer);
+            pending.delete(reject);
+            resolve(value);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            pending.delete(reject);
+            reject(gone ?? fromWorkerError(error));
+          },
+        );
+      }),
+    close(reason = new DisposedError('the predictor was disposed')) {
+      end(reason);
     },
   };
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  // Unique across this origin's tabs (Web Locks are shared by them).
-  const lifeLock = locks ? `nextkey-worker-${++lockCounter}-${Math.random()}` : null;
-  let result: LoadResult;
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal?.aborted) reject(signal.reason);
-    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-  aborted.catch(() => {});
+  const onAbort = () => conn.close(signal!.reason instanceof Error ? signal!.reason : new DOMException('loading was aborted', 'AbortError'));
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    result = await Promise.race([conn.call((a) => a.load({ ...request, lifeLock }, onProgress ? Comlink.proxy((e: ProgressEvent) => onProgress(e)) : undefined)), aborted]);
+    const result = await conn.call((a) => a.load(request, onProgress ? Comlink.proxy((e: ProgressEvent) => onProgress(e)) : undefined));
+    started = true;
+    return { conn, result };
   } catch (error) {
     conn.close();
-    throw error;
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
-  started = true;
-  // The worker holds lifeLock while it lives, so this request is granted the moment it dies.
-  if (locks && lifeLock) locks.request(lifeLock, { signal: stop.signal }, () => die('the worker stopped')).catch(() => {});
-  return { conn, result };
 }
 
 /** At most this many restarts within RESTART_WINDOW_MS; a worker that keeps dying is given up. */
@@ -273,6 +335,8 @@ class WorkerPredictor implements Predictor {
   #ready: Promise<Conn>;
   readonly #restartTimes: number[] = [];
   #restarts = 0;
+  /** Aborted by dispose(): stops a replacement worker that is still loading. */
+  readonly #stop = new AbortController();
   model: ModelInfo;
   backend: BackendReport;
   warnings: readonly { code: WarningCode; message: string }[];
@@ -281,8 +345,9 @@ class WorkerPredictor implements Predictor {
     conn: Conn,
     result: LoadResult,
     private readonly workerUrl: URL,
-    private readonly request: Omit<LoadRequest, 'lifeLock'>,
+    private readonly request: LoadRequest,
     private readonly onRestart?: (event: RestartEvent) => void,
+    private readonly callTimeoutMs?: number,
   ) {
     this.#conn = conn;
     this.#listen(conn);
@@ -295,7 +360,9 @@ class WorkerPredictor implements Predictor {
 
   /** Runs `f` on the live worker (after a restart in progress), with typed errors. */
   readonly #run: Run = async (f) => {
+    this.#check();
     const conn = await this.#ready;
+    this.#check();
     return conn.call(f);
   };
 
@@ -303,46 +370,77 @@ class WorkerPredictor implements Predictor {
     conn.onAhead = (ahead) => {
       for (const session of this.#sessions) session.offer(ahead);
     };
+    conn.onBackend = (report) => {
+      if (conn === this.#conn) this.backend = report;
+    };
   }
 
   #watch(conn: Conn): void {
     void conn.died.then((reason) => {
       if (this.#disposed || conn !== this.#conn) return;
-      conn.close();
       this.#ready = this.#restart(reason);
       this.#ready.catch(() => {});
     });
   }
 
+  /**
+   * Starts workers until one has the model and every session's text, or
+   * the restarts within a minute run out: a replacement that dies while
+   * loading counts as one more death, and the next one is tried.
+   */
   async #restart(reason: string): Promise<Conn> {
-    const now = Date.now();
-    while (this.#restartTimes.length && now - this.#restartTimes[0]! > RESTART_WINDOW_MS) this.#restartTimes.shift();
-    if (this.#restartTimes.length >= MAX_RESTARTS) {
-      throw new WorkerError(`the worker died ${MAX_RESTARTS + 1} times within a minute (last: ${reason}); create a new predictor`);
+    for (;;) {
+      const now = Date.now();
+      while (this.#restartTimes.length && now - this.#restartTimes[0]! > RESTART_WINDOW_MS) this.#restartTimes.shift();
+      if (this.#restartTimes.length >= MAX_RESTARTS) {
+        throw new WorkerError(`the worker died ${MAX_RESTARTS + 1} times within a minute (last: ${reason}); create a new predictor`);
+      }
+      this.#restartTimes.push(now);
+      this.#check();
+      let conn: Conn;
+      let result: LoadResult;
+      try {
+        ({ conn, result } = await connect(this.workerUrl, this.request, undefined, this.#stop.signal, this.callTimeoutMs));
+      } catch (error) {
+        // Died while loading: try again (counted). Any other failure (the model is gone, …) is final.
+        if (error instanceof WorkerError && !this.#disposed) {
+          reason = `its replacement died while loading: ${error.message}`;
+          continue;
+        }
+        throw error;
+      }
+      if (this.#disposed) {
+        conn.close();
+        this.#check();
+      }
+      try {
+        for (const session of this.#sessions) await session.reattach(conn.call);
+      } catch (error) {
+        conn.close();
+        if (error instanceof WorkerLostError && !this.#disposed) {
+          reason = `its replacement died while sessions were restored: ${error.message}`;
+          continue;
+        }
+        throw error;
+      }
+      if (this.#disposed) {
+        conn.close();
+        this.#check();
+      }
+      this.#conn = conn;
+      this.#listen(conn);
+      this.#watch(conn);
+      this.model = result.model;
+      this.backend = result.backend;
+      this.warnings = result.warnings;
+      this.#restarts++;
+      try {
+        this.onRestart?.({ reason, restarts: this.#restarts, backend: result.backend });
+      } catch {
+        // A throwing listener must not undo the restart.
+      }
+      return conn;
     }
-    this.#restartTimes.push(now);
-    const { conn, result } = await connect(this.workerUrl, this.request);
-    if (this.#disposed) conn.close();
-    this.#check();
-    try {
-      for (const session of this.#sessions) await session.reattach(conn.call);
-    } catch (error) {
-      conn.close();
-      throw error;
-    }
-    this.#conn = conn;
-    this.#listen(conn);
-    this.#watch(conn);
-    this.model = result.model;
-    this.backend = result.backend;
-    this.warnings = result.warnings;
-    this.#restarts++;
-    try {
-      this.onRestart?.({ reason, restarts: this.#restarts, backend: result.backend });
-    } catch {
-      // A throwing listener must not undo the restart.
-    }
-    return conn;
   }
 
   #check(): void {
@@ -371,13 +469,16 @@ class WorkerPredictor implements Predictor {
     return fineTune(this.#run, job, text, options, this.#onDispose, this.#sessions);
   }
 
-  async save(name: string): Promise<SavedModelInfo> {
+  async save(name: string, options: SaveOptions = {}): Promise<SavedModelInfo> {
     this.#check();
     // The worker checks the name.
-    return this.#run((api) => api.save(name));
+    if (typeof options !== 'object' || options === null || (options.learnedWords !== undefined && typeof options.learnedWords !== 'boolean')) {
+      throw new InvalidArgumentError(`save(name, { learnedWords }) must be true or false, got ${JSON.stringify(options?.learnedWords)}`);
+    }
+    return this.#run((api) => api.save(name, { learnedWords: options.learnedWords }));
   }
 
-  async listSavedModels(): Promise<SavedModelInfo[]> {
+  async listSavedModels(): Promise<(SavedModelInfo | UnreadableSavedModel)[]> {
     this.#check();
     return this.#run((api) => api.listSavedModels());
   }
@@ -391,9 +492,14 @@ class WorkerPredictor implements Predictor {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const reject of this.#onDispose) reject();
+    this.#stop.abort(new DisposedError('this predictor was disposed; create a new one with createPredictor()'));
     const conn = this.#conn;
     try {
-      await Promise.race([conn.api.dispose(), conn.died]);
+      // A worker that is alive frees its tensors first; one that is gone (or
+      // being replaced: the restart sees #disposed and closes its worker) has nothing to free.
+      if (!conn.gone) await conn.call((api) => api.dispose());
+    } catch {
+      // Disposing never fails: the worker is ended below whatever it answered.
     } finally {
       conn.close();
     }

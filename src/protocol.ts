@@ -30,6 +30,7 @@ export type WorkerErrorName =
   | 'DisposedError'
   | 'TrainingError'
   | 'StorageError'
+  | 'ContextLostError'
   | 'AbortError';
 
 /** Loading progress, tagged by `status`. */
@@ -62,12 +63,6 @@ export interface LoadRequest {
   /** Absolute URL of the folder holding the tfjs wasm binaries. */
   wasmBaseUrl: string;
   cache: CacheOptions;
-  /**
-   * A Web Locks name the worker holds for as long as it lives, so the main
-   * thread learns the moment it dies (terminated, closed or crashed); null
-   * where the Web Locks API is missing.
-   */
-  lifeLock: string | null;
   /** Model downloads: stall timeout and retries, as given (the worker fills in the defaults, 30000 ms and 2, and checks them). */
   network: { timeoutMs?: number | undefined; retries?: number | undefined };
 }
@@ -192,6 +187,18 @@ export interface AheadAnswers {
 /** The key of a worker message carrying AheadAnswers (other messages are Comlink's). */
 export const AHEAD_MESSAGE = 'nextkeyAhead';
 
+/**
+ * A worker's name is `<role>#<lock>`: the first thing the worker does is take
+ * the Web Lock `<lock>` for as long as it lives, then post `{ [LIFE_MESSAGE]:
+ * true }`. From that message on, its parent's request for the same lock is
+ * granted the moment the worker ends, however it ends (closed, terminated,
+ * out of memory), so no call waits on a worker that is gone.
+ */
+export const LIFE_MESSAGE = 'nextkeyLife';
+
+/** The worker posts `{ [BACKEND_MESSAGE]: BackendReport }` when it moved to another backend (a lost WebGL context). */
+export const BACKEND_MESSAGE = 'nextkeyBackend';
+
 /** Counters of one session. */
 export interface SessionStats {
   /** Recurrent steps run since the session was created. */
@@ -269,15 +276,50 @@ export interface FineTuneResult {
   charsPerSecond: number;
   /** Milliseconds spent training (evaluation excluded). */
   elapsedMs: number;
-  /** Code points in the training part and the held-out part of the text. */
+  /**
+   * Code points in the training part and the held-out part of the text.
+   * bpcBefore/bpcAfter are measured on the held-out part's first 65,536 code
+   * points at most, and under `timeBudgetMs` on as much of them as 15% of the
+   * budget allows, the same characters before and after: the whole call,
+   * both measurements included, stays within the budget (plus one batch).
+   */
   trainLength: number;
   validLength: number;
+  /** Characters bpcBefore and bpcAfter were measured on (see validLength). */
+  measuredChars: number;
   /** Lanes actually used (smaller than batchSize when the text is short). */
   batchSize: number;
   /** Code points outside the model's vocabulary; they were read as the unknown symbol (index 0). */
   unknownChars: number;
   /** What ended training: every planned pass was done (`'epochs'`), or `timeBudgetMs` ran out first (`'timeBudget'`). */
   stoppedBy: 'epochs' | 'timeBudget';
+  /**
+   * Words of the text the model's lexicon lacked: `added` to it (completions
+   * now prefer them), the most frequent first, and `dropped` for want of room
+   * (a lexicon holds at most 1,000,000 words). null: the model has no lexicon.
+   */
+  learnedWords: { added: number; dropped: number } | null;
+}
+
+/** Options of `predictor.save(name, options)`. */
+export interface SaveOptions {
+  /**
+   * Keep the words fine-tuning added to the lexicon (default true). They are
+   * the user's words, verbatim (names, terms, anything typed in the text the
+   * model was tuned on): `false` saves the tuned weights with only the base
+   * model's lexicon, so the saved model lists none of them (the weights still
+   * learned from the text; see SECURITY.md).
+   */
+  learnedWords?: boolean;
+}
+
+/** A saved entry that this runtime cannot load (written by another version, or damaged), as `listSavedModels()` lists it. */
+export interface UnreadableSavedModel {
+  name: string;
+  url: string;
+  savedAt: number | null;
+  /** Why it cannot be loaded. `deleteSavedModel(name)` removes it. */
+  error: string;
 }
 
 /** A model saved in IndexedDB by `predictor.save(name)`; load it with `createPredictor({ model: url })`. */
@@ -323,8 +365,8 @@ export interface WorkerApi {
   /** Stops run `job` between batches; its fineTune call rejects with AbortError. No-op if it is not running. */
   abortFineTune(job: number): Promise<void>;
   /** Stores the weights in use (manifest + float32 weights, format v1) in IndexedDB under `name`. */
-  save(name: string): Promise<SavedModelInfo>;
-  listSavedModels(): Promise<SavedModelInfo[]>;
+  save(name: string, options?: SaveOptions): Promise<SavedModelInfo>;
+  listSavedModels(): Promise<(SavedModelInfo | UnreadableSavedModel)[]>;
   /** true if a model of that name existed. */
   deleteSavedModel(name: string): Promise<boolean>;
   dispose(): Promise<void>;

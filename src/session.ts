@@ -217,6 +217,16 @@ export class WorkerSession implements Session {
     if (this.predictorDisposed()) throw new DisposedError('the predictor of this session was disposed');
   }
 
+  /** A rejected promise when the session or its predictor is disposed: methods never throw synchronously. */
+  #dead(): Promise<never> | null {
+    try {
+      this.#check();
+      return null;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   /** Runs session calls one at a time, in call order. */
   #enqueue<T>(run: () => Promise<T>, supersede?: (resolve: (v: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -247,7 +257,8 @@ export class WorkerSession implements Session {
   }
 
   setText(text: string, options: SetTextOptions = {}): Promise<TextUpdate> {
-    this.#check();
+    const dead = this.#dead();
+    if (dead) return dead;
     const k = options.k ?? 5;
     const cursor = options.cursor ?? null;
     try {
@@ -294,7 +305,8 @@ export class WorkerSession implements Session {
   }
 
   feed(text: string): Promise<FeedResult> {
-    this.#check();
+    const dead = this.#dead();
+    if (dead) return dead;
     try {
       aString(text, 'feed');
     } catch (error) {
@@ -309,7 +321,8 @@ export class WorkerSession implements Session {
   }
 
   reset(): Promise<void> {
-    this.#check();
+    const dead = this.#dead();
+    if (dead) return dead;
     this.dropAhead();
     return this.#enqueue(async () => {
       await this.run((api) => api.reset(this.id));
@@ -318,7 +331,8 @@ export class WorkerSession implements Session {
   }
 
   predict(options: PredictOptions = {}): Promise<Prediction[]> {
-    this.#check();
+    const dead = this.#dead();
+    if (dead) return dead;
     // The worker checks k and temperature.
     const k = options.k ?? 5;
     const temperature = options.temperature ?? 1;
@@ -326,7 +340,8 @@ export class WorkerSession implements Session {
   }
 
   complete(options: CompleteOptions = {}): Promise<CompletionResult> {
-    this.#check();
+    const dead = this.#dead();
+    if (dead) return dead;
     // The worker fills in the defaults and checks every option.
     const { maxChars, beamWidth, stop, phraseWords, k, minProbability: minP, withSpace, lexicon } = options;
     const request = { maxChars, beamWidth, stop, phraseWords, k, minP, withSpace, lexicon };
@@ -346,12 +361,14 @@ export class WorkerSession implements Session {
   }
 
   state(): Promise<StateSnapshot> {
-    this.#check();
+    const dead = this.#dead();
+    if (dead) return dead;
     return this.#enqueue(() => this.run((api) => api.state(this.id)));
   }
 
   stats(): Promise<SessionStats> {
-    this.#check();
+    const dead = this.#dead();
+    if (dead) return dead;
     return this.#enqueue(() => this.run((api) => api.sessionStats(this.id)));
   }
 

@@ -65,6 +65,16 @@ describe('model format v1 validation', () => {
     ['a lexicon that is not a list', () => mutate((m) => (m.lexicon = 'the and of')), ModelFormatError, /"lexicon".*array of at most/],
     ['a lexicon word with a space', () => mutate((m) => (m.lexicon = ['ice cream', 'the'])), ModelFormatError, /"lexicon\[0\]".*no spaces.*"ice cream"/],
     ['a lexicon out of order', () => mutate((m) => (m.lexicon = ['tea', 'tea', 'the'])), ModelFormatError, /"lexicon\[1\]".*sorted by UTF-16 code units, each once/],
+    [
+      'two tensors over the same bytes',
+      () => mutate((m) => (m.tensors.find((t) => t.name === 'head.bias').offset = m.tensors.find((t) => t.name === 'embedding').offset)),
+      ModelFormatError,
+      /"tensors\[\d+\]\.offset".*may not overlap/,
+    ],
+    ['a card nested 100,000 deep', () => JSON.stringify(mutate((m) => (m.card = { a: 1 }))).replace('{"a":1}', '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)), ModelFormatError, /"card\.a(\.a)*".*32 deep/],
+    ['weights on another origin', () => mutate((m) => (m.weights.path = 'https://elsewhere.example/weights.bin')), ModelFormatError, /"weights\.path".*relative path/],
+    ['weights as a data: URL', () => mutate((m) => (m.weights.path = 'data:application/octet-stream;base64,AAAA')), ModelFormatError, /"weights\.path".*relative path/],
+    ['weights at //host', () => mutate((m) => (m.weights.path = '//elsewhere.example/weights.bin')), ModelFormatError, /"weights\.path".*relative path/],
   ];
   for (const [what, make, Ctor, pattern] of cases) {
     it(`${what} -> ${Ctor.name}`, async () => {

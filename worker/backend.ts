@@ -79,6 +79,25 @@ export interface ProbeStore {
 const PROBE_TTL_MS = 30 * 24 * 3600 * 1000;
 
 /**
+ * A remembered probe, if it is one this version can trust: the database is
+ * the origin's, so another SDK version (or anything else on the origin) may
+ * have written something else there. A record that is not a fresh, well-formed
+ * choice between the probed backends is ignored, and the probe runs again
+ * (and overwrites it).
+ */
+export function trustedProbe(record: unknown, now = Date.now()): ProbeRecord | undefined {
+  if (typeof record !== 'object' || record === null) return undefined;
+  const { choice, ms, at } = record as Record<string, unknown>;
+  if (choice !== 'wasm' && choice !== 'webgl') return undefined;
+  if (typeof at !== 'number' || !Number.isFinite(at) || at > now || now - at >= PROBE_TTL_MS) return undefined;
+  if (typeof ms !== 'object' || ms === null || Array.isArray(ms)) return undefined;
+  const entries = Object.entries(ms);
+  if (!entries.every(([name, t]) => (name === 'wasm' || name === 'webgl') && typeof t === 'number' && Number.isFinite(t) && t > 0)) return undefined;
+  if ((ms as Record<string, unknown>)[choice] === undefined) return undefined;
+  return { choice, ms: Object.fromEntries(entries) as ProbeRecord['ms'], at };
+}
+
+/**
  * Milliseconds for one step-sized piece of work on the current backend, read
  * back as a keystroke's answer is: a [1, 512]·[512, 1024] product (a 2×256
  * LSTM layer), its gates' sigmoid, and the read. Median of 6 after 3 warm-ups
@@ -127,8 +146,8 @@ export async function selectBackend(preference: BackendPreference, wasmBaseUrl: 
   const record = store ? store.get(key).catch(() => undefined) : Promise.resolve(undefined);
   // wasm wins on most devices for one character at a time: start it while the record is read.
   const wasm = tryBackend('wasm', wasmBaseUrl);
-  const remembered = await record;
-  if (remembered && Date.now() - remembered.at < PROBE_TTL_MS && remembered.ms[remembered.choice] !== undefined) {
+  const remembered = trustedProbe(await record);
+  if (remembered) {
     const problem = remembered.choice === 'wasm' ? await wasm : (await wasm, await tryBackend(remembered.choice, wasmBaseUrl));
     if (problem === null) {
       // tryBackend made it the current backend (it ran last).
@@ -181,6 +200,13 @@ export async function fallbackBackend(wasmBaseUrl: string, reason: string): Prom
     skipped.push({ name, reason: problem });
   }
   throw workerError('BackendError', `the WebGL context was lost and no other backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/** The canvas of the WebGL backend in use (its context's events fire there), or null. */
+export function webglCanvas(): EventTarget | null {
+  const gl = (currentBackend() as unknown as { gpgpu?: { gl?: { canvas?: unknown } } }).gpgpu?.gl;
+  const canvas = gl?.canvas;
+  return canvas && typeof (canvas as EventTarget).addEventListener === 'function' ? (canvas as EventTarget) : null;
 }
 
 /** Whether the WebGL backend in use has lost its context (GPU reset, driver crash, too many contexts). */

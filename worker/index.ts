@@ -1,8 +1,10 @@
+// First: the worker takes its life lock before anything else runs (see life.ts).
+import { ROLE } from './life.js';
 import * as Comlink from 'comlink';
 import { dispose, memory } from '@tensorflow/tfjs-core';
-import { AHEAD_MESSAGE } from '../src/protocol.js';
-import type { AheadAnswers, BackendReport, CompleteRequest, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, WarningCode, WorkerApi } from '../src/protocol.js';
-import { fallbackBackend, selectBackend, webglContextLost } from './backend.js';
+import { AHEAD_MESSAGE, BACKEND_MESSAGE } from '../src/protocol.js';
+import type { AheadAnswers, BackendReport, CompleteRequest, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, UnreadableSavedModel, WarningCode, WorkerApi } from '../src/protocol.js';
+import { fallbackBackend, selectBackend, webglCanvas, webglContextLost } from './backend.js';
 import { probeStore } from './cache.js';
 import { workerError } from './errors.js';
 import { SAVED_NAME, SAVED_PREFIX, loadModel, loadSaved, openSavedModels } from './loader.js';
@@ -133,6 +135,8 @@ function recoverIfContextLost(): Promise<void> {
     generators.clear();
     for (const s of sessions.values()) s.refresh();
     backend = report;
+    // The main thread's predictor.backend says what runs now.
+    self.postMessage({ [BACKEND_MESSAGE]: report });
   })().finally(() => {
     recovering = null;
   });
@@ -158,16 +162,6 @@ const api: WorkerApi = {
     if (!(timeoutMs > 0)) throw workerError('InvalidArgumentError', `options.timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
     if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw workerError('InvalidArgumentError', `options.retries must be an integer from 0 to 10, got ${String(retries)}`);
     const network = { timeoutMs, retries };
-    const lock = request.lifeLock;
-    if (lock && typeof navigator !== 'undefined' && navigator.locks) {
-      // Held until this worker ends: its release tells the main thread the worker is gone.
-      await new Promise<void>((held) => {
-        void navigator.locks.request(lock, () => {
-          held();
-          return new Promise<never>(() => {});
-        });
-      });
-    }
     try {
       dbName = request.cache.dbName;
       // The backend starts (the wasm binary compiles) while the weights
@@ -370,8 +364,8 @@ const api: WorkerApi = {
         }
         // The swap and the re-read of every session happen in one task: no call sees anything in between.
         swapWeights(m, weights);
-        // Its words are the ones this model should now complete too.
-        m.lexicon?.add(wordsOf(texts.join('\n')));
+        // Its words are the ones this model should now complete too (the most frequent, while there is room).
+        const learnedWords = m.lexicon ? m.lexicon.learn(texts.flatMap(wordsOf)) : null;
         for (const s of sessions.values()) s.refresh();
         // Only WebGL can lose its tensors: keep the tuned weights on the host to rebuild from.
         if (backend?.name === 'webgl') hostWeights = { manifest, weights: bytes };
@@ -385,7 +379,7 @@ const api: WorkerApi = {
           bpcAfter: result.bpcAfter,
           options: { ...options },
         });
-        return result;
+        return { ...result, learnedWords };
       } finally {
         training = null;
       }
@@ -400,10 +394,16 @@ const api: WorkerApi = {
     training.trainer?.stop(aborted());
   },
 
-  async save(name) {
+  async save(name, options = {}) {
     const m = loaded();
     savedName(name, 'save(name)');
-    const { manifest, bytes } = await reading(() => encodeModel(m, m, tunedCard(m, name)));
+    const { manifest, bytes } = await reading(() => encodeModel(m, m, tunedCard(m, name), { learnedWords: options.learnedWords ?? true }));
+    // Never store what the loader would refuse.
+    try {
+      validateManifest(structuredClone(manifest));
+    } catch (error) {
+      throw workerError('StorageError', `"${name}" was not saved: the loader would refuse it (${(error as Error).message}); the model in memory keeps working`);
+    }
     const db = await openSavedModels(dbName);
     const savedAt = Date.now();
     try {
@@ -427,12 +427,14 @@ const api: WorkerApi = {
   async listSavedModels() {
     const db = await openSavedModels(dbName);
     try {
-      const out: SavedModelInfo[] = [];
+      const out: (SavedModelInfo | UnreadableSavedModel)[] = [];
       for (const entry of await db.listModels()) {
         try {
           out.push(savedInfo(entry.name, validateManifest(entry.manifest), entry.savedAt));
-        } catch {
-          // An entry this runtime cannot read (e.g. a newer format) is not listed.
+        } catch (error) {
+          // An entry this runtime cannot read (a newer format, damage): listed with why, so it can be deleted.
+          const savedAt = typeof entry.savedAt === 'number' ? entry.savedAt : null;
+          out.push({ name: entry.name, url: SAVED_PREFIX + entry.name, savedAt, error: `${(error as Error).name}: ${(error as Error).message}` });
         }
       }
       return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -464,6 +466,24 @@ const api: WorkerApi = {
   },
 };
 
+/**
+ * Calls in flight on WebGL when its context is lost: their reads of GPU
+ * memory may never complete, so each is rejected (ContextLostError,
+ * retryable) the moment the context goes. Its work is abandoned with the
+ * context; the next call moves to the fallback backend first.
+ */
+const onContextLoss = new Set<() => void>();
+let watchedCanvas: EventTarget | null = null;
+function watchContext(): void {
+  const canvas = webglCanvas();
+  if (!canvas || canvas === watchedCanvas) return;
+  watchedCanvas = canvas;
+  canvas.addEventListener('webglcontextlost', () => {
+    for (const reject of [...onContextLoss]) reject();
+    onContextLoss.clear();
+  });
+}
+
 /** Calls that touch tensors first recover from a lost WebGL context, if that happened. */
 const UNGUARDED = new Set<keyof WorkerApi>(['load', 'dispose', 'abortFineTune', 'generateEnd', 'disposeSession']);
 const guarded = Object.fromEntries(
@@ -473,10 +493,20 @@ const guarded = Object.fromEntries(
       ? f
       : async (...args: unknown[]) => {
           await recoverIfContextLost();
-          return (f as (...a: unknown[]) => unknown)(...args);
+          if (backend?.name !== 'webgl') return (f as (...a: unknown[]) => unknown)(...args);
+          watchContext();
+          return new Promise((resolve, reject) => {
+            const lost = () => reject(workerError('ContextLostError', `the WebGL context was lost during ${name}(); the worker moves to another backend: call again`));
+            onContextLoss.add(lost);
+            Promise.resolve()
+              .then(() => (f as (...a: unknown[]) => unknown)(...args))
+              // Read off a context that went meanwhile, an answer may be garbage: never give it.
+              .then((value) => (webglContextLost() ? lost() : resolve(value)), (error) => (webglContextLost() ? lost() : reject(error)))
+              .finally(() => onContextLoss.delete(lost));
+          });
         },
   ]),
 ) as unknown as WorkerApi;
 
 // The same bundle serves as a predictor's worker and as its fine-tuning worker (see train/worker.ts).
-Comlink.expose(self.name === TRAINER_NAME ? trainerApi : guarded);
+Comlink.expose(ROLE === TRAINER_NAME ? trainerApi : guarded);

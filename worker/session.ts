@@ -79,9 +79,22 @@ export class Session {
     return this.#ckpts.get(this.#length)!;
   }
 
-  /** Appends text: the same as setText(current text + text). */
+  /**
+   * What the last feed left for the next one to decide: it ended with '\r'
+   * (read as '\n': a '\n' that follows belongs to it), or with the first
+   * half of a surrogate pair (not read until its second half comes).
+   */
+  #feedCR = false;
+  #feedHigh = '';
+
+  /** Appends text: the same as setText(all the text fed so far + text), also when a "\r\n" or a surrogate pair is split between two feeds. */
   async feed(text: string): Promise<FeedResult> {
-    const ids = encode(this.model, normalizeNewlines(text));
+    let t = this.#feedHigh + text;
+    if (this.#feedCR && t.startsWith('\n')) t = t.slice(1);
+    this.#feedHigh = /[\uD800-\uDBFF]$/.test(t) ? t.slice(-1) : '';
+    if (this.#feedHigh) t = t.slice(0, -1);
+    if (t) this.#feedCR = t.endsWith('\r');
+    const ids = encode(this.model, normalizeNewlines(t));
     const target = this.#ref.slice(0, this.#length).concat(ids);
     const steps = await this.#read(target);
     return { steps, length: this.#length };
@@ -89,6 +102,8 @@ export class Session {
 
   /** Moves to a new text (already cut at the cursor), then predicts. */
   async setText(text: string, k: number): Promise<TextResult> {
+    this.#feedCR = text.endsWith('\r');
+    this.#feedHigh = '';
     const steps = await this.#read(encode(this.model, normalizeNewlines(text)));
     return { steps, length: this.#length, predictions: await this.predict(k, 1) };
   }
@@ -234,6 +249,8 @@ export class Session {
   }
 
   reset(): void {
+    this.#feedCR = false;
+    this.#feedHigh = '';
     this.#update([]);
   }
 

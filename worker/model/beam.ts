@@ -79,8 +79,14 @@ export function sortedWords(words: Iterable<string>): string[] {
 /** A model's lexicon: its sorted words, and the words fine-tuning adds. */
 export class ModelLexicon {
   #lexicon: Lexicon;
+  /** The words fine-tuning added (learned from the user's text), kept apart so a model can be saved without them. */
+  readonly #learned = new Set<string>();
 
-  constructor(sorted: readonly string[]) {
+  /** `limit`: most words in all (the model format's MAX_LEXICON_WORDS). */
+  constructor(
+    sorted: readonly string[],
+    readonly limit: number,
+  ) {
     this.#lexicon = new Lexicon(sorted);
   }
 
@@ -88,17 +94,41 @@ export class ModelLexicon {
     return this.#lexicon.words.length;
   }
 
-  /** Adds words (a fine-tuning text's). */
-  add(words: Iterable<string>): void {
-    this.#lexicon = new Lexicon(sortedWords([...this.#lexicon.words, ...words]));
+  /** How many words fine-tuning added. */
+  get learnedSize(): number {
+    return this.#learned.size;
+  }
+
+  /**
+   * Adds the words of a fine-tuning text that the lexicon lacks, the most
+   * frequent first (ties: the first seen), while the lexicon has room (at
+   * most `limit` words in all): a text with more new words than fit keeps
+   * its commonest ones. Returns how many were added and how many did not fit.
+   */
+  learn(words: Iterable<string>): { added: number; dropped: number } {
+    const counts = new Map<string, number>();
+    const known = this.#lexicon;
+    for (const w of words) {
+      const n = counts.get(w);
+      if (n !== undefined) counts.set(w, n + 1);
+      else if (known.next(w)?.word !== true) counts.set(w, 1);
+    }
+    const room = Math.max(0, this.limit - known.words.length);
+    // Map order is first-seen order, and the sort is stable: ties keep it.
+    const fresh = [...counts].sort((a, b) => b[1] - a[1]);
+    const take = fresh.slice(0, room).map(([w]) => w);
+    for (const w of take) this.#learned.add(w);
+    if (take.length) this.#lexicon = new Lexicon(sortedWords([...known.words, ...take]));
+    return { added: take.length, dropped: fresh.length - take.length };
   }
 
   lookup(): Lexicon {
     return this.#lexicon;
   }
 
-  list(): string[] {
-    return [...this.#lexicon.words];
+  /** Its words, sorted; `learned: false` leaves out those fine-tuning added. */
+  list({ learned = true }: { learned?: boolean } = {}): string[] {
+    return learned ? [...this.#lexicon.words] : this.#lexicon.words.filter((w) => !this.#learned.has(w));
   }
 }
 

@@ -130,7 +130,10 @@ export function validateManifest(json: unknown): Manifest {
 
   const w = json.weights;
   if (!isRecord(w)) bad('weights', 'an object { path, byteLength, sha256 }', w);
-  if (typeof w.path !== 'string' || w.path.length === 0) bad('weights.path', 'a non-empty relative path string', w.path);
+  // Weights come from where model.json is: a relative path, never another origin or a data:/blob: URL.
+  if (typeof w.path !== 'string' || w.path.length === 0 || /^[a-z][a-z\d+.-]*:/i.test(w.path) || w.path.startsWith('//') || w.path.startsWith('\\')) {
+    bad('weights.path', 'a relative path such as "weights.bin" (resolved against model.json; no scheme, no //host)', w.path);
+  }
   const weightsBytes = nonNegativeInt(w.byteLength, 'weights.byteLength');
   if (weightsBytes > MAX_WEIGHTS_BYTES) bad('weights.byteLength', `at most ${MAX_WEIGHTS_BYTES} (1 GiB)`, weightsBytes);
   if (typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256)) bad('weights.sha256', '64 lowercase hex digits', w.sha256);
@@ -165,8 +168,18 @@ export function validateManifest(json: unknown): Manifest {
   for (const name of expected.keys()) {
     if (!names.has(name)) bad('tensors', `to include "${name}" for a ${cell} model`, [...names]);
   }
+  // Each tensor has its own bytes: no two ranges of weights.bin overlap.
+  const byOffset = tensors.map((t, i) => ({ t, i })).sort((a, b) => a.t.offset - b.t.offset);
+  for (let j = 1; j < byOffset.length; j++) {
+    const prev = byOffset[j - 1]!;
+    const cur = byOffset[j]!;
+    if (cur.t.offset < prev.t.offset + prev.t.byteLength) {
+      bad(`tensors[${cur.i}].offset`, `past the end of "${prev.t.name}" (${prev.t.offset + prev.t.byteLength}): tensors may not overlap`, cur.t.offset);
+    }
+  }
   const card = json.card === undefined ? {} : json.card;
   if (!isRecord(card)) bad('card', 'an object (the model card)', card);
+  checkCard(card);
   const lexicon = json.lexicon;
   if (lexicon !== undefined) {
     if (!Array.isArray(lexicon) || lexicon.length > MAX_LEXICON_WORDS) bad('lexicon', `an array of at most ${MAX_LEXICON_WORDS} words`, Array.isArray(lexicon) ? `${lexicon.length} entries` : lexicon);
@@ -192,4 +205,23 @@ export function validateManifest(json: unknown): Manifest {
     card,
     ...(lexicon ? { lexicon: lexicon as string[] } : {}),
   };
+}
+
+/** Deepest nesting and most values a model card may hold: it is metadata, copied between threads and into IndexedDB. */
+export const MAX_CARD_DEPTH = 32;
+export const MAX_CARD_VALUES = 100_000;
+
+/** A card of plain JSON values, at most MAX_CARD_DEPTH deep and MAX_CARD_VALUES values (walked without recursion). */
+function checkCard(card: Record<string, unknown>): void {
+  const stack: { v: unknown; depth: number; at: string }[] = [{ v: card, depth: 1, at: 'card' }];
+  let values = 0;
+  while (stack.length) {
+    const { v, depth, at } = stack.pop()!;
+    if (++values > MAX_CARD_VALUES) bad('card', `at most ${MAX_CARD_VALUES} values`, `more than ${MAX_CARD_VALUES}`);
+    if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) continue;
+    if (typeof v !== 'object') bad(at, 'a JSON value', v);
+    if (depth > MAX_CARD_DEPTH) bad(at, `nested at most ${MAX_CARD_DEPTH} deep`, `deeper than ${MAX_CARD_DEPTH}`);
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, at: `${at}[${i}]` }));
+    else for (const [k, x] of Object.entries(v as Record<string, unknown>)) stack.push({ v: x, depth: depth + 1, at: `${at}.${k}` });
+  }
 }

@@ -4,7 +4,7 @@ import { transpose } from '../cells/common.js';
 import { decodeTensor } from './decode.js';
 import { ModelLexicon } from './beam.js';
 import { runStepKernel, stepInput, stepKernelHere } from '../kernels/step.js';
-import type { Manifest } from './manifest.js';
+import { MAX_LEXICON_WORDS, type Manifest } from './manifest.js';
 
 /** A model on the device: embedding, stacked cell layers, output head. */
 export interface Model {
@@ -72,7 +72,7 @@ export function buildModel(manifest: Manifest, weights: ArrayBuffer | DecodedWei
     headB: tensor1d(get('head.bias')),
     index,
     parameters,
-    lexicon: manifest.lexicon ? new ModelLexicon(manifest.lexicon) : null,
+    lexicon: manifest.lexicon ? new ModelLexicon(manifest.lexicon, MAX_LEXICON_WORDS) : null,
   };
 }
 

@@ -55,7 +55,12 @@ export async function formatV1Tensors(model: Model, weights: ModelWeights): Prom
 }
 
 /** model.json and weights.bin (float32) of a model in format v1, with its SHA-256. */
-export async function encodeModel(model: Model, weights: ModelWeights, card: Record<string, unknown>): Promise<{ manifest: Manifest; bytes: ArrayBuffer }> {
+export async function encodeModel(
+  model: Model,
+  weights: ModelWeights,
+  card: Record<string, unknown>,
+  { learnedWords = true }: { learnedWords?: boolean } = {},
+): Promise<{ manifest: Manifest; bytes: ArrayBuffer }> {
   const m = model.manifest;
   const shapes = expectedTensors(m.cell, m.vocab.length, m.embeddingSize, m.hiddenSizes);
   const data = await formatV1Tensors(model, weights);
@@ -83,7 +88,7 @@ export async function encodeModel(model: Model, weights: ModelWeights, card: Rec
     weights: { path: 'weights.bin', byteLength: size, sha256: await sha256Hex(bytes) },
     tensors,
     card,
-    ...(model.lexicon ? { lexicon: model.lexicon.list() } : {}),
+    ...(model.lexicon ? { lexicon: model.lexicon.list({ learned: learnedWords }) } : {}),
   };
   return { manifest, bytes };
 }

@@ -62,13 +62,31 @@ function withLanes(lanes: Lanes, w: number): { x: Tensor2D; y: Tensor2D; steps: 
 }
 
 /** Bits per character of `weights` on `ids`, read in up to 32 lanes from the zero state. */
-async function evaluate(model: Model, weights: ModelWeights, ids: Int32Array, seqLength: number, hooks: Hooks): Promise<number> {
+/** The held-out text measured is at most this many code points (its start): the measurement must not outgrow the run. */
+export const MAX_HELD_OUT = 1 << 16;
+
+/**
+ * Bits per character of `weights` on `ids`, over at most `maxWindows`
+ * windows, stopping after the first window that ends past `deadline`
+ * (performance.now() time). Returns the bpc and the windows measured, so a
+ * second measurement can cover exactly the same ones.
+ */
+async function evaluate(
+  model: Model,
+  weights: ModelWeights,
+  ids: Int32Array,
+  seqLength: number,
+  hooks: Hooks,
+  { maxWindows = Infinity, deadline = Infinity }: { maxWindows?: number; deadline?: number } = {},
+): Promise<{ bpc: number; windows: number; chars: number }> {
   const lanes = new Lanes(ids, 32, seqLength, model.manifest.vocab.length);
   let states = zeroState(model, lanes.batch);
   let nats = 0;
   let count = 0;
+  let w = 0;
   try {
-    for (let w = 0; w < lanes.windows; w++) {
+    for (; w < Math.min(lanes.windows, maxWindows); w++) {
+      if (w > 0 && performance.now() > deadline) break;
       const { x, y, steps } = withLanes(lanes, w);
       const prev = states;
       const r = tidy(() => {
@@ -86,7 +104,7 @@ async function evaluate(model: Model, weights: ModelWeights, ids: Int32Array, se
   } finally {
     dispose(stateTensors(states));
   }
-  return nats / count / LN2;
+  return { bpc: nats / count / LN2, windows: w, chars: count };
 }
 
 /**
@@ -96,7 +114,7 @@ async function evaluate(model: Model, weights: ModelWeights, ids: Int32Array, se
  * The model itself is never written to: the caller swaps the returned weights
  * in. On abort or error every tensor of the run is freed and it rethrows.
  */
-export async function fineTune(model: Model, texts: string[], request: FineTuneRequest, hooks: Hooks): Promise<{ result: FineTuneResult; weights: ModelWeights }> {
+export async function fineTune(model: Model, texts: string[], request: FineTuneRequest, hooks: Hooks): Promise<{ result: Omit<FineTuneResult, 'learnedWords'>; weights: ModelWeights }> {
   const r = checkRequest(request);
   const corpus = prepareCorpus(model, texts, r.validationSplit);
   registerGradients();
@@ -104,7 +122,14 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
   const V = model.manifest.vocab.length;
   const lanes = new Lanes(corpus.train, r.batchSize, r.seqLength, V);
 
-  const bpcBefore = await evaluate(model, model, corpus.valid, r.seqLength, hooks);
+  // With a time budget the whole call stays within it: the measurement before
+  // training takes at most 15% of it, the one after covers the same windows
+  // (about as long), and training gets the rest.
+  const held = corpus.valid.length > MAX_HELD_OUT ? corpus.valid.subarray(0, MAX_HELD_OUT) : corpus.valid;
+  const evalStart = performance.now();
+  const before = await evaluate(model, model, held, r.seqLength, hooks, { deadline: r.timeBudgetMs === null ? Infinity : evalStart + 0.15 * r.timeBudgetMs });
+  const bpcBefore = before.bpc;
+  const evalMs = performance.now() - evalStart;
   const trainable = trainableCopy(model);
   const autodiffed = trainable.variables.filter((v) => !trainable.recurrent.includes(v));
   // No epsilon given: the backend's (1e-4 where WebGL has only half floats, where 1e-7 would round to 0 and 0/0 appear).
@@ -115,7 +140,7 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
   let trainedChars = 0;
   let epochsDone = 0;
   const planned = r.epochs === null ? null : r.epochs * lanes.windows;
-  const budget = r.timeBudgetMs ?? Infinity;
+  const budget = r.timeBudgetMs === null ? Infinity : Math.max(0, r.timeBudgetMs - 2 * evalMs);
   const maxEpochs = r.epochs ?? Infinity;
   const started = performance.now();
   let elapsed = 0;
@@ -186,11 +211,11 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
     }
     elapsed = performance.now() - started;
     tuned = frozen(model, trainable);
-    const bpcAfter = await evaluate(model, tuned, corpus.valid, r.seqLength, hooks);
+    const bpcAfter = (await evaluate(model, tuned, held, r.seqLength, hooks, { maxWindows: before.windows })).bpc;
     if (!Number.isFinite(bpcAfter)) {
       throw workerError('TrainingError', `fine-tuning produced unusable weights (held-out bpc ${bpcAfter}); the previous weights are still in use. Lower learningRate`);
     }
-    const result: FineTuneResult = {
+    const result: Omit<FineTuneResult, 'learnedWords'> = {
       bpcBefore,
       bpcAfter,
       steps: step,
@@ -200,6 +225,7 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
       elapsedMs: elapsed,
       trainLength: corpus.train.length,
       validLength: r.validationSplit > 0 ? corpus.valid.length : 0,
+      measuredChars: before.chars,
       batchSize: lanes.batch,
       unknownChars: corpus.unknown,
       stoppedBy,

@@ -5,6 +5,7 @@ import { workerError } from '../errors.js';
 import { validateManifest, type Manifest } from '../model/manifest.js';
 import { buildModel, disposeModel, swapWeights } from '../model/model.js';
 import { encodeModel, fineTune } from './index.js';
+import { lifeLockName, watchLife } from '../../src/life.js';
 
 /**
  * Fine-tuning runs in a worker of its own: the predictor's worker starts this
@@ -25,7 +26,8 @@ export interface TrainerInit {
 
 /** What a trainer sends back: the run's figures and the tuned weights (format v1 float32). */
 export interface Trained {
-  result: FineTuneResult;
+  /** The run's figures; the predictor's worker adds what the lexicon learned. */
+  result: Omit<FineTuneResult, 'learnedWords'>;
   manifest: Manifest;
   bytes: ArrayBuffer;
 }
@@ -71,13 +73,17 @@ export interface TrainerRun {
  * weights are untouched either way.
  */
 export function startTrainer(init: TrainerInit, texts: string[], request: FineTuneRequest, onProgress: (p: FineTuneProgress) => void): TrainerRun {
-  const worker = new Worker(self.location.href, { type: 'module', name: TRAINER_NAME });
+  const lock = lifeLockName();
+  const worker = new Worker(self.location.href, { type: 'module', name: `${TRAINER_NAME}#${lock}` });
   const remote = Comlink.wrap<TrainerApi>(worker);
   let fail!: (error: Error) => void;
   const stopped = new Promise<never>((_, reject) => (fail = reject));
-  worker.addEventListener('error', (event) => {
-    event.preventDefault();
-    fail(workerError('TrainingError', `the fine-tuning worker failed (${event.message || 'it could not start or ran out of memory'}); the previous weights are still in use`));
+  stopped.catch(() => {});
+  // Watched from its creation: an error, a failed start, or the worker ending
+  // in any other way (closed, killed, out of memory) ends the run.
+  const watching = new AbortController();
+  watchLife(worker, lock, watching.signal, (reason) => {
+    fail(workerError('TrainingError', `the fine-tuning worker stopped (${reason}); the previous weights are still in use`));
   });
   const progress = Comlink.proxy((p: FineTuneProgress) => onProgress(p));
   const call = remote.train(Comlink.transfer(init, [init.bytes]), texts, request, progress);
@@ -87,6 +93,7 @@ export function startTrainer(init: TrainerInit, texts: string[], request: FineTu
     return trained;
   });
   const end = () => {
+    watching.abort();
     remote[Comlink.releaseProxy]();
     worker.terminate();
   };
