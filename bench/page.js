@@ -359,6 +359,7 @@ async function fineTuneThroughput(rows, backend, windows, { model, manifestUrl, 
 async function paceTyping(session, { max, stop, intervalMs }) {
   const setText = [];
   const complete = [];
+  const at = [];
   let text = '';
   let next = performance.now();
   let i = 0;
@@ -375,9 +376,10 @@ async function paceTyping(session, { max, stop, intervalMs }) {
     await session.complete({ beamWidth: 4, maxChars: 16, stop: 'word', k: 3 });
     setText.push(t1 - t0);
     complete.push(performance.now() - t1);
+    at.push(t0);
     i++;
   }
-  return { setText, complete, keystrokes: i };
+  return { setText, complete, at, keystrokes: i };
 }
 
 /**
@@ -393,17 +395,34 @@ async function typingDuringFineTune(rows, windows, idleKeys, { model, chars, lon
   const predictor = await createPredictor({ model, backend, cache: false });
   try {
     const session = await predictor.session();
+    // Five more fields of 4,000 characters each: all of them must be read with the new
+    // weights when they go in, which must not hold the typing up.
+    const fields = [];
+    for (let f = 0; f < 5; f++) {
+      const s = await predictor.session();
+      await s.setText(chars.slice(f * 997, f * 997 + 4000).join(''));
+      fields.push(s);
+    }
     const intervalMs = 50;
     const idle = await paceTyping(session, { max: 20 + idleKeys, stop: () => false, intervalMs });
-    let done = false;
+    let done = 0;
     const batches = [];
     const t0 = performance.now();
     const run = predictor
       .fineTune(text, { ...TUNE, epochs: 1, validationSplit: SPLIT, onProgress: (p) => batches.push(p.elapsedMs) })
-      .finally(() => (done = true));
-    const during = await paceTyping(session, { max: 100_000, stop: () => done, intervalMs });
+      .finally(() => (done = performance.now()));
+    // Typing goes on for a second after the run, when the new weights are in.
+    const during = await paceTyping(session, { max: 100_000, stop: () => done > 0 && performance.now() > done + 1000, intervalMs });
     const result = await run;
-    const t1 = performance.now();
+    const t1 = done;
+    const after = during.setText.filter((_, i) => during.at[i] >= t1);
+    during.setText = during.setText.filter((_, i) => during.at[i] < t1);
+    during.complete = during.complete.filter((_, i) => during.at[i] < t1);
+    const all = [...during.setText, ...after];
+    const worst = Math.max(...all);
+    const worstAt = during.at[all.indexOf(worst)] - t0;
+    rows.push({ backend, metric: 'live-swap', impl: 'finetune', n: during.keystrokes, p50: worst, p99: worst, fields: fields.length, idleMax: Math.max(...idle.setText.slice(20)), worstAt, doneAt: t1 - t0 });
+    for (const s of fields) await s.dispose();
     await sleep(100); // long-task entries arrive a little after the task
     const lt = longTasksIn(longTasks, t0, t1);
     const drop = (xs) => xs.slice(20); // warm-up of the idle run

@@ -14,7 +14,13 @@ export function lifeLockName(): string {
  * Where Web Locks are missing, only errors are seen. Works in windows and
  * in workers (the trainer is watched from the predictor's worker).
  */
-export function watchLife(worker: Worker, lock: string, stop: AbortSignal, onDeath: (reason: string, event?: ErrorEvent) => void): void {
+export function watchLife(
+  worker: Worker,
+  lock: string,
+  stop: AbortSignal,
+  onDeath: (reason: string, event?: ErrorEvent) => void,
+  startTimeoutMs = 30_000,
+): void {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   let dead = false;
   const die = (reason: string, event?: ErrorEvent) => {
@@ -27,8 +33,14 @@ export function watchLife(worker: Worker, lock: string, stop: AbortSignal, onDea
     die(event.message || 'could not start', event);
   });
   worker.addEventListener('messageerror', () => die('a message from the worker could not be read'));
+  // A worker that ends after it started but before it held its lock (a tiny
+  // window) sends nothing: it counts as dead once startTimeoutMs passes with
+  // no word from it (the bundle's download and compile included).
+  const late = locks ? setTimeout(() => die(`it did not start within ${startTimeoutMs} ms`), startTimeoutMs) : undefined;
+  stop.addEventListener('abort', () => clearTimeout(late), { once: true });
   const alive = (event: MessageEvent) => {
     if (!(event.data as Record<string, unknown> | null)?.[LIFE_MESSAGE]) return;
+    clearTimeout(late);
     worker.removeEventListener('message', alive);
     // The worker holds the lock from before this message until it ends: the request is granted then.
     locks?.request(lock, { signal: stop }, () => die('the worker stopped')).catch(() => {});

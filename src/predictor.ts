@@ -269,7 +269,7 @@ async function connect(
     } else {
       die(event ? `uncaught error in the worker: ${reason}` : reason);
     }
-  });
+  }, startTimeout(request.network.timeoutMs));
   worker.addEventListener('message', (event) => {
     const data = event.data as Record<string, unknown> | null;
     const ahead = data?.[AHEAD_MESSAGE] as AheadAnswers | undefined;
@@ -317,6 +317,11 @@ async function connect(
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** How long a new worker may take to say it started: the model download's stall limit (the worker checks the option itself). */
+function startTimeout(timeoutMs: number | undefined): number {
+  return typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs) ? Math.max(timeoutMs, 5_000) : 30_000;
 }
 
 /** At most this many restarts within RESTART_WINDOW_MS; a worker that keeps dying is given up. */

@@ -38,7 +38,8 @@ describe('faults in flight: nothing hangs', function () {
 
   it('a worker that dies while loading rejects createPredictor with WorkerError', async () => {
     // The worker closes itself 30 ms after it starts, long before the model is in.
-    const error = await assertRejects(start({ workerUrl: `${FIXTURE}?die=30` }), WorkerError, /stopped/, 'first load');
+    // (If it ends before it even held its life lock, it is given up after timeoutMs with no word from it.)
+    const error = await assertRejects(start({ workerUrl: `${FIXTURE}?die=30`, timeoutMs: 10_000 }), WorkerError, /stopped|did not start/, 'first load');
     assert(!(error instanceof WorkerLostError), 'not retryable: there was never a working worker');
   });
 
@@ -51,10 +52,9 @@ describe('faults in flight: nothing hangs', function () {
       await s.setText('the tea is h');
       const want = await s.predict({ k: 39 });
       crash.started.length = 0;
-      // Kill the worker; kill its first replacement 30 ms after it starts.
+      // Kill the worker; kill its first replacement as soon as it says it started (before its model is in).
       const killer = (async () => {
         await until(() => crash.started.length >= 1, 'the first replacement to start');
-        await sleep(30);
         crash.send('close');
       })();
       crash.send('close');
@@ -63,8 +63,9 @@ describe('faults in flight: nothing hangs', function () {
       assert(!(outcome instanceof Error) || outcome instanceof WorkerLostError, `in flight: an answer or WorkerLostError, got ${outcome?.name}: ${outcome?.message}`);
       await killer;
       const after = await s.setText('the tea is h');
-      assertEqual(restarts.length, 1, 'one restart succeeded');
-      assert(/replacement died/.test(restarts[0].reason), `the restart says its first replacement died: ${restarts[0].reason}`);
+      // Killed while loading or while its sessions were restored: the restart says so (or, if the
+      // kill came after it was all done, there were two restarts).
+      assert(restarts.some((r) => /replacement died/.test(r.reason)) || restarts.length >= 2, `the first replacement died: ${JSON.stringify(restarts.map((r) => r.reason))}`);
       assert(crash.started.length >= 2, `a second replacement started: ${crash.started}`);
       assertClose(probs(await s.predict({ k: 39 })), probs(want), 1e-6, 'the session has its text back');
       assertEqual(after.current, true, 'a current answer');

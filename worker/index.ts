@@ -9,10 +9,9 @@ import { probeStore } from './cache.js';
 import { workerError } from './errors.js';
 import { SAVED_NAME, SAVED_PREFIX, loadModel, loadSaved, openSavedModels } from './loader.js';
 import { validateManifest, type Manifest } from './model/manifest.js';
-import { buildModel, decodeWeights, disposeModel, swapWeights, weightTensors, type Model } from './model/model.js';
+import { buildModel, decodeWeights, disposeModel, swapWeights, weightTensors, type Model, type ModelWeights } from './model/model.js';
 import { Session, beforeCursor, type Generator } from './session.js';
 import { encodeModel } from './train/index.js';
-import { wordsOf } from './model/beam.js';
 import { checkRequest } from './train/options.js';
 import { TRAINER_NAME, startTrainer, trainerApi, type TrainerRun } from './train/worker.js';
 
@@ -52,6 +51,63 @@ async function reading<T>(run: () => Promise<T>): Promise<T> {
 }
 function noReaders(): Promise<void> {
   return inflight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+/** Steps the shadow sessions read, all together, between two yields while new weights go in (a few ms on wasm). */
+const SWAP_STEPS = 16;
+
+/**
+ * Puts tuned weights in use without holding typing up. Every open session
+ * gets a shadow that reads its text with the new weights, SWAP_STEPS at a
+ * time with a yield in between, so keystrokes (answered with the old
+ * weights meanwhile) go first, and shadows follow the sessions' edits. Once
+ * every shadow has caught up, and no call reads the weights across an await
+ * (beams, generation, save), one task reads the last few steps, swaps the
+ * weights and hands each session its shadow's states: the answers are those
+ * of a fresh read with the new weights, as before, and no keystroke waited
+ * for the whole text to be re-read.
+ */
+async function swapInBackground(m: Model, weights: ModelWeights): Promise<void> {
+  const view = { ...m, ...weights } as Model; // the new weights, the same vocabulary and lexicon
+  const shadows = new Map<Session, Session>();
+  const gone = () => {
+    for (const sh of shadows.values()) sh.dispose();
+    dispose(weightTensors(m, weights));
+    return workerError('DisposedError', 'the predictor was disposed during fine-tuning');
+  };
+  /** Reads up to `budget` steps over all shadows; true while any is behind. */
+  const behind = (budget: number): boolean => {
+    let any = false;
+    const open = new Set(sessions.values());
+    for (const [s, sh] of shadows) if (!open.has(s)) (sh.dispose(), shadows.delete(s));
+    for (const s of open) {
+      let sh = shadows.get(s);
+      if (!sh) shadows.set(s, (sh = s.shadow(view)));
+      if (budget <= 0) {
+        any = true;
+        continue;
+      }
+      const r = sh.catchUp(s.ids(), budget);
+      budget -= r.steps;
+      if (!r.done) any = true;
+    }
+    return any;
+  };
+  for (;;) {
+    if (model !== m) throw gone();
+    const still = behind(SWAP_STEPS);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (!still) {
+      await noReaders();
+      if (model !== m) throw gone();
+      // Typed meanwhile: a few steps at most, read in this same task as the swap.
+      if ([...sessions.values()].some((s) => s.reading)) continue;
+      behind(Infinity);
+      swapWeights(m, weights);
+      for (const [s, sh] of shadows) s.adopt(sh);
+      return;
+    }
+  }
 }
 
 /** Idle time after a setText before its session steps ahead (Session.speculate). */
@@ -349,24 +405,24 @@ const api: WorkerApi = {
         if (run.aborted) throw aborted();
         run.trainer = startTrainer(
           // The trainer needs no lexicon: only completions read it.
-          { manifest: { ...start.manifest, lexicon: undefined }, bytes: start.bytes, backend: backend.name, wasmBaseUrl },
+          {
+            manifest: { ...start.manifest, lexicon: undefined },
+            bytes: start.bytes,
+            backend: backend.name,
+            wasmBaseUrl,
+            lexicon: m.lexicon ? { words: m.lexicon.list(), learned: [...m.lexicon.learned] } : null,
+          },
           texts,
           options,
           (p) => void Promise.resolve(onProgress?.(p)).catch(() => {}),
         );
-        const { result, manifest, bytes } = await run.trainer.done;
+        const { result, manifest, bytes, lexicon } = await run.trainer.done;
         if (model !== m) throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
         const weights = buildModel(manifest, bytes);
-        await noReaders();
-        if (model !== m) {
-          dispose(weightTensors(m, weights));
-          throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
-        }
-        // The swap and the re-read of every session happen in one task: no call sees anything in between.
-        swapWeights(m, weights);
-        // Its words are the ones this model should now complete too (the most frequent, while there is room).
-        const learnedWords = m.lexicon ? m.lexicon.learn(texts.flatMap(wordsOf)) : null;
-        for (const s of sessions.values()) s.refresh();
+        await swapInBackground(m, weights);
+        // Its words are the ones this model should now complete too (the trainer kept the most frequent that fit).
+        if (m.lexicon && lexicon) m.lexicon.apply(lexicon);
+        const learnedWords = lexicon ? { added: lexicon.added, dropped: lexicon.dropped } : null;
         // Only WebGL can lose its tensors: keep the tuned weights on the host to rebuild from.
         if (backend?.name === 'webgl') hostWeights = { manifest, weights: bytes };
         tuneLog.push({

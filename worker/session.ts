@@ -40,7 +40,7 @@ export class Session {
   #ref: number[] = [];
   #length = 0;
   #steps = 0;
-  readonly #ckpts: Checkpoints;
+  #ckpts: Checkpoints;
   readonly #input = new Int32Array(1);
   /** A long read is in progress (it yields between chunks). */
   #reading = false;
@@ -246,6 +246,41 @@ export class Session {
       }),
     );
     this.#speculation = { from, ids, states, logits: ids.map((_, j) => z.slice(j * V, (j + 1) * V)) };
+  }
+
+  /** Whether a long read is in progress (it yields between chunks). */
+  get reading(): boolean {
+    return this.#reading;
+  }
+
+  /** The text read so far, as vocabulary indices (what a shadow must read). */
+  ids(): number[] {
+    return this.#ref.slice(0, this.#length);
+  }
+
+  /**
+   * A session of its own on `model` (other weights, the same vocabulary),
+   * with this one's checkpoint policy and readLimit: it reads this session's
+   * text in the background, a few steps at a time (catchUp), so new weights
+   * can be swapped in without holding a keystroke up (see adopt).
+   */
+  shadow(model: Model): Session {
+    return new Session(model, this.#ckpts.policy as CheckpointOptions, this.readLimit);
+  }
+
+  /** Reads toward `ids`, at most `budget` steps: the steps taken, and whether it is there. */
+  catchUp(ids: number[], budget: number): { steps: number; done: boolean } {
+    return this.#update(ids, budget);
+  }
+
+  /** Takes `shadow`'s states (it has read this session's text with the new weights, now in use): nothing is re-read. */
+  adopt(shadow: Session): void {
+    this.#dropSpeculation();
+    this.#ready = null;
+    this.#ckpts.clear();
+    this.#ckpts = shadow.#ckpts;
+    this.#ref = shadow.#ref;
+    this.#length = shadow.#length;
   }
 
   reset(): void {

@@ -76,11 +76,20 @@ export function sortedWords(words: Iterable<string>): string[] {
   return [...new Set(words)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** What fine-tuning does to a lexicon (see ModelLexicon.plan): its new sorted words, and which of them were learned. */
+export interface LexiconPlan {
+  words: string[];
+  /** Every word fine-tuning has added so far (this run's and earlier runs'), sorted. */
+  learned: string[];
+  added: number;
+  dropped: number;
+}
+
 /** A model's lexicon: its sorted words, and the words fine-tuning adds. */
 export class ModelLexicon {
   #lexicon: Lexicon;
-  /** The words fine-tuning added (learned from the user's text), kept apart so a model can be saved without them. */
-  readonly #learned = new Set<string>();
+  /** The words fine-tuning added (learned from the user's text), sorted, kept apart so a model can be saved without them. */
+  #learned: readonly string[] = [];
 
   /** `limit`: most words in all (the model format's MAX_LEXICON_WORDS). */
   constructor(
@@ -94,32 +103,44 @@ export class ModelLexicon {
     return this.#lexicon.words.length;
   }
 
-  /** How many words fine-tuning added. */
-  get learnedSize(): number {
-    return this.#learned.size;
+  /** The words fine-tuning added so far, sorted. */
+  get learned(): readonly string[] {
+    return this.#learned;
   }
 
   /**
-   * Adds the words of a fine-tuning text that the lexicon lacks, the most
-   * frequent first (ties: the first seen), while the lexicon has room (at
-   * most `limit` words in all): a text with more new words than fit keeps
-   * its commonest ones. Returns how many were added and how many did not fit.
+   * The lexicon after adding the words of a fine-tuning text that it lacks,
+   * the most frequent first (ties: the first seen), while it has room (at
+   * most `limit` words in all): a text with more new words than fit keeps its
+   * commonest ones. Pure (the trainer worker runs it, so the predictor's
+   * worker only swaps the result in, see apply).
    */
-  learn(words: Iterable<string>): { added: number; dropped: number } {
+  static plan(known: readonly string[], learnedSoFar: readonly string[], words: Iterable<string>, limit: number): LexiconPlan {
+    const lookup = new Lexicon(known);
     const counts = new Map<string, number>();
-    const known = this.#lexicon;
     for (const w of words) {
       const n = counts.get(w);
       if (n !== undefined) counts.set(w, n + 1);
-      else if (known.next(w)?.word !== true) counts.set(w, 1);
+      else if (lookup.next(w)?.word !== true) counts.set(w, 1);
     }
-    const room = Math.max(0, this.limit - known.words.length);
+    const room = Math.max(0, limit - known.length);
     // Map order is first-seen order, and the sort is stable: ties keep it.
     const fresh = [...counts].sort((a, b) => b[1] - a[1]);
-    const take = fresh.slice(0, room).map(([w]) => w);
-    for (const w of take) this.#learned.add(w);
-    if (take.length) this.#lexicon = new Lexicon(sortedWords([...known.words, ...take]));
-    return { added: take.length, dropped: fresh.length - take.length };
+    const take = sortedWords(fresh.slice(0, room).map(([w]) => w));
+    return { words: mergeSorted(known, take), learned: mergeSorted(learnedSoFar, take), added: take.length, dropped: fresh.length - take.length };
+  }
+
+  /** Adds words (a fine-tuning text's) here and now; returns how many were added and how many did not fit. */
+  learn(words: Iterable<string>): { added: number; dropped: number } {
+    const plan = ModelLexicon.plan(this.#lexicon.words, this.#learned, words, this.limit);
+    this.apply(plan);
+    return { added: plan.added, dropped: plan.dropped };
+  }
+
+  /** Puts a plan in use: no work beyond keeping its arrays. */
+  apply(plan: LexiconPlan): void {
+    this.#lexicon = new Lexicon(plan.words);
+    this.#learned = plan.learned;
   }
 
   lookup(): Lexicon {
@@ -128,8 +149,32 @@ export class ModelLexicon {
 
   /** Its words, sorted; `learned: false` leaves out those fine-tuning added. */
   list({ learned = true }: { learned?: boolean } = {}): string[] {
-    return learned ? [...this.#lexicon.words] : this.#lexicon.words.filter((w) => !this.#learned.has(w));
+    if (learned || this.#learned.length === 0) return [...this.#lexicon.words];
+    const out: string[] = [];
+    const drop = this.#learned;
+    let j = 0;
+    for (const w of this.#lexicon.words) {
+      while (j < drop.length && drop[j]! < w) j++;
+      if (drop[j] !== w) out.push(w);
+    }
+    return out;
   }
+}
+
+/** Two sorted, duplicate-free lists as one (sorted by UTF-16 code units, each once). */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else if (i >= a.length || b[j]! < a[i]!) out.push(b[j++]!);
+    else {
+      out.push(a[i++]!);
+      j++;
+    }
+  }
+  return out;
 }
 
 export { isWordChar };

@@ -2,7 +2,8 @@ import * as Comlink from 'comlink';
 import type { BackendName, FineTuneProgress, FineTuneRequest, FineTuneResult } from '../../src/protocol.js';
 import { selectBackend } from '../backend.js';
 import { workerError } from '../errors.js';
-import { validateManifest, type Manifest } from '../model/manifest.js';
+import { MAX_LEXICON_WORDS, validateManifest, type Manifest } from '../model/manifest.js';
+import { ModelLexicon, wordsOf, type LexiconPlan } from '../model/beam.js';
 import { buildModel, disposeModel, swapWeights } from '../model/model.js';
 import { encodeModel, fineTune } from './index.js';
 import { lifeLockName, watchLife } from '../../src/life.js';
@@ -22,6 +23,8 @@ export interface TrainerInit {
   bytes: ArrayBuffer;
   backend: BackendName;
   wasmBaseUrl: string;
+  /** The lexicon in use (the manifest's is left out), and the words fine-tuning added to it so far; null: none. */
+  lexicon: { words: string[]; learned: string[] } | null;
 }
 
 /** What a trainer sends back: the run's figures and the tuned weights (format v1 float32). */
@@ -30,6 +33,8 @@ export interface Trained {
   result: Omit<FineTuneResult, 'learnedWords'>;
   manifest: Manifest;
   bytes: ArrayBuffer;
+  /** The lexicon with the text's words added (counted and merged here, off the predictor's worker), or null. */
+  lexicon: LexiconPlan | null;
 }
 
 /** The API of a trainer worker. */
@@ -50,7 +55,8 @@ export const trainerApi: TrainerApi = {
       });
       swapWeights(model, weights);
       const { manifest, bytes } = await encodeModel(model, model, {});
-      return Comlink.transfer({ result, manifest, bytes }, [bytes]);
+      const lexicon = init.lexicon && ModelLexicon.plan(init.lexicon.words, init.lexicon.learned, texts.flatMap(wordsOf), MAX_LEXICON_WORDS);
+      return Comlink.transfer({ result, manifest, bytes, lexicon }, [bytes]);
     } finally {
       disposeModel(model);
     }
