@@ -98,6 +98,15 @@ export interface FineTuneOptions {
   clipNorm?: number;
   /** Share of the text, from its end, held out to measure bits per character. Default 0.1; 0 measures on the training text. */
   validationSplit?: number;
+  /**
+   * Give the characters the text uses often (8 times or more) that the
+   * vocabulary lacks entries of their own: new embedding and output rows,
+   * started as the unknown symbol's, then trained. The model then reads and
+   * suggests them, and a saved model keeps them. Default false: they read as
+   * the unknown symbol. A text mostly outside the vocabulary is refused
+   * without it (InvalidArgumentError).
+   */
+  extendVocab?: boolean;
   /** Aborts the run between batches: the promise rejects with the signal's reason and the previous weights stay in use. */
   signal?: AbortSignal;
   /** Called after every batch with the loss, throughput and time left. */
@@ -471,7 +480,14 @@ class WorkerPredictor implements Predictor {
     this.#check();
     const job = ++this.#jobs;
     const { fineTune } = await import('./tuning.js');
-    return fineTune(this.#run, job, text, options, this.#onDispose, this.#sessions);
+    const result = await fineTune(this.#run, job, text, options, this.#onDispose, this.#sessions);
+    if (result.addedChars.length) {
+      // extendVocab: the vocabulary grew by these characters (an embedding row and an output row each).
+      const n = result.addedChars.length;
+      const width = this.model.embeddingSize + this.model.hiddenSizes[this.model.hiddenSizes.length - 1]! + 1;
+      this.model = { ...this.model, vocabSize: this.model.vocabSize + n, parameters: this.model.parameters + n * width };
+    }
+    return result;
   }
 
   async save(name: string, options: SaveOptions = {}): Promise<SavedModelInfo> {

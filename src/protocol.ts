@@ -241,6 +241,8 @@ export interface FineTuneRequest {
   clipNorm: number;
   /** Share of the text (its end) held out to measure bits per character; 0 measures on the training text. */
   validationSplit: number;
+  /** Give the characters the text uses often (and the vocabulary lacks) entries of their own. */
+  extendVocab: boolean;
 }
 
 /** Reported after every training batch. */
@@ -299,6 +301,10 @@ export interface FineTuneResult {
    * (a lexicon holds at most 1,000,000 words). null: the model has no lexicon.
    */
   learnedWords: { added: number; dropped: number } | null;
+  /** Characters `extendVocab` gave entries of their own (their rows started as the unknown symbol's), most used first. */
+  addedChars: string[];
+  /** What the run warns about: `unknown-chars` when a notable share (over 5%) of the text is outside the vocabulary. */
+  warnings: { code: 'unknown-chars'; message: string }[];
 }
 
 /** Options of `predictor.save(name, options)`. */

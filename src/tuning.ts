@@ -23,7 +23,7 @@ export async function fineTune(
 ): Promise<FineTuneResult> {
   // The worker checks the texts, fills in the defaults and checks every option.
   const texts = (typeof text === 'string' ? [text] : text) as string[];
-  const { signal, onProgress, epochs, timeBudgetMs, seqLength, batchSize, learningRate, clipNorm, validationSplit } = options;
+  const { signal, onProgress, epochs, timeBudgetMs, seqLength, batchSize, learningRate, clipNorm, validationSplit, extendVocab } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError('fineTune({ onProgress }) must be a function');
   signal?.throwIfAborted();
   const abort = () => void run((api) => api.abortFineTune(job)).catch(() => {});
@@ -43,7 +43,7 @@ export async function fineTune(
   });
   onDispose.add(disposed);
   try {
-    const request = { epochs, timeBudgetMs, seqLength, batchSize, learningRate, clipNorm, validationSplit };
+    const request = { epochs, timeBudgetMs, seqLength, batchSize, learningRate, clipNorm, validationSplit, extendVocab };
     return await Promise.race([run((api) => api.fineTune(job, texts, request, progress)), whenDisposed]);
   } catch (error) {
     if (signal?.aborted) throw signal.reason;

@@ -9,7 +9,7 @@ import { probeStore } from './cache.js';
 import { workerError } from './errors.js';
 import { SAVED_NAME, SAVED_PREFIX, loadModel, loadSaved, openSavedModels } from './loader.js';
 import { validateManifest, type Manifest } from './model/manifest.js';
-import { buildModel, decodeWeights, disposeModel, swapWeights, weightTensors, type Model, type ModelWeights } from './model/model.js';
+import { buildModel, decodeWeights, disposeModel, encode, swapWeights, weightTensors, type Model, type ModelWeights } from './model/model.js';
 import { Session, beforeCursor, type Generator } from './session.js';
 import { encodeModel } from './train/index.js';
 import { checkRequest } from './train/options.js';
@@ -67,12 +67,17 @@ const SWAP_STEPS = 16;
  * of a fresh read with the new weights, as before, and no keystroke waited
  * for the whole text to be re-read.
  */
-async function swapInBackground(m: Model, weights: ModelWeights): Promise<void> {
-  const view = { ...m, ...weights } as Model; // the new weights, the same vocabulary and lexicon
+async function swapInBackground(m: Model, next: { weights: ModelWeights } | { model: Model }): Promise<void> {
+  // New weights on the same vocabulary (and lexicon), or a new model whose vocabulary grew (extendVocab):
+  // then each shadow reads the session's text encoded with the new vocabulary.
+  const view = 'model' in next ? next.model : ({ ...m, ...next.weights } as Model);
+  const vocabChanged = 'model' in next;
+  const target = (s: Session): number[] => (vocabChanged ? encode(view, s.text()) : s.ids());
   const shadows = new Map<Session, Session>();
   const gone = () => {
     for (const sh of shadows.values()) sh.dispose();
-    dispose(weightTensors(m, weights));
+    if ('model' in next) disposeModel(next.model);
+    else dispose(weightTensors(m, next.weights));
     return workerError('DisposedError', 'the predictor was disposed during fine-tuning');
   };
   /** Reads up to `budget` steps over all shadows; true while any is behind. */
@@ -87,7 +92,7 @@ async function swapInBackground(m: Model, weights: ModelWeights): Promise<void> 
         any = true;
         continue;
       }
-      const r = sh.catchUp(s.ids(), budget);
+      const r = sh.catchUp(target(s), budget);
       budget -= r.steps;
       if (!r.done) any = true;
     }
@@ -103,7 +108,15 @@ async function swapInBackground(m: Model, weights: ModelWeights): Promise<void> 
       // Typed meanwhile: a few steps at most, read in this same task as the swap.
       if ([...sessions.values()].some((s) => s.reading)) continue;
       behind(Infinity);
-      swapWeights(m, weights);
+      if ('model' in next) {
+        // Generators hold states of the old vocabulary; the old model's weights go.
+        for (const g of generators.values()) g.dispose();
+        generators.clear();
+        model = next.model;
+        disposeModel(m);
+      } else {
+        swapWeights(m, next.weights);
+      }
       for (const [s, sh] of shadows) s.adopt(sh);
       return;
     }
@@ -418,10 +431,17 @@ const api: WorkerApi = {
         );
         const { result, manifest, bytes, lexicon } = await run.trainer.done;
         if (model !== m) throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
-        const weights = buildModel(manifest, bytes);
-        await swapInBackground(m, weights);
+        if (manifest.vocab.length !== m.manifest.vocab.length) {
+          // extendVocab: a model of its own (new vocabulary), with the lexicon in use.
+          const grown = buildModel({ ...manifest, ...(m.lexicon ? { lexicon: m.lexicon.list() } : {}) }, bytes);
+          if (grown.lexicon && m.lexicon) grown.lexicon.apply({ words: m.lexicon.list(), learned: [...m.lexicon.learned], added: 0, dropped: 0 });
+          await swapInBackground(m, { model: grown });
+        } else {
+          await swapInBackground(m, { weights: buildModel(manifest, bytes) });
+        }
+        const now = model!;
         // Its words are the ones this model should now complete too (the trainer kept the most frequent that fit).
-        if (m.lexicon && lexicon) m.lexicon.apply(lexicon);
+        if (now.lexicon && lexicon) now.lexicon.apply(lexicon);
         const learnedWords = lexicon ? { added: lexicon.added, dropped: lexicon.dropped } : null;
         // Only WebGL can lose its tensors: keep the tuned weights on the host to rebuild from.
         if (backend?.name === 'webgl') hostWeights = { manifest, weights: bytes };

@@ -61,7 +61,7 @@ export class Session {
    *   a fresh session reading it would: bounded time for any text.
    */
   constructor(
-    private readonly model: Model,
+    private model: Model,
     policy: CheckpointOptions,
     private readonly readLimit = DEFAULT_READ_LIMIT,
   ) {
@@ -86,6 +86,20 @@ export class Session {
    */
   #feedCR = false;
   #feedHigh = '';
+  /** The text asked for last (newlines normalised): what a shadow on another vocabulary encodes anew. */
+  #text = '';
+
+  /** Where the current length ends in #text, in UTF-16 units (feed appends after what was read). */
+  #textAt(): number {
+    let n = 0;
+    let at = 0;
+    for (const ch of this.#text) {
+      if (n === this.#length) break;
+      at += ch.length;
+      n++;
+    }
+    return at;
+  }
 
   /** Appends text: the same as setText(all the text fed so far + text), also when a "\r\n" or a surrogate pair is split between two feeds. */
   async feed(text: string): Promise<FeedResult> {
@@ -94,7 +108,9 @@ export class Session {
     this.#feedHigh = /[\uD800-\uDBFF]$/.test(t) ? t.slice(-1) : '';
     if (this.#feedHigh) t = t.slice(0, -1);
     if (t) this.#feedCR = t.endsWith('\r');
-    const ids = encode(this.model, normalizeNewlines(t));
+    const normal = normalizeNewlines(t);
+    this.#text = this.#text.slice(0, this.#textAt()) + normal;
+    const ids = encode(this.model, normal);
     const target = this.#ref.slice(0, this.#length).concat(ids);
     const steps = await this.#read(target);
     return { steps, length: this.#length };
@@ -104,7 +120,8 @@ export class Session {
   async setText(text: string, k: number): Promise<TextResult> {
     this.#feedCR = text.endsWith('\r');
     this.#feedHigh = '';
-    const steps = await this.#read(encode(this.model, normalizeNewlines(text)));
+    this.#text = normalizeNewlines(text);
+    const steps = await this.#read(encode(this.model, this.#text));
     return { steps, length: this.#length, predictions: await this.predict(k, 1) };
   }
 
@@ -258,6 +275,11 @@ export class Session {
     return this.#ref.slice(0, this.#length);
   }
 
+  /** The text read so far (newlines normalised), for a shadow whose vocabulary differs. */
+  text(): string {
+    return this.#text.slice(0, this.#textAt());
+  }
+
   /**
    * A session of its own on `model` (other weights, the same vocabulary),
    * with this one's checkpoint policy and readLimit: it reads this session's
@@ -275,6 +297,7 @@ export class Session {
 
   /** Takes `shadow`'s states (it has read this session's text with the new weights, now in use): nothing is re-read. */
   adopt(shadow: Session): void {
+    this.model = shadow.model;
     this.#dropSpeculation();
     this.#ready = null;
     this.#ckpts.clear();
@@ -286,6 +309,7 @@ export class Session {
   reset(): void {
     this.#feedCR = false;
     this.#feedHigh = '';
+    this.#text = '';
     this.#update([]);
   }
 

@@ -42,6 +42,13 @@ export async function visit(path) {
   return poll(await command('nk-visit-start', { path }));
 }
 
+/** PyTorch's reference probabilities for the model folder at `model` fed `text` (training/parity.py), as its JSON. */
+export async function pytorchReference(model, text) {
+  const r = await poll(await command('nk-parity-start', { model, text }));
+  if (r.error) throw new Error(r.error);
+  return r;
+}
+
 /** Waits for a job the server runs without a time limit (the runner answers a command within 20 s; a poll within 5). */
 async function poll({ id }) {
   for (;;) {

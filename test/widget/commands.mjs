@@ -5,7 +5,8 @@
 // Browser side: `import { command } from './commands.js'` (test/widget/commands.js).
 // Every command name starts with `nk-` so it cannot clash with other plugins.
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ARTIFACTS = 'test-artifacts/widget';
@@ -100,7 +101,35 @@ const handlers = {
       );
     }));
   },
-  /** { id }: { done: true, result } once that job (nk-eval-start, nk-visit-start) ended, else { done: false } after at most 5 s. */
+  /**
+   * { model, text }: PyTorch's next-character probabilities for `model` (a
+   * model folder URL on the test server) fed `text`: fetches its model.json
+   * and weights.bin into a temporary folder and runs training/parity.py on it
+   * (Debian's /usr/bin/python3 with python3-torch). A job (see nk-poll); its
+   * result is the reference JSON, or { error }.
+   */
+  async 'nk-parity-start'(page, { model, text }) {
+    const base = new URL(model, page.url());
+    return startJob((async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'nextkey-parity-'));
+      try {
+        for (const file of ['model.json', 'weights.bin']) {
+          const res = await fetch(new URL(file, base));
+          if (!res.ok) return { error: `nk-parity: ${file}: HTTP ${res.status}` };
+          await writeFile(join(dir, file), Buffer.from(await res.arrayBuffer()));
+        }
+        const out = join(dir, 'reference.json');
+        const run = await new Promise((resolve) =>
+          execFile('/usr/bin/python3', ['training/parity.py', '--model', dir, '--out', out, '--text', text], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => resolve({ error, stdout, stderr })),
+        );
+        if (run.error) return { error: `nk-parity: training/parity.py failed: ${run.stderr || run.error.message}` };
+        return JSON.parse(await readFile(out, 'utf8'));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    })());
+  },
+  /** { id }: { done: true, result } once that job (nk-eval-start, nk-visit-start, nk-parity-start) ended, else { done: false } after at most 5 s. */
   async 'nk-poll'(page, { id }) {
     const job = jobs.get(id);
     if (!job) throw new Error(`nk-poll: no job ${id}`);

@@ -114,7 +114,7 @@ async function evaluate(
  * The model itself is never written to: the caller swaps the returned weights
  * in. On abort or error every tensor of the run is freed and it rethrows.
  */
-export async function fineTune(model: Model, texts: string[], request: FineTuneRequest, hooks: Hooks): Promise<{ result: Omit<FineTuneResult, 'learnedWords'>; weights: ModelWeights }> {
+export async function fineTune(model: Model, texts: string[], request: FineTuneRequest, hooks: Hooks): Promise<{ result: Omit<FineTuneResult, 'learnedWords' | 'addedChars' | 'warnings'>; weights: ModelWeights }> {
   const r = checkRequest(request);
   const corpus = prepareCorpus(model, texts, r.validationSplit);
   registerGradients();
@@ -215,7 +215,7 @@ export async function fineTune(model: Model, texts: string[], request: FineTuneR
     if (!Number.isFinite(bpcAfter)) {
       throw workerError('TrainingError', `fine-tuning produced unusable weights (held-out bpc ${bpcAfter}); the previous weights are still in use. Lower learningRate`);
     }
-    const result: Omit<FineTuneResult, 'learnedWords'> = {
+    const result: Omit<FineTuneResult, 'learnedWords' | 'addedChars' | 'warnings'> = {
       bpcBefore,
       bpcAfter,
       steps: step,

@@ -27,7 +27,9 @@ export function checkRequest(given: Partial<FineTuneRequest>): FineTuneRequest {
     learningRate: given.learningRate ?? 3e-3,
     clipNorm: given.clipNorm ?? 1,
     validationSplit: given.validationSplit ?? 0.1,
+    extendVocab: given.extendVocab ?? false,
   };
+  if (typeof r.extendVocab !== 'boolean') bad('extendVocab', 'true or false', r.extendVocab);
   if (r.epochs !== null) int(r.epochs, 'epochs', 1, 10_000);
   if (r.timeBudgetMs !== null && !(typeof r.timeBudgetMs === 'number' && r.timeBudgetMs > 0 && Number.isFinite(r.timeBudgetMs))) {
     bad('timeBudgetMs', 'a finite number of milliseconds > 0', r.timeBudgetMs);

@@ -4,7 +4,8 @@ import { selectBackend } from '../backend.js';
 import { workerError } from '../errors.js';
 import { MAX_LEXICON_WORDS, validateManifest, type Manifest } from '../model/manifest.js';
 import { ModelLexicon, wordsOf, type LexiconPlan } from '../model/beam.js';
-import { buildModel, disposeModel, swapWeights } from '../model/model.js';
+import { buildModel, decodeWeights, disposeModel, swapWeights, type DecodedWeights } from '../model/model.js';
+import { REFUSE_UNKNOWN_SHARE, WARN_UNKNOWN_SHARE, extendVocabulary, newCharacters, unknownCounts } from './vocab.js';
 import { encodeModel, fineTune } from './index.js';
 import { lifeLockName, watchLife } from '../../src/life.js';
 
@@ -46,17 +47,41 @@ export interface TrainerApi {
 export const trainerApi: TrainerApi = {
   async train(init, texts, request, onProgress) {
     await selectBackend(init.backend, init.wasmBaseUrl);
-    const model = buildModel(init.manifest, init.bytes);
+    let manifest = init.manifest;
+    let weights: ArrayBuffer | DecodedWeights = init.bytes;
+    // What the vocabulary cannot read: refused when it is most of the text, warned about when notable,
+    // and with extendVocab the characters used often get entries of their own.
+    const index = new Map(manifest.vocab.map((cp, i) => [cp, i] as const).filter(([, i]) => i > 0));
+    const { counts, total } = unknownCounts({ index }, texts);
+    const added = request.extendVocab ? newCharacters(counts) : [];
+    if (added.length) ({ manifest, weights } = extendVocabulary(manifest, decodeWeights(manifest, init.bytes), added));
+    const unknown = [...counts].reduce((n, [cp, c]) => (added.includes(cp) ? n : n + c), 0);
+    const share = total > 0 ? unknown / total : 0;
+    const examples = [...counts.keys()].filter((cp) => !added.includes(cp)).slice(0, 8).map((cp) => String.fromCodePoint(cp)).join(' ');
+    const percent = `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+    if (share > REFUSE_UNKNOWN_SHARE) {
+      throw workerError(
+        'InvalidArgumentError',
+        `fineTune(text): ${percent} of the text's characters are outside the model's vocabulary (${examples}); they read as its unknown symbol, so training on it would mostly teach the model to expect that symbol and make it worse at the rest` +
+          (request.extendVocab ? '' : '. Pass { extendVocab: true } to give the characters the text uses often entries of their own'),
+      );
+    }
+    const warnings: FineTuneResult['warnings'] =
+      share > WARN_UNKNOWN_SHARE
+        ? [{ code: 'unknown-chars', message: `${percent} of the text's characters are outside the model's vocabulary (${examples}) and read as its unknown symbol${request.extendVocab ? '' : '; { extendVocab: true } gives those used often entries of their own'}` }]
+        : [];
+    const model = buildModel(manifest, weights);
     try {
-      const { result, weights } = await fineTune(model, texts, request, {
+      const { result, weights: tuned } = await fineTune(model, texts, request, {
         progress: (p) => void Promise.resolve(onProgress(p)).catch(() => {}),
         // Aborting ends this worker: nothing to check between batches.
         check: () => {},
       });
-      swapWeights(model, weights);
-      const { manifest, bytes } = await encodeModel(model, model, {});
+      swapWeights(model, tuned);
+      const out = await encodeModel(model, model, {});
       const lexicon = init.lexicon && ModelLexicon.plan(init.lexicon.words, init.lexicon.learned, texts.flatMap(wordsOf), MAX_LEXICON_WORDS);
-      return Comlink.transfer({ result, manifest, bytes, lexicon }, [bytes]);
+      const full = { ...result, addedChars: added.map((cp) => String.fromCodePoint(cp)), warnings };
+      return Comlink.transfer({ result: full, manifest: out.manifest, bytes: out.bytes, lexicon }, [out.bytes]);
     } finally {
       disposeModel(model);
     }
