@@ -26,6 +26,7 @@ import { selectBackend } from '../worker/backend.js';
 import { validateManifest } from '../worker/model/manifest.js';
 import { sha256Hex } from '../worker/model/sha256.js';
 import { buildModel, disposeModel, encode, logits, stateTensors, step, zeroState } from '../worker/model/model.js';
+import { AdaptiveModel, type AdaptiveOptions } from '../worker/adapt/mixer.js';
 import type { LayerState } from '../worker/cells/index.js';
 import { DEFAULT_POLICY as DEFAULT_CHECKPOINTS } from '../worker/checkpoints.js';
 import { Session } from '../worker/session.js';
@@ -118,20 +119,24 @@ interface Args {
   noLexicon: boolean;
   /** Texts to show the widget's suggestion for, as a person typing them would see it. */
   prompts: string[];
+  /** Read each file from its start with and without learning from it as it goes (worker/adapt/mixer.ts). */
+  adapt: boolean;
+  /** AdaptiveOptions for --adapt, as JSON (for experiments). */
+  adaptOptions: AdaptiveOptions;
 }
 
 function usage(message?: string): never {
   if (message) console.error(`eval: ${message}`);
   console.error(
     'usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS]\n' +
-      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--no-lexicon] [--json]\n' +
+      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--no-lexicon] [--adapt] [--json]\n' +
       '       npm run eval -- --model DIR --prompt TEXT [--prompt TEXT ...] [--min-confidence 0.2] [--json]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false, prompts: [] };
+  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false, prompts: [], adapt: false, adaptOptions: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -146,6 +151,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--limit') args.limit = Number(value());
     else if (a === '--json') args.json = true;
     else if (a === '--no-lexicon') args.noLexicon = true;
+    else if (a === '--adapt') args.adapt = true;
+    else if (a === '--adapt-options') args.adaptOptions = JSON.parse(value()) as AdaptiveOptions;
     else if (a === '--prompt') args.prompts.push(value());
     else if (a === '--savings') args.savings = Number(value());
     else if (a === '--min-confidence') args.minConfidence = value().split(',').map(Number);
@@ -214,6 +221,76 @@ interface FileScore {
 interface FileResult extends FileScore {
   file: string;
   savings: SavingsRow[];
+}
+
+/** Bits per character of one file read from its start, without and with adaptation, over the whole file and its second half. */
+interface AdaptScore {
+  file: string;
+  characters: number;
+  off: number;
+  on: number;
+  offSecondHalf: number;
+  onSecondHalf: number;
+  contexts: number;
+  bytes: number;
+}
+
+/**
+ * Each file read from its start as one typist would type it (one lane per
+ * file, side by side in one batch): the network's next-character
+ * distribution, and the same mixed with an AdaptiveModel that learns each
+ * character once it has been scored, exactly as the worker would learn from
+ * committed text.
+ */
+async function scoreAdaptive(model: Model, files: { file: string; ids: number[] }[], options: AdaptiveOptions = {}): Promise<AdaptScore[]> {
+  const V = model.manifest.vocab.length;
+  const B = files.length;
+  const len = Math.max(...files.map((f) => f.ids.length));
+  const adapt = files.map(() => new AdaptiveModel(options));
+  const sums = files.map(() => ({ off: 0, on: 0, offHalf: 0, onHalf: 0, n: 0, nHalf: 0 }));
+  let states: LayerState[] = zeroState(model, B);
+  const input = new Int32Array(B);
+  const net = new Float64Array(V);
+  for (let t = 0; t + 1 < len; t++) {
+    for (let b = 0; b < B; b++) input[b] = files[b]!.ids[t] ?? 0;
+    const next = tidy(() => step(model, input, states) as unknown as TensorContainer) as unknown as LayerState[];
+    dispose(stateTensors(states));
+    states = next;
+    const z = tidy(() => logits(model, states));
+    const values = (await z.data()) as Float32Array;
+    z.dispose();
+    for (let b = 0; b < B; b++) {
+      const ids = files[b]!.ids;
+      if (t + 1 >= ids.length) continue;
+      const a = adapt[b]!;
+      if (t === 0) a.observe(ids[0]!);
+      const target = ids[t + 1]!;
+      const row = values.subarray(b * V, (b + 1) * V);
+      let max = -Infinity;
+      for (let i = 0; i < V; i++) if (row[i]! > max) max = row[i]!;
+      let sum = 0;
+      for (let i = 0; i < V; i++) sum += (net[i] = Math.exp(row[i]! - max));
+      for (let i = 0; i < V; i++) net[i]! /= sum;
+      const mixed = a.mix(net);
+      const off = -Math.log2(net[target]!);
+      const on = -Math.log2(mixed[target]!);
+      a.learn(target);
+      const s = sums[b]!;
+      s.off += off;
+      s.on += on;
+      s.n++;
+      if (t + 1 >= ids.length / 2) {
+        s.offHalf += off;
+        s.onHalf += on;
+        s.nHalf++;
+      }
+    }
+  }
+  dispose(stateTensors(states));
+  return files.map((f, b) => {
+    const s = sums[b]!;
+    return { file: f.file, characters: s.n, off: s.off / s.n, on: s.on / s.n, offSecondHalf: s.offHalf / s.nHalf, onSecondHalf: s.onHalf / s.nHalf, contexts: adapt[b]!.contexts, bytes: adapt[b]!.bytes };
+  });
 }
 
 /**
@@ -294,6 +371,29 @@ export async function main(argv: string[]): Promise<void> {
   }
   const files = textFiles(args.text);
   if (files.length === 0) usage(`no .txt files in ${args.text.join(' ')}`);
+  if (args.adapt) {
+    const inputs = files.map((f) => {
+      const ids = encode(model, readFileSync(f, 'utf8').replace(/\r\n?/g, '\n'));
+      return { file: f, ids: ids.length > args.limit ? ids.slice(0, args.limit) : ids };
+    });
+    const t0 = performance.now();
+    const rows = await scoreAdaptive(model, inputs, args.adaptOptions);
+    disposeModel(model);
+    const mean = (k: 'off' | 'on' | 'offSecondHalf' | 'onSecondHalf') => rows.reduce((a, r) => a + r[k], 0) / rows.length;
+    if (args.json) {
+      console.log(JSON.stringify({ model: resolve(dir), files: rows, mean: { off: mean('off'), on: mean('on'), offSecondHalf: mean('offSecondHalf'), onSecondHalf: mean('onSecondHalf') } }, null, 2));
+      return;
+    }
+    console.log(`adaptation (worker/adapt/mixer.ts), each file read from its start${Number.isFinite(args.limit) ? ` (first ${args.limit} characters)` : ''}; bits per character without → with:`);
+    console.log(`\n${'file'.padEnd(40)} ${'chars'.padStart(8)}  ${'off'.padStart(6)}  ${'on'.padStart(6)}  ${'Δ'.padStart(6)}  ${'2nd half off'.padStart(12)}  ${'on'.padStart(6)}  ${'memory'.padStart(8)}`);
+    const f4 = (x: number) => x.toFixed(3).padStart(6);
+    for (const r of rows) {
+      console.log(`${basename(r.file).padEnd(40)} ${r.characters.toLocaleString('en').padStart(8)}  ${f4(r.off)}  ${f4(r.on)}  ${f4(r.on - r.off)}  ${f4(r.offSecondHalf).padStart(12)}  ${f4(r.onSecondHalf)}  ${`${(r.bytes / 1048576).toFixed(1)} MB`.padStart(8)}`);
+    }
+    console.log(`${'mean (each file weighs the same)'.padEnd(40)} ${''.padStart(8)}  ${f4(mean('off'))}  ${f4(mean('on'))}  ${f4(mean('on') - mean('off'))}  ${f4(mean('offSecondHalf')).padStart(12)}  ${f4(mean('onSecondHalf'))}`);
+    console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    return;
+  }
   const perFile: FileResult[] = [];
   for (const f of files) {
     const text = readFileSync(f, 'utf8').replace(/\r\n?/g, '\n');
