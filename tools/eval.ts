@@ -223,6 +223,16 @@ interface FileResult extends FileScore {
   savings: SavingsRow[];
 }
 
+/** One batched recurrent step (the old states are freed) and the logits after it, on the host. */
+async function stepAndLogits(model: Model, input: Int32Array, states: LayerState[]): Promise<{ states: LayerState[]; values: Float32Array }> {
+  const next = tidy(() => step(model, input, states) as unknown as TensorContainer) as unknown as LayerState[];
+  dispose(stateTensors(states));
+  const z = tidy(() => logits(model, next));
+  const values = (await z.data()) as Float32Array;
+  z.dispose();
+  return { states: next, values };
+}
+
 /** Bits per character of one file read from its start, without and with adaptation, over the whole file and its second half. */
 interface AdaptScore {
   file: string;
@@ -253,12 +263,8 @@ async function scoreAdaptive(model: Model, files: { file: string; ids: number[] 
   const net = new Float64Array(V);
   for (let t = 0; t + 1 < len; t++) {
     for (let b = 0; b < B; b++) input[b] = files[b]!.ids[t] ?? 0;
-    const next = tidy(() => step(model, input, states) as unknown as TensorContainer) as unknown as LayerState[];
-    dispose(stateTensors(states));
-    states = next;
-    const z = tidy(() => logits(model, states));
-    const values = (await z.data()) as Float32Array;
-    z.dispose();
+    let values: Float32Array;
+    ({ states, values } = await stepAndLogits(model, input, states));
     for (let b = 0; b < B; b++) {
       const ids = files[b]!.ids;
       if (t + 1 >= ids.length) continue;
@@ -313,12 +319,8 @@ async function scoreText(model: Model, ids: number[], maxLanes: number): Promise
   const t0 = performance.now();
   for (let t = 0; t + 1 < len; t++) {
     for (let b = 0; b < lanes; b++) input[b] = ids[b * len + t]!;
-    const next = tidy(() => step(model, input, states) as unknown as TensorContainer) as unknown as LayerState[];
-    dispose(stateTensors(states));
-    states = next;
-    const z = tidy(() => logits(model, states));
-    const values = (await z.data()) as Float32Array;
-    z.dispose();
+    let values: Float32Array;
+    ({ states, values } = await stepAndLogits(model, input, states));
     for (let b = 0; b < lanes; b++) {
       const target = ids[b * len + t + 1]!;
       const row = values.subarray(b * V, (b + 1) * V);
