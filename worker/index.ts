@@ -72,28 +72,35 @@ async function swapInBackground(m: Model, next: { weights: ModelWeights } | { mo
   // then each shadow reads the session's text encoded with the new vocabulary.
   const view = 'model' in next ? next.model : ({ ...m, ...next.weights } as Model);
   const vocabChanged = 'model' in next;
-  const target = (s: Session): number[] => (vocabChanged ? encode(view, s.text()) : s.ids());
-  const shadows = new Map<Session, Session>();
+  /** Each session's shadow, and what it was last asked to read (for the session's revision then) and whether it is there. */
+  const shadows = new Map<Session, { sh: Session; revision: number; ids: number[]; done: boolean }>();
   const gone = () => {
-    for (const sh of shadows.values()) sh.dispose();
+    for (const { sh } of shadows.values()) sh.dispose();
     if ('model' in next) disposeModel(next.model);
     else dispose(weightTensors(m, next.weights));
     return workerError('DisposedError', 'the predictor was disposed during fine-tuning');
   };
-  /** Reads up to `budget` steps over all shadows; true while any is behind. */
+  /** Reads up to `budget` steps over all shadows; true while any is behind. A session that did not change since its shadow caught up costs nothing. */
   const behind = (budget: number): boolean => {
     let any = false;
     const open = new Set(sessions.values());
-    for (const [s, sh] of shadows) if (!open.has(s)) (sh.dispose(), shadows.delete(s));
+    for (const [s, { sh }] of shadows) if (!open.has(s)) (sh.dispose(), shadows.delete(s));
     for (const s of open) {
-      let sh = shadows.get(s);
-      if (!sh) shadows.set(s, (sh = s.shadow(view)));
+      let entry = shadows.get(s);
+      if (!entry) shadows.set(s, (entry = { sh: s.shadow(view), revision: -1, ids: [], done: false }));
+      if (entry.revision !== s.revision) {
+        entry.revision = s.revision;
+        entry.ids = vocabChanged ? encode(view, s.text()) : s.ids();
+        entry.done = false;
+      }
+      if (entry.done) continue;
       if (budget <= 0) {
         any = true;
         continue;
       }
-      const r = sh.catchUp(target(s), budget);
+      const r = entry.sh.catchUp(entry.ids, budget);
       budget -= r.steps;
+      entry.done = r.done;
       if (!r.done) any = true;
     }
     return any;
@@ -117,7 +124,7 @@ async function swapInBackground(m: Model, next: { weights: ModelWeights } | { mo
       } else {
         swapWeights(m, next.weights);
       }
-      for (const [s, sh] of shadows) s.adopt(sh);
+      for (const [s, { sh }] of shadows) s.adopt(sh);
       return;
     }
   }
@@ -432,10 +439,8 @@ const api: WorkerApi = {
         const { result, manifest, bytes, lexicon } = await run.trainer.done;
         if (model !== m) throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
         if (manifest.vocab.length !== m.manifest.vocab.length) {
-          // extendVocab: a model of its own (new vocabulary), with the lexicon in use.
-          const grown = buildModel({ ...manifest, ...(m.lexicon ? { lexicon: m.lexicon.list() } : {}) }, bytes);
-          if (grown.lexicon && m.lexicon) grown.lexicon.apply({ words: m.lexicon.list(), learned: [...m.lexicon.learned], added: 0, dropped: 0 });
-          await swapInBackground(m, { model: grown });
+          // extendVocab: a model of its own (new vocabulary), with the trainer's lexicon (applied below with its learned words).
+          await swapInBackground(m, { model: buildModel({ ...manifest, ...(lexicon ? { lexicon: lexicon.words } : {}) }, bytes) });
         } else {
           await swapInBackground(m, { weights: buildModel(manifest, bytes) });
         }
@@ -476,7 +481,7 @@ const api: WorkerApi = {
     const { manifest, bytes } = await reading(() => encodeModel(m, m, tunedCard(m, name), { learnedWords: options.learnedWords ?? true }));
     // Never store what the loader would refuse.
     try {
-      validateManifest(structuredClone(manifest));
+      validateManifest(manifest);
     } catch (error) {
       throw workerError('StorageError', `"${name}" was not saved: the loader would refuse it (${(error as Error).message}); the model in memory keeps working`);
     }

@@ -86,20 +86,10 @@ export class Session {
    */
   #feedCR = false;
   #feedHigh = '';
-  /** The text asked for last (newlines normalised): what a shadow on another vocabulary encodes anew. */
+  /** The text read (newlines normalised): what a shadow on another vocabulary encodes anew. */
   #text = '';
-
-  /** Where the current length ends in #text, in UTF-16 units (feed appends after what was read). */
-  #textAt(): number {
-    let n = 0;
-    let at = 0;
-    for (const ch of this.#text) {
-      if (n === this.#length) break;
-      at += ch.length;
-      n++;
-    }
-    return at;
-  }
+  /** Bumped by every change of the text read, so a shadow knows when it must look again. */
+  #revision = 0;
 
   /** Appends text: the same as setText(all the text fed so far + text), also when a "\r\n" or a surrogate pair is split between two feeds. */
   async feed(text: string): Promise<FeedResult> {
@@ -109,7 +99,7 @@ export class Session {
     if (this.#feedHigh) t = t.slice(0, -1);
     if (t) this.#feedCR = t.endsWith('\r');
     const normal = normalizeNewlines(t);
-    this.#text = this.#text.slice(0, this.#textAt()) + normal;
+    this.#text += normal;
     const ids = encode(this.model, normal);
     const target = this.#ref.slice(0, this.#length).concat(ids);
     const steps = await this.#read(target);
@@ -155,6 +145,7 @@ export class Session {
    * with the state so far kept as a checkpoint, to be called again.
    */
   #update(target: number[], budget = Infinity): { steps: number; done: boolean } {
+    this.#revision++;
     const ref = this.#ref;
     let p = 0;
     const n = Math.min(ref.length, target.length);
@@ -277,7 +268,12 @@ export class Session {
 
   /** The text read so far (newlines normalised), for a shadow whose vocabulary differs. */
   text(): string {
-    return this.#text.slice(0, this.#textAt());
+    return this.#text;
+  }
+
+  /** Changes whenever the text read does (an update, a reset, an adopted shadow). */
+  get revision(): number {
+    return this.#revision;
   }
 
   /**
@@ -304,6 +300,7 @@ export class Session {
     this.#ckpts = shadow.#ckpts;
     this.#ref = shadow.#ref;
     this.#length = shadow.#length;
+    this.#revision++;
   }
 
   reset(): void {

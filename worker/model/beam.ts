@@ -130,13 +130,6 @@ export class ModelLexicon {
     return { words: mergeSorted(known, take), learned: mergeSorted(learnedSoFar, take), added: take.length, dropped: fresh.length - take.length };
   }
 
-  /** Adds words (a fine-tuning text's) here and now; returns how many were added and how many did not fit. */
-  learn(words: Iterable<string>): { added: number; dropped: number } {
-    const plan = ModelLexicon.plan(this.#lexicon.words, this.#learned, words, this.limit);
-    this.apply(plan);
-    return { added: plan.added, dropped: plan.dropped };
-  }
-
   /** Puts a plan in use: no work beyond keeping its arrays. */
   apply(plan: LexiconPlan): void {
     this.#lexicon = new Lexicon(plan.words);
