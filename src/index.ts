@@ -1,5 +1,5 @@
 export { createPredictor } from './predictor.js';
-export type { Predictor, PredictorOptions, FineTuneOptions, RestartEvent } from './predictor.js';
+export type { Predictor, PredictorOptions, AdaptOptions, FineTuneOptions, RestartEvent } from './predictor.js';
 export type {
   Session,
   SessionOptions,
@@ -45,4 +45,5 @@ export type {
   StateSnapshot,
   WarningCode,
   WorkerStats,
+  AdaptStats,
 } from './protocol.js';

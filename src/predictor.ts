@@ -70,6 +70,26 @@ export interface PredictorOptions {
    * which runs in a worker of its own).
    */
   callTimeoutMs?: number;
+  /**
+   * Learning from what the user types, on the device: the predictor's
+   * sessions learn the user's committed text (words finished with a space
+   * or punctuation and kept through the next edit, not every keystroke), so
+   * a name or term typed once is offered the next time, in any field of the
+   * predictor. Default `true`: in memory, for the page's lifetime, at most
+   * 2 MB. `false` turns it off. `{ persist: 'name' }` keeps it in IndexedDB
+   * (the `cache` database) across visits, read back by predictors created
+   * with the same name; `{ budgetBytes }` bounds its memory (default
+   * 2,097,152). {@link Predictor.forget} erases it. See SECURITY.md.
+   */
+  adapt?: boolean | AdaptOptions;
+}
+
+/** Options of {@link PredictorOptions.adapt}. */
+export interface AdaptOptions {
+  /** Keep what is learned in IndexedDB under this name (1-64 letters, digits, `_`, `.`, `-`); default: memory only. */
+  persist?: string;
+  /** Memory bound of what is learned, in bytes (65,536 to 268,435,456). Default 2,097,152. */
+  budgetBytes?: number;
 }
 
 /** What {@link PredictorOptions.onRestart} receives. */
@@ -156,6 +176,13 @@ export interface Predictor {
   listSavedModels(): Promise<(SavedModelInfo | UnreadableSavedModel)[]>;
   /** Deletes a saved model; resolves to false if there was none of that name. */
   deleteSavedModel(name: string): Promise<boolean>;
+  /**
+   * Erases what adaptation learned from the user's text: in memory and, with
+   * `adapt: { persist }`, in IndexedDB. Text already in the fields is not
+   * learned again; what is typed from now on is. Rejects with
+   * {@link StorageError} when the stored copy could not be deleted.
+   */
+  forget(): Promise<void>;
   /** Frees every session, the weights and the worker. */
   dispose(): Promise<void>;
 }
@@ -186,6 +213,18 @@ function resolveManifestUrl(model: string | URL | undefined): string {
   return new URL('model.json', url).href;
 }
 
+/** The adapt option as the worker takes it (the worker checks the numbers and the name). */
+function adaptRequest(given: PredictorOptions['adapt']): LoadRequest['adapt'] {
+  if (given === undefined || given === true) return { budgetBytes: DEFAULT_ADAPT_BUDGET, persist: null };
+  if (given === false) return null;
+  if (typeof given !== 'object' || given === null) throw new InvalidArgumentError(`options.adapt must be true, false or { persist, budgetBytes }, got ${String(given)}`);
+  if (given.persist !== undefined && typeof given.persist !== 'string') throw new InvalidArgumentError(`options.adapt.persist must be a name (string), got ${typeof given.persist}`);
+  return { budgetBytes: given.budgetBytes ?? DEFAULT_ADAPT_BUDGET, persist: given.persist ?? null };
+}
+
+/** Default memory bound of adaptation (2 MiB). */
+const DEFAULT_ADAPT_BUDGET = 2 * 1024 * 1024;
+
 export async function createPredictor(options: PredictorOptions = {}): Promise<Predictor> {
   // The worker fills in the defaults of backend, timeoutMs and retries, and checks them.
   const backend = options.backend ?? 'auto';
@@ -198,7 +237,7 @@ export async function createPredictor(options: PredictorOptions = {}): Promise<P
   const workerUrl = new URL(String(options.workerUrl ?? new URL('./worker.js', import.meta.url)), import.meta.url);
   const wasmBaseUrl = new URL(String(options.wasmBaseUrl ?? new URL('./', workerUrl)), import.meta.url).href;
   const network = { timeoutMs: options.timeoutMs, retries: options.retries };
-  const request = { manifestUrl, backend, wasmBaseUrl: wasmBaseUrl.endsWith('/') ? wasmBaseUrl : wasmBaseUrl + '/', cache, network };
+  const request: LoadRequest = { manifestUrl, backend, wasmBaseUrl: wasmBaseUrl.endsWith('/') ? wasmBaseUrl : wasmBaseUrl + '/', cache, network, adapt: adaptRequest(options.adapt) };
   const callTimeoutMs = options.callTimeoutMs;
   if (callTimeoutMs !== undefined && !(typeof callTimeoutMs === 'number' && callTimeoutMs > 0)) {
     throw new InvalidArgumentError(`options.callTimeoutMs must be a number of milliseconds > 0, got ${String(callTimeoutMs)}`);
@@ -507,6 +546,11 @@ class WorkerPredictor implements Predictor {
   async deleteSavedModel(name: string): Promise<boolean> {
     this.#check();
     return this.#run((api) => api.deleteSavedModel(name));
+  }
+
+  async forget(): Promise<void> {
+    this.#check();
+    return this.#run((api) => api.forget());
   }
 
   async dispose(): Promise<void> {

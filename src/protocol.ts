@@ -44,7 +44,7 @@ export type ProgressEvent =
   | { status: 'ready'; model: ModelInfo; backend: BackendReport };
 
 /** Non-fatal problems reported while loading; the model still works. */
-export type WarningCode = 'cache-unavailable' | 'cache-corrupt' | 'cache-write-failed';
+export type WarningCode = 'cache-unavailable' | 'cache-corrupt' | 'cache-write-failed' | 'adapt-storage';
 
 /** Cache settings sent to the worker. */
 export interface CacheOptions {
@@ -65,6 +65,33 @@ export interface LoadRequest {
   cache: CacheOptions;
   /** Model downloads: stall timeout and retries, as given (the worker fills in the defaults, 30000 ms and 2, and checks them). */
   network: { timeoutMs?: number | undefined; retries?: number | undefined };
+  /** Learning from the user's committed text (see AdaptRequest); null: off. */
+  adapt: AdaptRequest | null;
+}
+
+/** Adaptation settings sent to the worker (resolved on the main thread, checked by the worker). */
+export interface AdaptRequest {
+  /** Memory of what is learned, in bytes (the context table and the user's words). */
+  budgetBytes: number;
+  /** Keep it in IndexedDB (database `cache.dbName`) under this name across visits; null: memory only, for the page's lifetime. */
+  persist: string | null;
+}
+
+/** What a predictor's adaptation holds now (`stats().adapt`). */
+export interface AdaptStats {
+  /** Bytes held (at most `budgetBytes`, plus the mixture's few scores). */
+  bytes: number;
+  budgetBytes: number;
+  /** Committed characters learned since it started (or was last erased), this visit and stored ones not counted. */
+  learnedChars: number;
+  /** Character contexts held. */
+  contexts: number;
+  /** Words of the user's that the model's lexicon lacks, kept so completions can spell them. */
+  words: number;
+  /** The IndexedDB name it is kept under, or null (memory only). */
+  persist: string | null;
+  /** When it was last written to IndexedDB (ms since the epoch), or null. */
+  savedAt: number | null;
 }
 
 /** Facts about the loaded model. */
@@ -223,6 +250,8 @@ export interface WorkerStats {
   numBytes: number;
   sessions: number;
   backend: BackendName | null;
+  /** The adaptation to the user's text; null when it is off (`adapt: false`). */
+  adapt: AdaptStats | null;
 }
 
 /** Fine-tuning settings; the worker fills in the defaults of those not given and validates them. */
@@ -375,5 +404,7 @@ export interface WorkerApi {
   listSavedModels(): Promise<(SavedModelInfo | UnreadableSavedModel)[]>;
   /** true if a model of that name existed. */
   deleteSavedModel(name: string): Promise<boolean>;
+  /** Erases what adaptation learned, in memory and (with `persist`) in IndexedDB. */
+  forget(): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -81,10 +81,10 @@ describe('adaptive mixer (worker/adapt/mixer.ts)', () => {
     let worst = 0;
     for (let t = 0; t < ids.length; t++) {
       const net = networkAt(t, V);
-      const a = ours.mix(net);
+      const a = ours.mix(ids, t, net);
       const b = ref.mix(net);
       for (let i = 0; i < V; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-      ours.learn(ids[t]);
+      ours.learn(ids, t, net[ids[t]]);
       ref.learn(ids[t]);
     }
     assert(worst < 1e-12, `max abs difference from the reference: ${worst}`);
@@ -95,17 +95,128 @@ describe('adaptive mixer (worker/adapt/mixer.ts)', () => {
     const word = [7, 21, 30, 12, 40, 9, 3]; // a name the network gives no special chance
     const ours = new AdaptiveModel({ budgetBytes: 256 * 1024 });
     const net = new Float64Array(V).fill(1 / V);
-    const feed = (ids) => ids.forEach((i) => (ours.mix(net), ours.learn(i)));
+    const text = [];
+    const feed = (ids) => ids.forEach((i) => (text.push(i), ours.learn(text, text.length - 1, net[i])));
     for (let r = 0; r < 3; r++) feed([1, ...word, 1, 5, 6, 1]);
     feed([1, word[0], word[1]]);
-    const p = ours.mix(net);
+    const p = ours.mix(text, text.length, net);
     assert(p[word[2]] > 10 / V, `after its first two letters, the name's third is likely: ${p[word[2]]} vs ${1 / V} from the network`);
     assertEqual(p.reduce((a, b) => a + b, 0).toFixed(9), '1.000000000', 'a distribution');
     assert(ours.bytes <= 256 * 1024 + 9 * 8 * 64, `memory within the budget: ${ours.bytes}`);
-    for (let t = 0; t < 20000; t++) ours.learn((t * 7919) % V);
+    const noise = Array.from({ length: 20000 }, (_, t) => (t * 7919) % V);
+    for (let t = 0; t < noise.length; t++) ours.learn(noise, t, 1 / V);
     assert(ours.bytes <= 256 * 1024 + 9 * 8 * 64, `still within it after 20,000 characters: ${ours.bytes}`);
+    const snap = ours.snapshot();
+    const copy = new AdaptiveModel({ budgetBytes: 256 * 1024 });
+    assert(copy.restore(snap), 'a snapshot goes back into a model of the same size');
+    const again = copy.mix(text, text.length, net);
+    assert(again.every((v, i) => v === ours.mix(text, text.length, net)[i]), 'and predicts the same');
+    assert(!new AdaptiveModel({ budgetBytes: 128 * 1024 }).restore(snap), 'not into one of another size');
     ours.clear();
     assertEqual(ours.contexts, 0, 'nothing kept');
-    assert(ours.mix(net) === net, 'the network\'s distribution, untouched');
+    assert(ours.mix(text, text.length, net) === net, 'the network\'s distribution, untouched');
+  });
+});
+
+describe('what adaptation learns from (worker/adapt/commit.ts, words.ts, index.ts)', () => {
+  let CommitTracker, UserWords, unionWords, Adaptation, vocabView;
+  before(async () => {
+    ({ CommitTracker, UserWords, unionWords, Adaptation, vocabView } = await import('/__units/adapt.js'));
+  });
+
+  // A small vocabulary: index 0 unknown, then these characters.
+  const CHARS = [...' .,abcdefghijklmnopqrstuvwxyzKO'];
+  const vocab = [0, ...CHARS.map((c) => c.codePointAt(0))];
+  const enc = (s) => Array.from(s, (c) => CHARS.indexOf(c) + 1);
+  const dec = (ids) => ids.map((i) => CHARS[i - 1]).join('');
+
+  /** A field: each call is the text before the caret after one edit; returns the texts committed, in order. */
+  function typeInto(texts, { leaveAtEnd = false } = {}) {
+    const { wordChar } = vocabView(vocab);
+    const t = new CommitTracker(wordChar);
+    let prev = [];
+    const out = [];
+    for (const text of texts) {
+      const ids = enc(text);
+      let common = 0;
+      while (common < Math.min(prev.length, ids.length) && prev[common] === ids[common]) common++;
+      const c = t.edit(prev.length, ids, ids.length, common);
+      if (c) out.push(dec(c.ids.slice(c.offset)));
+      prev = ids;
+    }
+    if (leaveAtEnd) {
+      const c = t.leave(prev, prev.length);
+      if (c) out.push(dec(c.ids.slice(c.offset)));
+    }
+    return out;
+  }
+  /** Every prefix of s, as typed one key at a time. */
+  const keys = (s, from = '') => Array.from({ length: s.length - from.length }, (_, i) => s.slice(0, from.length + i + 1));
+
+  it('commits a word once the edit after its boundary comes, never an unfinished word', () => {
+    assertEqual(JSON.stringify(typeInto(keys('hello world'))), JSON.stringify(['hello ']), 'the word after the boundary is not committed');
+    assertEqual(JSON.stringify(typeInto(keys('hello world '))), JSON.stringify(['hello ']), 'the space alone has not been outlived yet');
+    assertEqual(JSON.stringify(typeInto(keys('hello world x'))), JSON.stringify(['hello ', 'world ']), 'the next key commits it');
+    // "Okonkwo" typed, then deleted letter by letter before it was finished, then other text.
+    const deleted = [...keys('say Okonkw'), 'say Okonk', 'say Okon', 'say Oko', 'say Ok', 'say O', 'say ', ...keys('say hi there', 'say ')];
+    const got = typeInto(deleted);
+    assert(!got.join('').includes('Oko'), `the deleted word teaches nothing: ${JSON.stringify(got)}`);
+    assertEqual(got.join(''), 'say hi ', 'what stayed is committed');
+  });
+
+  it('a paste undone at the next edit teaches nothing; one kept is learned; leaving the field commits to its last boundary', () => {
+    const undone = typeInto(['a', 'a ', 'a pasted words here. ', 'a ', 'a b']);
+    assert(!undone.join('').includes('pasted'), `an undone paste: ${JSON.stringify(undone)}`);
+    const kept = typeInto(['a', 'a ', 'a pasted words here. ', 'a pasted words here. x']);
+    assertEqual(kept.join(''), 'a pasted words here. ', 'a paste the user typed after is committed');
+    assertEqual(typeInto(keys('see you Okonkwo. ok'), { leaveAtEnd: true }).join(''), 'see you Okonkwo. ', 'leaving commits up to the boundary, not the unfinished word');
+  });
+
+  it('knows the network\'s probability of each character typed at the end, and not of pasted ones', () => {
+    const { wordChar } = vocabView(vocab);
+    const t = new CommitTracker(wordChar);
+    const V = vocab.length;
+    const ids = enc('ab c');
+    const net = new Float64Array(V).fill(1 / (2 * V));
+    let prev = 0;
+    for (let n = 1; n <= ids.length; n++) {
+      net[ids[n - 1]] = 0.1 * n; // what the prediction before the n-th character gave it
+      if (n > 1) t.predicted(prev, net.slice()); // an empty field shows no prediction
+      t.edit(prev, ids, n, prev);
+      net[ids[n - 1]] = 1 / (2 * V);
+      prev = n;
+    }
+    const c = t.edit(prev, [...ids, ...enc('d')], prev + 1, prev);
+    assertEqual(dec(c.ids.slice(c.offset)), 'ab ', 'committed');
+    assertEqual(JSON.stringify(c.pNet.map((p) => (p === null ? null : +p.toFixed(3)))), JSON.stringify([null, 0.2, 0.3]), 'no prediction came before the first');
+  });
+
+  it('keeps the user\'s new words within a budget, and a union of lists knows both', () => {
+    const words = new UserWords(2000);
+    for (const w of ['Okonkwo', 'Okafor', 'Kubernetes']) words.add(w);
+    assertEqual(JSON.stringify([...words.next('Ok').chars].sort()), JSON.stringify(['a', 'o']), 'what may follow Ok');
+    assert(words.next('Okonkwo').word, 'a word');
+    assertEqual(words.next('Oz'), null, 'no word starts so');
+    for (let i = 0; i < 200; i++) words.add(`w${i}x`);
+    assert(words.bytes <= 2000, `within the budget: ${words.bytes}`);
+    const base = { next: (w) => ('Okay'.startsWith(w) ? { word: w === 'Okay', chars: new Set(w.length < 4 ? ['Okay'[w.length]] : []) } : null) };
+    const both = unionWords(base, words);
+    words.add('Okonkwo');
+    assertEqual(JSON.stringify([...both.next('Ok').chars].sort()), JSON.stringify(['a', 'o']), 'the model\'s words and the user\'s (the rarely used went first)');
+  });
+
+  it('learns committed words the model lacks, in chunks, and forgets them', () => {
+    const a = new Adaptation(256 * 1024);
+    const view = vocabView(vocab);
+    const known = { next: (w) => (w === 'see' ? { word: true, chars: new Set() } : null) };
+    const ids = enc('see you Okonkwo. ');
+    a.enqueue({ ids, offset: 0, pNet: ids.map(() => null) }, view, known);
+    assert(a.drain(5), 'five characters learned, more queued');
+    assert(!a.drain(1000), 'the rest');
+    assert(a.words.has('Okonkwo') && a.words.has('you'), 'the new words are kept');
+    assert(!a.words.has('see'), 'a word the model knows is not');
+    assertEqual(a.learnedChars, ids.length, 'every committed character');
+    a.clear();
+    assertEqual(a.words.size + a.mixer.contexts, 0, 'forgotten');
   });
 });

@@ -26,10 +26,10 @@ import { selectBackend } from '../worker/backend.js';
 import { validateManifest } from '../worker/model/manifest.js';
 import { sha256Hex } from '../worker/model/sha256.js';
 import { buildModel, disposeModel, encode, logits, stateTensors, step, zeroState } from '../worker/model/model.js';
-import { AdaptiveModel, type AdaptiveOptions } from '../worker/adapt/mixer.js';
+import { Adaptation, CommitTracker, vocabView, DEFAULT_ADAPT_BUDGET } from '../worker/adapt/index.js';
 import type { LayerState } from '../worker/cells/index.js';
 import { DEFAULT_POLICY as DEFAULT_CHECKPOINTS } from '../worker/checkpoints.js';
-import { Session } from '../worker/session.js';
+import { Session, softmax } from '../worker/session.js';
 import { DEFAULT_POLICY as DEFAULT_SUGGESTION, completeOptions, pickSuggestion, resolvePolicy, savedBy, type SuggestionPolicy } from '../src/widget/policy.js';
 import type { Model } from '../worker/model/model.js';
 
@@ -48,6 +48,8 @@ interface TypistResult {
   accepted: number;
   acceptedWhole: number;
   acceptedWord: number;
+  /** The keystrokes typing the second half took (from the first keystroke at or past the middle). */
+  secondHalf: { chars: number; keystrokes: number };
 }
 
 /**
@@ -60,17 +62,20 @@ interface TypistResult {
  * keystrokes spent on the whole text and how often a suggestion was shown
  * and taken.
  */
-async function simulateTypist(model: Model, text: string, policy: SuggestionPolicy): Promise<TypistResult> {
+async function simulateTypist(model: Model, text: string, policy: SuggestionPolicy, adaptation: Adaptation | null = null): Promise<TypistResult> {
   const cps = Array.from(text);
-  const session = new Session(model, DEFAULT_CHECKPOINTS);
-  const r: TypistResult = { chars: cps.length, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0 };
+  const session = new Session(model, DEFAULT_CHECKPOINTS, undefined, adaptation);
+  const r: TypistResult = { chars: cps.length, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0, secondHalf: { chars: 0, keystrokes: 0 } };
   const o = completeOptions(policy);
   let i = 0;
   try {
     while (i < cps.length) {
       let suggestion: string | null = null;
+      const half = i >= cps.length / 2 ? r.secondHalf : null;
       if (i > 0) {
         await session.setText(cps.slice(0, i).join(''), 1);
+        // As the worker does before a completion: what was committed is learned first.
+        adaptation?.drain(Infinity);
         const completions = await widgetCompletions(session, o);
         suggestion = pickSuggestion(completions, policy);
       }
@@ -82,9 +87,11 @@ async function simulateTypist(model: Model, text: string, policy: SuggestionPoli
         if (taken.key === 'all') r.acceptedWhole++;
         else r.acceptedWord++;
         i += taken.chars;
+        if (half) (half.keystrokes += taken.keystrokes), (half.chars += taken.chars);
       } else {
         r.keystrokes++;
         i++;
+        if (half) half.keystrokes++, half.chars++;
       }
     }
   } finally {
@@ -121,22 +128,23 @@ interface Args {
   prompts: string[];
   /** Read each file from its start with and without learning from it as it goes (worker/adapt/mixer.ts). */
   adapt: boolean;
-  /** AdaptiveOptions for --adapt, as JSON (for experiments). */
-  adaptOptions: AdaptiveOptions;
+  /** Memory of the adaptation for --adapt, in bytes. */
+  adaptBudget: number;
 }
 
 function usage(message?: string): never {
   if (message) console.error(`eval: ${message}`);
   console.error(
     'usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS]\n' +
-      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--no-lexicon] [--adapt] [--json]\n' +
+      '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--no-lexicon] [--json]\n' +
+      '       npm run eval -- --model DIR --text FILE_OR_DIR... --adapt [--adapt-budget BYTES] [--limit CHARS] [--savings CHARS] [--json]\n' +
       '       npm run eval -- --model DIR --prompt TEXT [--prompt TEXT ...] [--min-confidence 0.2] [--json]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false, prompts: [], adapt: false, adaptOptions: {} };
+  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false, prompts: [], adapt: false, adaptBudget: DEFAULT_ADAPT_BUDGET };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -152,7 +160,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--json') args.json = true;
     else if (a === '--no-lexicon') args.noLexicon = true;
     else if (a === '--adapt') args.adapt = true;
-    else if (a === '--adapt-options') args.adaptOptions = JSON.parse(value()) as AdaptiveOptions;
+    else if (a === '--adapt-budget') args.adaptBudget = Number(value());
     else if (a === '--prompt') args.prompts.push(value());
     else if (a === '--savings') args.savings = Number(value());
     else if (a === '--min-confidence') args.minConfidence = value().split(',').map(Number);
@@ -242,25 +250,30 @@ interface AdaptScore {
   offSecondHalf: number;
   onSecondHalf: number;
   contexts: number;
+  words: number;
   bytes: number;
 }
 
 /**
  * Each file read from its start as one typist would type it (one lane per
  * file, side by side in one batch): the network's next-character
- * distribution, and the same mixed with an AdaptiveModel that learns each
- * character once it has been scored, exactly as the worker would learn from
- * committed text.
+ * distribution, and the same mixed with an Adaptation fed exactly as the
+ * worker feeds it while the user types: a CommitTracker per field decides
+ * what is committed (a word once the edit after its boundary came), the
+ * network's probability of each typed character goes with it, and the queue
+ * is learned before the next prediction.
  */
-async function scoreAdaptive(model: Model, files: { file: string; ids: number[] }[], options: AdaptiveOptions = {}): Promise<AdaptScore[]> {
+async function scoreAdaptive(model: Model, files: { file: string; ids: number[] }[], budgetBytes: number): Promise<AdaptScore[]> {
   const V = model.manifest.vocab.length;
   const B = files.length;
   const len = Math.max(...files.map((f) => f.ids.length));
-  const adapt = files.map(() => new AdaptiveModel(options));
+  const view = vocabView(model.manifest.vocab);
+  const known = model.lexicon?.lookup() ?? null;
+  const adapt = files.map(() => new Adaptation(budgetBytes));
+  const trackers = files.map(() => new CommitTracker(view.wordChar));
   const sums = files.map(() => ({ off: 0, on: 0, offHalf: 0, onHalf: 0, n: 0, nHalf: 0 }));
   let states: LayerState[] = zeroState(model, B);
   const input = new Int32Array(B);
-  const net = new Float64Array(V);
   for (let t = 0; t + 1 < len; t++) {
     for (let b = 0; b < B; b++) input[b] = files[b]!.ids[t] ?? 0;
     let values: Float32Array;
@@ -269,18 +282,22 @@ async function scoreAdaptive(model: Model, files: { file: string; ids: number[] 
       const ids = files[b]!.ids;
       if (t + 1 >= ids.length) continue;
       const a = adapt[b]!;
-      if (t === 0) a.observe(ids[0]!);
+      const tracker = trackers[b]!;
+      // The first character was typed into an empty field.
+      if (t === 0) {
+        const c = tracker.edit(0, ids, 1, 0);
+        if (c) a.enqueue(c, view, known);
+      }
+      a.drain(Infinity);
       const target = ids[t + 1]!;
       const row = values.subarray(b * V, (b + 1) * V);
-      let max = -Infinity;
-      for (let i = 0; i < V; i++) if (row[i]! > max) max = row[i]!;
-      let sum = 0;
-      for (let i = 0; i < V; i++) sum += (net[i] = Math.exp(row[i]! - max));
-      for (let i = 0; i < V; i++) net[i]! /= sum;
-      const mixed = a.mix(net);
+      const net = softmax(row);
+      const mixed = a.mix(ids, t + 1, net);
       const off = -Math.log2(net[target]!);
       const on = -Math.log2(mixed[target]!);
-      a.learn(target);
+      tracker.predicted(t + 1, net);
+      const c = tracker.edit(t + 1, ids, t + 2, t + 1);
+      if (c) a.enqueue(c, view, known);
       const s = sums[b]!;
       s.off += off;
       s.on += on;
@@ -295,7 +312,8 @@ async function scoreAdaptive(model: Model, files: { file: string; ids: number[] 
   dispose(stateTensors(states));
   return files.map((f, b) => {
     const s = sums[b]!;
-    return { file: f.file, characters: s.n, off: s.off / s.n, on: s.on / s.n, offSecondHalf: s.offHalf / s.nHalf, onSecondHalf: s.onHalf / s.nHalf, contexts: adapt[b]!.contexts, bytes: adapt[b]!.bytes };
+    const a = adapt[b]!;
+    return { file: f.file, characters: s.n, off: s.off / s.n, on: s.on / s.n, offSecondHalf: s.offHalf / s.nHalf, onSecondHalf: s.onHalf / s.nHalf, contexts: a.mixer.contexts, words: a.words.size, bytes: a.bytes };
   });
 }
 
@@ -374,26 +392,61 @@ export async function main(argv: string[]): Promise<void> {
   const files = textFiles(args.text);
   if (files.length === 0) usage(`no .txt files in ${args.text.join(' ')}`);
   if (args.adapt) {
-    const inputs = files.map((f) => {
-      const ids = encode(model, readFileSync(f, 'utf8').replace(/\r\n?/g, '\n'));
+    const texts = files.map((f) => readFileSync(f, 'utf8').replace(/\r\n?/g, '\n'));
+    const inputs = files.map((f, i) => {
+      const ids = encode(model, texts[i]!);
       return { file: f, ids: ids.length > args.limit ? ids.slice(0, args.limit) : ids };
     });
     const t0 = performance.now();
-    const rows = await scoreAdaptive(model, inputs, args.adaptOptions);
+    const rows = await scoreAdaptive(model, inputs, args.adaptBudget);
+    const bpcSeconds = (performance.now() - t0) / 1000;
+    // Keystroke savings of the widget's default policy on each file's first N characters, typed from an empty field, without and with adaptation.
+    const policy = resolvePolicy({ minConfidence: args.minConfidence[0]! });
+    const typed: { file: string; off: TypistResult; on: TypistResult }[] = [];
+    if (args.savings > 0) {
+      for (const [i, f] of files.entries()) {
+        const sample = Array.from(texts[i]!).slice(0, args.savings).join('');
+        const off = await simulateTypist(model, sample, policy);
+        const on = await simulateTypist(model, sample, policy, new Adaptation(args.adaptBudget));
+        typed.push({ file: f, off, on });
+      }
+    }
     disposeModel(model);
     const mean = (k: 'off' | 'on' | 'offSecondHalf' | 'onSecondHalf') => rows.reduce((a, r) => a + r[k], 0) / rows.length;
+    const saved = (r: TypistResult) => 1 - r.keystrokes / r.chars;
+    const savedHalf = (r: TypistResult) => 1 - r.secondHalf.keystrokes / r.secondHalf.chars;
     if (args.json) {
-      console.log(JSON.stringify({ model: resolve(dir), files: rows, mean: { off: mean('off'), on: mean('on'), offSecondHalf: mean('offSecondHalf'), onSecondHalf: mean('onSecondHalf') } }, null, 2));
+      const savings = typed.map((t) => ({ file: t.file, chars: t.off.chars, off: saved(t.off), on: saved(t.on), offSecondHalf: savedHalf(t.off), onSecondHalf: savedHalf(t.on) }));
+      console.log(JSON.stringify({ model: resolve(dir), budgetBytes: args.adaptBudget, files: rows, mean: { off: mean('off'), on: mean('on'), offSecondHalf: mean('offSecondHalf'), onSecondHalf: mean('onSecondHalf') }, savings }, null, 2));
       return;
     }
-    console.log(`adaptation (worker/adapt/mixer.ts), each file read from its start${Number.isFinite(args.limit) ? ` (first ${args.limit} characters)` : ''}; bits per character without → with:`);
-    console.log(`\n${'file'.padEnd(40)} ${'chars'.padStart(8)}  ${'off'.padStart(6)}  ${'on'.padStart(6)}  ${'Δ'.padStart(6)}  ${'2nd half off'.padStart(12)}  ${'on'.padStart(6)}  ${'memory'.padStart(8)}`);
+    console.log(`adaptation (worker/adapt), each file typed from its start${Number.isFinite(args.limit) ? ` (first ${args.limit} characters)` : ''}, learning committed text as the worker does; bits per character without → with:`);
+    console.log(`\n${'file'.padEnd(36)} ${'chars'.padStart(8)}  ${'off'.padStart(6)}  ${'on'.padStart(6)}  ${'Δ'.padStart(6)}  ${'2nd half off'.padStart(12)}  ${'on'.padStart(6)}  ${'Δ'.padStart(6)}  ${'words'.padStart(6)}  ${'memory'.padStart(8)}`);
     const f4 = (x: number) => x.toFixed(3).padStart(6);
     for (const r of rows) {
-      console.log(`${basename(r.file).padEnd(40)} ${r.characters.toLocaleString('en').padStart(8)}  ${f4(r.off)}  ${f4(r.on)}  ${f4(r.on - r.off)}  ${f4(r.offSecondHalf).padStart(12)}  ${f4(r.onSecondHalf)}  ${`${(r.bytes / 1048576).toFixed(1)} MB`.padStart(8)}`);
+      console.log(
+        `${basename(r.file).padEnd(36)} ${r.characters.toLocaleString('en').padStart(8)}  ${f4(r.off)}  ${f4(r.on)}  ${f4(r.on - r.off)}  ${f4(r.offSecondHalf).padStart(12)}  ${f4(r.onSecondHalf)}  ${f4(r.onSecondHalf - r.offSecondHalf)}  ${String(r.words).padStart(6)}  ${`${(r.bytes / 1048576).toFixed(2)} MB`.padStart(8)}`,
+      );
     }
-    console.log(`${'mean (each file weighs the same)'.padEnd(40)} ${''.padStart(8)}  ${f4(mean('off'))}  ${f4(mean('on'))}  ${f4(mean('on') - mean('off'))}  ${f4(mean('offSecondHalf')).padStart(12)}  ${f4(mean('onSecondHalf'))}`);
-    console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(`${'mean (each file weighs the same)'.padEnd(36)} ${''.padStart(8)}  ${f4(mean('off'))}  ${f4(mean('on'))}  ${f4(mean('on') - mean('off'))}  ${f4(mean('offSecondHalf')).padStart(12)}  ${f4(mean('onSecondHalf'))}  ${f4(mean('onSecondHalf') - mean('offSecondHalf'))}`);
+    console.log(`\n${bpcSeconds.toFixed(0)} s`);
+    if (typed.length) {
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
+      console.log(`\nkeystroke savings, widget's default policy (${policy.mode} mode, min confidence ${policy.minConfidence}), first ${args.savings.toLocaleString('en')} characters of each file, off → on:`);
+      console.log(`${'file'.padEnd(36)} ${'chars'.padStart(7)}  ${'off'.padStart(7)}  ${'on'.padStart(7)}  ${'Δ pts'.padStart(6)}  ${'2nd half off'.padStart(12)}  ${'on'.padStart(7)}  ${'Δ pts'.padStart(6)}`);
+      for (const t of typed) {
+        console.log(
+          `${basename(t.file).padEnd(36)} ${String(t.off.chars).padStart(7)}  ${pct(saved(t.off))}  ${pct(saved(t.on))}  ${((saved(t.on) - saved(t.off)) * 100).toFixed(1).padStart(6)}  ${pct(savedHalf(t.off)).padStart(12)}  ${pct(savedHalf(t.on))}  ${((savedHalf(t.on) - savedHalf(t.off)) * 100).toFixed(1).padStart(6)}`,
+        );
+      }
+      const all = (k: 'off' | 'on') => {
+        const chars = typed.reduce((a, t) => a + t[k].chars, 0);
+        const keys = typed.reduce((a, t) => a + t[k].keystrokes, 0);
+        return 1 - keys / chars;
+      };
+      console.log(`${'all files'.padEnd(36)} ${''.padStart(7)}  ${pct(all('off'))}  ${pct(all('on'))}  ${((all('on') - all('off')) * 100).toFixed(1).padStart(6)}`);
+      console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s in all`);
+    }
     return;
   }
   const perFile: FileResult[] = [];
@@ -420,8 +473,13 @@ export async function main(argv: string[]): Promise<void> {
   const count = sum('characters');
   // Savings over all files: their typists' keystrokes and characters added up.
   const savings: SavingsRow[] = (perFile[0]?.savings ?? []).map((row, j) => {
-    const t: TypistResult = { chars: 0, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0 };
-    for (const r of perFile) for (const k of Object.keys(t) as (keyof TypistResult)[]) t[k] += r.savings[j]![k];
+    const t: TypistResult = { chars: 0, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0, secondHalf: { chars: 0, keystrokes: 0 } };
+    for (const r of perFile) {
+      const x = r.savings[j]!;
+      for (const k of ['chars', 'keystrokes', 'shown', 'accepted', 'acceptedWhole', 'acceptedWord'] as const) t[k] += x[k];
+      t.secondHalf.chars += x.secondHalf.chars;
+      t.secondHalf.keystrokes += x.secondHalf.keystrokes;
+    }
     return savingsRow(row.mode, row.minConfidence, t);
   });
   const result = {

@@ -1,5 +1,6 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ProbeRecord, ProbeStore } from './backend.js';
+import type { AdaptRecord } from './adapt/index.js';
 
 /** One cached weights file. Keyed by format version and SHA-256, so a new model never hits an old entry. */
 export interface CachedWeights {
@@ -25,11 +26,13 @@ interface CacheSchema extends DBSchema {
   models: { key: string; value: SavedModelEntry };
   /** Saved models' weights.bin, by model name; written in one transaction with `models`. */
   modelBytes: { key: string; value: { name: string; bytes: ArrayBuffer } };
+  /** What adaptation learned, for `adapt: { persist: name }`, by name. */
+  adapt: { key: string; value: AdaptRecord };
 }
 
-// Version 2 added the saved-model stores. The upgrade only creates what is
-// missing, so a version-1 database keeps its cached weights.
-const DB_VERSION = 2;
+// Version 2 added the saved-model stores, version 3 the adaptation's. The
+// upgrade only creates what is missing, so an older database keeps its entries.
+const DB_VERSION = 3;
 const OPEN_TIMEOUT_MS = 3000;
 
 /** The key of a weights file in the cache. */
@@ -56,6 +59,7 @@ export class WeightCache {
             if (!db.objectStoreNames.contains('weights')) db.createObjectStore('weights', { keyPath: 'key' });
             if (!db.objectStoreNames.contains('models')) db.createObjectStore('models', { keyPath: 'name' });
             if (!db.objectStoreNames.contains('modelBytes')) db.createObjectStore('modelBytes', { keyPath: 'name' });
+            if (!db.objectStoreNames.contains('adapt')) db.createObjectStore('adapt', { keyPath: 'name' });
           },
         }),
         new Promise<never>((_, reject) => {
@@ -114,6 +118,20 @@ export class WeightCache {
     const existed = (await tx.objectStore('models').getKey(name)) !== undefined;
     await Promise.all([tx.objectStore('models').delete(name), tx.objectStore('modelBytes').delete(name), tx.done]);
     return existed;
+  }
+
+  /** The adaptation stored under `name` (unchecked: the caller validates it), or undefined. */
+  getAdapt(name: string): Promise<unknown> {
+    return this.db.get('adapt', name);
+  }
+
+  /** Stores an adaptation record, replacing one of the same name. Rejects on quota or abort. */
+  async putAdapt(record: AdaptRecord): Promise<void> {
+    await this.db.put('adapt', record);
+  }
+
+  async deleteAdapt(name: string): Promise<void> {
+    await this.db.delete('adapt', name);
   }
 
   close(): void {

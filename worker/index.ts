@@ -14,6 +14,8 @@ import { Session, beforeCursor, type Generator } from './session.js';
 import { encodeModel } from './train/index.js';
 import { checkRequest } from './train/options.js';
 import { TRAINER_NAME, startTrainer, trainerApi, type TrainerRun } from './train/worker.js';
+import { Adaptation, MIN_ADAPT_BUDGET } from './adapt/index.js';
+import { AdaptStore } from './adapt/persist.js';
 
 let model: Model | null = null;
 let backend: BackendReport | null = null;
@@ -21,6 +23,36 @@ const sessions = new Map<number, Session>();
 let nextSession = 1;
 const generators = new Map<number, Generator>();
 let nextGenerator = 1;
+/** The predictor's adaptation to its user's text, shared by its sessions (null: adapt: false). */
+let adaptation: Adaptation | null = null;
+let adaptStore: AdaptStore | null = null;
+/** The session typed in last: when another is typed in, its committed text is learned (see Session.leave). */
+let activeSession = 0;
+let learnTimer: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Learns what sessions committed. Called before a call that reads the
+ * adaptation (so its answer knows everything committed before it), with a
+ * chunk of the queue, and again in idle time until the queue is empty: a
+ * large committed paste never holds a keystroke up for long.
+ */
+function learnCommitted(): void {
+  if (!adaptation?.pending) return;
+  const more = adaptation.drain();
+  adaptStore?.changed();
+  if (more && !learnTimer) {
+    learnTimer = setTimeout(() => {
+      learnTimer = null;
+      learnCommitted();
+    }, 0);
+  }
+}
+
+/** A keystroke in session `id`: the field typed in before it was left. */
+function typedIn(id: number): void {
+  if (activeSession !== id) sessions.get(activeSession)?.leave();
+  activeSession = id;
+}
 /** IndexedDB database of the weight cache and of saved models. */
 let dbName = 'nextkey';
 /** The fine-tuning run in progress, if any (one at a time), and its trainer worker once started. */
@@ -238,6 +270,13 @@ const api: WorkerApi = {
     if (!(timeoutMs > 0)) throw workerError('InvalidArgumentError', `options.timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
     if (!Number.isInteger(retries) || retries < 0 || retries > 10) throw workerError('InvalidArgumentError', `options.retries must be an integer from 0 to 10, got ${String(retries)}`);
     const network = { timeoutMs, retries };
+    if (request.adapt) {
+      const { budgetBytes, persist } = request.adapt;
+      if (!Number.isInteger(budgetBytes) || budgetBytes < MIN_ADAPT_BUDGET || budgetBytes > 256 * 1024 * 1024) {
+        throw workerError('InvalidArgumentError', `options.adapt.budgetBytes must be an integer from ${MIN_ADAPT_BUDGET} to ${256 * 1024 * 1024}, got ${String(budgetBytes)}`);
+      }
+      if (persist !== null) savedName(persist, 'options.adapt.persist');
+    }
     try {
       dbName = request.cache.dbName;
       // The backend starts (the wasm binary compiles) while the weights
@@ -264,6 +303,15 @@ const api: WorkerApi = {
       const { manifest, weights, decoded } = read.value;
       model = buildModel(manifest, decoded);
       hostWeights = backend.name === 'webgl' ? { manifest, weights } : null;
+      if (request.adapt) {
+        adaptation = new Adaptation(request.adapt.budgetBytes);
+        if (request.adapt.persist) {
+          const m = model;
+          adaptStore = new AdaptStore(dbName, request.adapt.persist, adaptation, () => m.manifest.vocab, (message) => console.warn(`nextkey: ${message}`));
+          const outcome = await adaptStore.load();
+          if (outcome !== 'restored' && outcome !== 'none') warn('adapt-storage', outcome);
+        }
+      }
       wasmBaseUrl = request.wasmBaseUrl;
       const info = {
         url: request.manifestUrl,
@@ -289,7 +337,7 @@ const api: WorkerApi = {
     if (!Number.isInteger(checkpoints.dense) || checkpoints.dense < 1) throw workerError('InvalidArgumentError', `checkpoints.dense must be a positive integer, got ${checkpoints.dense}`);
     if (!(checkpoints.maxBytes >= 0)) throw workerError('InvalidArgumentError', `checkpoints.maxBytes must be a number ≥ 0, got ${checkpoints.maxBytes}`);
     const id = nextSession++;
-    sessions.set(id, new Session(loaded(), checkpoints, readLimit));
+    sessions.set(id, new Session(loaded(), checkpoints, readLimit, adaptation));
     return id;
   },
 
@@ -298,7 +346,10 @@ const api: WorkerApi = {
     positiveInt(k, 'k');
     const s = session(id);
     clearTimeout(aheadTimers.get(id));
+    typedIn(id);
+    learnCommitted();
     const result = await s.setText(cursor === null ? text : beforeCursor(text, cursor), k);
+    learnCommitted();
     // Step ahead for the likeliest next keystrokes once the worker has been idle
     // a moment: between real keystrokes (tens of ms apart) it is ready in time;
     // when calls come back to back it would only hold the next one up. The
@@ -347,6 +398,7 @@ const api: WorkerApi = {
     if (request.stop !== 'word' && request.stop !== 'phrase') {
       throw workerError('InvalidArgumentError', `complete({ stop }) must be 'word' or 'phrase', got ${String(request.stop)}`);
     }
+    learnCommitted();
     return reading(() => session(id).complete(request));
   },
 
@@ -378,11 +430,16 @@ const api: WorkerApi = {
 
   async feed(id, text) {
     if (typeof text !== 'string') throw workerError('InvalidArgumentError', 'feed(text): text must be a string');
-    return session(id).feed(text);
+    const s = session(id);
+    typedIn(id);
+    const result = await s.feed(text);
+    learnCommitted();
+    return result;
   },
 
   async reset(id) {
     session(id).reset();
+    learnCommitted();
   },
 
   async predict(id, k, temperature) {
@@ -390,6 +447,7 @@ const api: WorkerApi = {
     if (!(temperature > 0) || !Number.isFinite(temperature)) {
       throw workerError('InvalidArgumentError', `predict: temperature must be a finite number > 0, got ${temperature}`);
     }
+    learnCommitted();
     return session(id).predict(k, temperature);
   },
 
@@ -406,7 +464,30 @@ const api: WorkerApi = {
 
   async stats() {
     const m = memory();
-    return { numTensors: m.numTensors, numBytes: m.numBytes, sessions: sessions.size, backend: backend?.name ?? null };
+    const a = adaptation;
+    return {
+      numTensors: m.numTensors,
+      numBytes: m.numBytes,
+      sessions: sessions.size,
+      backend: backend?.name ?? null,
+      adapt: a
+        ? { bytes: a.bytes, budgetBytes: a.budgetBytes, learnedChars: a.learnedChars, contexts: a.mixer.contexts, words: a.words.size, persist: adaptStore?.name ?? null, savedAt: adaptStore?.savedAt ?? null }
+        : null,
+    };
+  },
+
+  async forget() {
+    if (!adaptation) return;
+    adaptation.clear();
+    // Text already typed stays unlearned: only what is typed from now on teaches.
+    for (const s of sessions.values()) s.forgetPending();
+    if (adaptStore) {
+      try {
+        await adaptStore.erase();
+      } catch (error) {
+        throw workerError('StorageError', `forget(): the adaptation was erased from memory, but deleting "${adaptStore.name}" from IndexedDB failed: ${(error as Error).name}: ${(error as Error).message}; call forget() again`);
+      }
+    }
   },
 
   async fineTune(job, texts, request, onProgress): Promise<FineTuneResult> {
@@ -544,6 +625,14 @@ const api: WorkerApi = {
     sessions.clear();
     if (model) disposeModel(model);
     model = null;
+    // What was learned last is stored before the worker ends.
+    if (adaptStore) {
+      adaptation?.drain(Infinity);
+      await adaptStore.flush();
+      adaptStore.dispose();
+    }
+    adaptation = null;
+    adaptStore = null;
   },
 };
 
@@ -566,7 +655,7 @@ function watchContext(): void {
 }
 
 /** Calls that touch tensors first recover from a lost WebGL context, if that happened. */
-const UNGUARDED = new Set<keyof WorkerApi>(['load', 'dispose', 'abortFineTune', 'generateEnd', 'disposeSession']);
+const UNGUARDED = new Set<keyof WorkerApi>(['load', 'dispose', 'abortFineTune', 'generateEnd', 'disposeSession', 'forget']);
 const guarded = Object.fromEntries(
   Object.entries(api).map(([name, f]) => [
     name,

@@ -5,6 +5,7 @@ import { Checkpoints } from './checkpoints.js';
 import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
+import { CommitTracker, contextOf, unionWords, vocabView, type Adaptation, type WordList } from './adapt/index.js';
 
 /** Characters a session reads at most for one update (see Session's readLimit). */
 export const DEFAULT_READ_LIMIT = 4096;
@@ -53,6 +54,8 @@ export class Session {
   #likely: number[] = [];
   #hits = 0;
   #misses = 0;
+  /** What of this field's text is committed, for the predictor's adaptation (null: adaptation off, or a shadow). */
+  readonly #commits: CommitTracker | null;
 
   /**
    * @param readLimit A text that needs more steps than this from its nearest
@@ -64,7 +67,9 @@ export class Session {
     private model: Model,
     policy: CheckpointOptions,
     private readonly readLimit = DEFAULT_READ_LIMIT,
+    private readonly adapt: Adaptation | null = null,
   ) {
+    this.#commits = adapt ? new CommitTracker(vocabView(model.manifest.vocab).wordChar) : null;
     const perState = model.manifest.hiddenSizes.reduce((a, h) => a + h, 0) * 4 * (model.cell.hasCellState ? 2 : 1);
     this.#ckpts = new Checkpoints(policy, perState);
     this.#ckpts.set(0, zeroState(model));
@@ -102,6 +107,7 @@ export class Session {
     this.#text += normal;
     const ids = encode(this.model, normal);
     const target = this.#ref.slice(0, this.#length).concat(ids);
+    this.#edited(target, this.#length);
     const steps = await this.#read(target);
     return { steps, length: this.#length };
   }
@@ -111,8 +117,32 @@ export class Session {
     this.#feedCR = text.endsWith('\r');
     this.#feedHigh = '';
     this.#text = normalizeNewlines(text);
-    const steps = await this.#read(encode(this.model, this.#text));
+    const target = encode(this.model, this.#text);
+    if (this.#commits) {
+      const n = Math.min(this.#length, target.length);
+      let common = 0;
+      while (common < n && this.#ref[common] === target[common]) common++;
+      this.#edited(target, common);
+    }
+    const steps = await this.#read(target);
     return { steps, length: this.#length, predictions: await this.predict(k, 1) };
+  }
+
+  /** The text before the caret becomes `target`, keeping the first `common` ids of the old one: what it commits goes to the adaptation's queue. */
+  #edited(target: number[], common: number): void {
+    const commit = this.#commits?.edit(this.#length, target, target.length, common);
+    if (commit) this.adapt!.enqueue(commit, vocabView(this.model.manifest.vocab), this.model.lexicon?.lookup() ?? null);
+  }
+
+  /** Another field was typed in: this one's text up to its last word boundary is committed. */
+  leave(): void {
+    const commit = this.#commits?.leave(this.#ref, this.#length);
+    if (commit) this.adapt!.enqueue(commit, vocabView(this.model.manifest.vocab), this.model.lexicon?.lookup() ?? null);
+  }
+
+  /** Forgets what this field had pending for the adaptation (it was erased): only text typed from now on is learned. */
+  forgetPending(): void {
+    this.#commits?.reset(this.#length);
   }
 
   /**
@@ -294,6 +324,7 @@ export class Session {
   /** Takes `shadow`'s states (it has read this session's text with the new weights, now in use): nothing is re-read. */
   adopt(shadow: Session): void {
     this.model = shadow.model;
+    this.#commits?.setWordChars(vocabView(this.model.manifest.vocab).wordChar);
     this.#dropSpeculation();
     this.#ready = null;
     this.#ckpts.clear();
@@ -307,6 +338,7 @@ export class Session {
     this.#feedCR = false;
     this.#feedHigh = '';
     this.#text = '';
+    this.#edited([], 0);
     this.#update([]);
   }
 
@@ -350,14 +382,15 @@ export class Session {
         t.dispose();
       }
     }
-    const { order, predictions } = this.#top(z, k, temperature);
+    const net = softmax(z, temperature);
+    if (temperature === 1) this.#commits?.predicted(this.#length, net);
+    const { order, predictions } = this.#top(this.adapt ? this.adapt.mix(this.#ref, this.#length, net) : net, k);
     this.#likely = order.slice(0, SPECULATE);
     return predictions;
   }
 
-  /** The top k of logits `z` as predictions, and the indices of at least the top SPECULATE. */
-  #top(z: Float32Array, k: number, temperature: number): { order: number[]; predictions: Prediction[] } {
-    const p = softmax(z, temperature);
+  /** The top k of distribution `p` as predictions, and the indices of at least the top SPECULATE. */
+  #top(p: Float64Array, k: number): { order: number[]; predictions: Prediction[] } {
     const order = ranked(p, Math.max(k, SPECULATE));
     return { order, predictions: order.slice(0, k).map((i) => ({ char: String.fromCodePoint(this.model.manifest.vocab[i]!), p: p[i]! })) };
   }
@@ -375,14 +408,24 @@ export class Session {
     const out: [string, Prediction[]][] = [];
     spec.ids.forEach((id, j) => {
       if (id === 0 || !spec.states[j]) return;
-      out.push([String.fromCodePoint(this.model.manifest.vocab[id]!), this.#top(spec.logits[j]!, k, 1).predictions]);
+      const net = softmax(spec.logits[j]!);
+      let p = net;
+      if (this.adapt) {
+        const ctx = contextOf(this.#ref, this.#length, [id]);
+        p = this.adapt.mix(ctx, ctx.length, net);
+      }
+      out.push([String.fromCodePoint(this.model.manifest.vocab[id]!), this.#top(p, k).predictions]);
     });
     return out.length ? out : null;
   }
 
   complete(request: CompleteRequest): Promise<Completion[]> {
-    const lexicon = request.lexicon === false ? null : (this.model.lexicon?.lookup() ?? null);
-    return beamSearch(this.model, this.current, lexicon ? { ...request, known: lexicon, stem: this.#stem() } : request);
+    let lexicon: WordList | null = request.lexicon === false ? null : (this.model.lexicon?.lookup() ?? null);
+    const adapt = this.adapt;
+    // The user's own words are known words too (when completions prefer known words at all).
+    if (lexicon && adapt && adapt.words.size > 0) lexicon = unionWords(lexicon, adapt.words);
+    const mixing = adapt ? { mix: (ids: ArrayLike<number>, end: number, net: Float64Array) => adapt.mix(ids, end, net), context: contextOf(this.#ref, this.#length) } : null;
+    return beamSearch(this.model, this.current, { ...request, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
   }
 
   /** The word characters just before the cursor: the part of a word already typed. */

@@ -1,7 +1,9 @@
 // Learning from the user's own text, as they type it: a count model of the
-// text read so far (character contexts of orders 1 to 6, over vocabulary
+// text committed so far (character contexts of orders 1 to 6, over vocabulary
 // indices) mixed with the network's distribution. No tensors: it runs beside
-// the network in the worker and in tools/eval.ts alike.
+// the network in the worker and in tools/eval.ts alike. It keeps no text of
+// its own: every call names its context (ids[0, end)), so the sessions of a
+// predictor and each beam of a completion share one model.
 //
 // Each order k whose context has been seen is an expert whose distribution
 // is its counts smoothed towards the network's (a Dirichlet prior with the
@@ -41,13 +43,13 @@ export interface AdaptiveOptions {
   order?: number;
 }
 
-/** FNV-1a over the order and the indices of a context: two independent 32-bit hashes (slot and check). */
-function hashes(order: number, h: readonly number[]): [number, number] {
+/** FNV-1a over the order and the indices of a context (ids[end - order, end)): two independent 32-bit hashes (slot and check). */
+function hashes(order: number, ids: ArrayLike<number>, end: number): [number, number] {
   let a = 0x811c9dc5 ^ order;
   let b = 0x01000193 ^ (order * 0x9e3779b1);
-  for (let i = h.length - order; i < h.length; i++) {
-    a = Math.imul(a ^ h[i]!, 0x01000193);
-    b = Math.imul(b ^ (h[i]! + 0x7f4a7c15), 0x85ebca6b);
+  for (let i = end - order; i < end; i++) {
+    a = Math.imul(a ^ ids[i]!, 0x01000193);
+    b = Math.imul(b ^ (ids[i]! + 0x7f4a7c15), 0x85ebca6b);
   }
   return [a >>> 0, (b | 1) >>> 0];
 }
@@ -61,19 +63,19 @@ export class AdaptiveModel {
   readonly #count: Uint16Array;
   /** Per slot: how often the context was seen (its remembered characters' counts may add up to less: the rest went to characters it forgot). */
   readonly #seen: Uint32Array;
-  /** The last MAX_ORDER indices read. */
-  #history: number[] = [];
   /** Mixture scores per situation: [expert] (expert 0 is the network, k the order-k counts). */
   readonly #scores = new Map<number, Float64Array>();
   readonly #alpha: number;
   readonly #rate: number;
   readonly #order: number;
   #used = 0;
-  /** The experts of the last mix() (slot of each order, -1: unseen), for learn(). */
-  #last: { situation: number; experts: Int32Array; totals: Float64Array; weights: Float64Array; net: Float64Array; mixed: Float64Array } | null = null;
+  /** Scratch of #experts (one call at a time: the worker is single-threaded). */
+  readonly #experts = new Int32Array(MAX_ORDER + 1);
+  readonly #totals = new Float64Array(MAX_ORDER + 1);
+  readonly #weights = new Float64Array(MAX_ORDER + 1);
 
   constructor(options: AdaptiveOptions = {}) {
-    this.#slots = Math.max(1024, Math.floor((options.budgetBytes ?? 2 * 1024 * 1024) / SLOT_BYTES) & ~1);
+    this.#slots = slotsFor(options.budgetBytes);
     this.#check = new Uint32Array(this.#slots);
     this.#symbol = new Uint16Array(this.#slots * SLOT_SYMBOLS);
     this.#count = new Uint16Array(this.#slots * SLOT_SYMBOLS);
@@ -93,12 +95,13 @@ export class AdaptiveModel {
     return this.#slots * SLOT_BYTES + this.#scores.size * 8 * (MAX_ORDER + 1);
   }
 
-  /** The slot of the order-k context now, or -1; with `create`, claims one (the less used of its two ways). */
-  #slot(order: number, create: boolean): number {
-    if (this.#history.length < order) return -1;
-    const [h, check] = hashes(order, this.#history);
+  /** The slot of the order-k context ending at `end`, or -1; with `create`, claims one (the less used of its two ways). */
+  #slot(order: number, ids: ArrayLike<number>, end: number, create: boolean): number {
+    if (end < order) return -1;
+    const [h, check] = hashes(order, ids, end);
     const a = (h % (this.#slots >>> 1)) * 2;
-    for (const s of [a, a + 1]) if (this.#check[s] === check) return s;
+    if (this.#check[a] === check) return a;
+    if (this.#check[a + 1] === check) return a + 1;
     if (!create) return -1;
     const s = this.#seen[a]! <= this.#seen[a + 1]! ? a : a + 1;
     if (this.#check[s] === 0) this.#used++;
@@ -109,15 +112,16 @@ export class AdaptiveModel {
     return s;
   }
 
-  #total(s: number): number {
-    return this.#seen[s]!;
+  /** The share of the order's expert that follows the network: the prior's, and that of characters the slot forgot. */
+  #netShare(s: number, total: number): number {
+    return (this.#alpha + this.#leftover(s, total)) / (total + this.#alpha);
   }
 
-  /** The order-k expert's probability of `id`: its count, plus the prior's and the forgotten characters' share of the network's. */
-  #expert(s: number, total: number, id: number, pNet: number): number {
+  /** How many of the context's characters went to followers its slot no longer keeps. */
+  #leftover(s: number, total: number): number {
     let kept = 0;
     for (let j = s * SLOT_SYMBOLS; j < (s + 1) * SLOT_SYMBOLS; j++) kept += this.#count[j]!;
-    return (this.#countOf(s, id) + (this.#alpha + Math.max(0, total - kept)) * pNet) / (total + this.#alpha);
+    return Math.max(0, total - kept);
   }
 
   #countOf(s: number, id: number): number {
@@ -126,38 +130,35 @@ export class AdaptiveModel {
   }
 
   /**
-   * The next character's distribution: the network's (`net`, probabilities
-   * over the vocabulary) mixed with what the text read so far says. Returns
-   * `net` itself when no context has been seen, else a new array.
+   * Finds the experts of the context ids[0, end) (into #experts, #totals) and
+   * their mixture weights (into #weights); returns the situation, or -1 when
+   * no context has been seen (the network alone).
    */
-  mix(net: Float64Array): Float64Array {
-    const V = net.length;
-    const experts = new Int32Array(MAX_ORDER + 1).fill(-1);
-    const totals = new Float64Array(MAX_ORDER + 1);
+  #situate(ids: ArrayLike<number>, end: number, create: boolean): number {
+    const experts = this.#experts.fill(-1);
+    const totals = this.#totals.fill(0);
     let longest = 0;
     for (let k = 1; k <= this.#order; k++) {
-      const s = this.#slot(k, false);
+      const s = this.#slot(k, ids, end, false);
       if (s < 0) continue;
+      const n = this.#seen[s]!;
+      if (n === 0) continue;
       experts[k] = s;
-      totals[k] = this.#total(s);
-      if (totals[k]! > 0) longest = k;
-      else experts[k] = -1;
+      totals[k] = n;
+      longest = k;
     }
-    if (longest === 0) {
-      this.#last = { situation: -1, experts, totals, weights: new Float64Array(0), net, mixed: net };
-      return net;
-    }
+    if (longest === 0) return -1;
     const situation = longest * 16 + bucket(totals[longest]!);
     let scores = this.#scores.get(situation);
     if (!scores) {
       // Start by trusting longer contexts a little more than the network.
       scores = new Float64Array(MAX_ORDER + 1);
       for (let k = 1; k <= MAX_ORDER; k++) scores[k] = -1 + 0.2 * k;
-      this.#scores.set(situation, scores);
+      if (create) this.#scores.set(situation, scores);
     }
-    const weights = new Float64Array(MAX_ORDER + 1);
-    let max = -Infinity;
-    for (let k = 0; k <= MAX_ORDER; k++) if ((k === 0 || experts[k]! >= 0) && scores[k]! > max) max = scores[k]!;
+    const weights = this.#weights.fill(0);
+    let max = scores[0]!;
+    for (let k = 1; k <= MAX_ORDER; k++) if (experts[k]! >= 0 && scores[k]! > max) max = scores[k]!;
     let z = 0;
     for (let k = 0; k <= MAX_ORDER; k++) {
       if (k > 0 && experts[k]! < 0) continue;
@@ -165,16 +166,27 @@ export class AdaptiveModel {
       z += weights[k]!;
     }
     for (let k = 0; k <= MAX_ORDER; k++) weights[k]! /= z;
-    const mixed = new Float64Array(V);
+    return situation;
+  }
+
+  /**
+   * The distribution of the character after ids[0, end): the network's
+   * (`net`, probabilities over the vocabulary) mixed with what the committed
+   * text says. Returns `net` itself when no context has been seen, else a
+   * new array.
+   */
+  mix(ids: ArrayLike<number>, end: number, net: Float64Array): Float64Array {
+    if (this.#situate(ids, end, false) < 0) return net;
+    const V = net.length;
+    const experts = this.#experts;
+    const totals = this.#totals;
+    const weights = this.#weights;
     let netWeight = weights[0]!;
     for (let k = 1; k <= MAX_ORDER; k++) {
       const s = experts[k]!;
-      if (s < 0) continue;
-      // The prior's share, and the share of characters this context has forgotten: both follow the network.
-      let kept = 0;
-      for (let j = s * SLOT_SYMBOLS; j < (s + 1) * SLOT_SYMBOLS; j++) kept += this.#count[j]!;
-      netWeight += (weights[k]! * (this.#alpha + Math.max(0, totals[k]! - kept))) / (totals[k]! + this.#alpha);
+      if (s >= 0) netWeight += weights[k]! * this.#netShare(s, totals[k]!);
     }
+    const mixed = new Float64Array(V);
     for (let i = 0; i < V; i++) mixed[i] = netWeight * net[i]!;
     for (let k = 1; k <= MAX_ORDER; k++) {
       const s = experts[k]!;
@@ -182,35 +194,49 @@ export class AdaptiveModel {
       const w = weights[k]! / (totals[k]! + this.#alpha);
       for (let j = s * SLOT_SYMBOLS; j < (s + 1) * SLOT_SYMBOLS; j++) {
         const id = this.#symbol[j]!;
-        if (id) mixed[id - 1] += w * this.#count[j]!;
+        if (id && id <= V) mixed[id - 1] += w * this.#count[j]!;
       }
     }
-    this.#last = { situation, experts, totals, weights, net, mixed };
     return mixed;
   }
 
-  /** Learns from the character that came (after mix()): the mixture scores, then the counts. */
-  learn(next: number): void {
-    const last = this.#last;
-    if (last && last.situation >= 0) {
-      const scores = this.#scores.get(last.situation)!;
-      const p = last.mixed[next]!;
+  /**
+   * Learns that ids[end] followed ids[0, end) in committed text: first the
+   * mixture scores (a gradient step on the log loss of what the mixture gave
+   * it, which needs only the network's probability of it there, `pNet`;
+   * null when it is not known, as after a paste read without the head: then
+   * the counts only), then the counts.
+   */
+  learn(ids: ArrayLike<number>, end: number, pNet: number | null): void {
+    const next = ids[end]!;
+    const situation = pNet !== null && pNet > 0 ? this.#situate(ids, end, true) : -1;
+    if (situation >= 0) {
+      const experts = this.#experts;
+      const totals = this.#totals;
+      const weights = this.#weights;
+      const pk = new Float64Array(MAX_ORDER + 1);
+      pk[0] = pNet!;
+      let p = weights[0]! * pNet!;
+      for (let k = 1; k <= MAX_ORDER; k++) {
+        const s = experts[k]!;
+        if (s < 0) continue;
+        pk[k] = (this.#countOf(s, next) + (this.#alpha + this.#leftover(s, totals[k]!)) * pNet!) / (totals[k]! + this.#alpha);
+        p += weights[k]! * pk[k]!;
+      }
+      const scores = this.#scores.get(situation)!;
       for (let k = 0; k <= MAX_ORDER; k++) {
-        const s = last.experts[k]!;
-        if (k > 0 && s < 0) continue;
-        const pk = k === 0 ? last.net[next]! : this.#expert(s, last.totals[k]!, next, last.net[next]!);
+        if (k > 0 && experts[k]! < 0) continue;
         // d(log p)/d score_k = w_k (p_k / p - 1)
-        scores[k]! += this.#rate * last.weights[k]! * (pk / p - 1);
+        scores[k]! += this.#rate * weights[k]! * (pk[k]! / p - 1);
       }
     }
-    this.#last = null;
-    this.observe(next);
+    this.#count1(ids, end, next);
   }
 
-  /** Counts a character read (committed text), with no mixing step before it. */
-  observe(next: number): void {
+  /** Counts ids[end] after each of its contexts ids[end - k, end), k = 1..order. */
+  #count1(ids: ArrayLike<number>, end: number, next: number): void {
     for (let k = 1; k <= this.#order; k++) {
-      const s = this.#slot(k, true);
+      const s = this.#slot(k, ids, end, true);
       if (s < 0) break;
       let at = -1;
       let least = s * SLOT_SYMBOLS;
@@ -230,8 +256,6 @@ export class AdaptiveModel {
       this.#count[at]!++;
       this.#seen[s]!++;
     }
-    this.#history.push(next);
-    if (this.#history.length > MAX_ORDER) this.#history.shift();
   }
 
   /** Forgets everything learned. */
@@ -241,8 +265,60 @@ export class AdaptiveModel {
     this.#count.fill(0);
     this.#seen.fill(0);
     this.#scores.clear();
-    this.#history = [];
     this.#used = 0;
-    this.#last = null;
+  }
+
+  /** Everything learned, as plain typed arrays (structured-cloneable: what IndexedDB keeps). */
+  snapshot(): AdaptiveSnapshot {
+    return {
+      slots: this.#slots,
+      check: this.#check.slice(),
+      symbol: this.#symbol.slice(),
+      count: this.#count.slice(),
+      seen: this.#seen.slice(),
+      scores: [...this.#scores].map(([situation, v]) => [situation, Array.from(v)]),
+    };
+  }
+
+  /** Takes back a snapshot of a model of the same size; false (and nothing changed) when it does not fit. */
+  restore(snap: AdaptiveSnapshot): boolean {
+    const n = this.#slots;
+    const ok =
+      snap?.slots === n &&
+      snap.check instanceof Uint32Array && snap.check.length === n &&
+      snap.seen instanceof Uint32Array && snap.seen.length === n &&
+      snap.symbol instanceof Uint16Array && snap.symbol.length === n * SLOT_SYMBOLS &&
+      snap.count instanceof Uint16Array && snap.count.length === n * SLOT_SYMBOLS &&
+      Array.isArray(snap.scores) &&
+      snap.scores.every((e) => Array.isArray(e) && Number.isInteger(e[0]) && Array.isArray(e[1]) && e[1].length === MAX_ORDER + 1 && e[1].every(Number.isFinite));
+    if (!ok) return false;
+    this.#check.set(snap.check);
+    this.#symbol.set(snap.symbol);
+    this.#count.set(snap.count);
+    this.#seen.set(snap.seen);
+    this.#scores.clear();
+    for (const [situation, v] of snap.scores) this.#scores.set(situation, Float64Array.from(v));
+    let used = 0;
+    for (let s = 0; s < n; s++) if (this.#check[s] !== 0) used++;
+    this.#used = used;
+    return true;
   }
 }
+
+/** What AdaptiveModel.snapshot() gives and restore() takes. */
+export interface AdaptiveSnapshot {
+  slots: number;
+  check: Uint32Array;
+  symbol: Uint16Array;
+  count: Uint16Array;
+  seen: Uint32Array;
+  scores: [number, number[]][];
+}
+
+/** Slots a table of `budgetBytes` holds (even: two ways per hash). */
+export function slotsFor(budgetBytes = 2 * 1024 * 1024): number {
+  return Math.max(1024, Math.floor(budgetBytes / SLOT_BYTES) & ~1);
+}
+
+/** Bytes of a table of `slots` slots. */
+export const tableBytes = (slots: number): number => slots * SLOT_BYTES;

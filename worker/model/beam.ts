@@ -3,6 +3,8 @@ import type { Completion, CompletionStop } from '../../src/protocol.js';
 import { isWordChar } from '../../src/text.js';
 import type { LayerState } from '../cells/index.js';
 import { logits, stateTensors, step, type Model } from './model.js';
+import type { WordList } from '../adapt/words.js';
+import { MAX_ORDER } from '../adapt/mixer.js';
 
 export interface BeamOptions {
   maxChars: number;
@@ -21,8 +23,14 @@ export interface BeamOptions {
    * the model's probabilities renormalised over them. `stem` is the part of
    * the word already typed before the cursor.
    */
-  known?: Lexicon | null;
+  known?: WordList | null;
   stem?: string;
+  /**
+   * The predictor's adaptation (see worker/adapt): each beam's next-character
+   * distribution is mixed with it, in the context of the text before the
+   * cursor (`context`, its last ids) followed by the beam's own characters.
+   */
+  adapt?: { mix(ids: ArrayLike<number>, end: number, net: Float64Array): Float64Array; context: readonly number[] } | null;
 }
 
 /**
@@ -30,7 +38,7 @@ export interface BeamOptions {
  * model format stores them): a word's continuations are a contiguous range,
  * found by binary search, with no prefix table to build.
  */
-export class Lexicon {
+export class Lexicon implements WordList {
   constructor(readonly words: readonly string[]) {}
 
   /** First index whose word is ≥ `s`. */
@@ -188,6 +196,8 @@ interface Beam {
   words: number;
   /** The word being spelled (the stem first), for the lexicon. */
   word: string;
+  /** The last ids before the beam's next character (the text's, then the beam's): the adaptation's context. */
+  ctx: number[];
 }
 
 function logSoftmaxRow(z: Float32Array, from: number, V: number, out: Float64Array): void {
@@ -218,7 +228,8 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
   let states: LayerState[] = start.map((s) => (s.c ? { h: clone(s.h), c: clone(s.c) } : { h: clone(s.h) }));
   // A stem the lexicon does not know: the model alone.
   const lex = o.known && o.known.next(o.stem ?? '') ? o.known : null;
-  let beams: Beam[] = [{ text: '', logp: 0, words: 0, word: o.stem ?? '' }];
+  let beams: Beam[] = [{ text: '', logp: 0, words: 0, word: o.stem ?? '', ctx: [...(o.adapt?.context ?? [])] }];
+  const net = o.adapt ? new Float64Array(V) : null;
   // Several boundaries can end the same text ("tea" + " ", "tea" + ","): their probabilities add up.
   const finished = new Map<string, { p: number; complete: boolean }>();
   const finish = (text: string, logp: number, complete: boolean) => {
@@ -240,6 +251,12 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
       const cands: { beam: number; index: number; logp: number }[] = [];
       for (let b = 0; b < beams.length; b++) {
         logSoftmaxRow(data, b * V, V, lp);
+        if (o.adapt) {
+          for (let i = 0; i < V; i++) net![i] = Math.exp(lp[i]!);
+          const ctx = beams[b]!.ctx;
+          const mixed = o.adapt.mix(ctx, ctx.length, net!);
+          if (mixed !== net) for (let i = 0; i < V; i++) lp[i] = Math.log(mixed[i]!);
+        }
         // A word already off the lexicon (a name, a typo) goes on with the model alone.
         const known = lex ? lex.next(beams[b]!.word) : null;
         if (known) {
@@ -305,7 +322,9 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
         if (c.logp < logMinP) continue;
         if (next.length < o.beamWidth) {
           const endsWord = !wordChar[c.index] && beam.text !== '' && isWordChar(beam.text.slice(-1));
-          next.push({ text: beam.text + ch, logp: c.logp, words: beam.words + (endsWord ? 1 : 0), word: wordChar[c.index] ? beam.word + ch : '' });
+          const ctx = o.adapt ? beam.ctx.concat(c.index) : beam.ctx;
+          if (ctx.length > MAX_ORDER) ctx.shift();
+          next.push({ text: beam.text + ch, logp: c.logp, words: beam.words + (endsWord ? 1 : 0), word: wordChar[c.index] ? beam.word + ch : '', ctx });
           parents.push(c.beam);
           inputs.push(c.index);
         }
