@@ -84,7 +84,7 @@ describe('adaptive mixer (worker/adapt/mixer.ts)', () => {
       const a = ours.mix(ids, t, net);
       const b = ref.mix(net);
       for (let i = 0; i < V; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-      ours.learn(ids, t, net[ids[t]]);
+      ours.learn(ids, t, net);
       ref.learn(ids[t]);
     }
     assert(worst < 1e-12, `max abs difference from the reference: ${worst}`);
@@ -96,7 +96,7 @@ describe('adaptive mixer (worker/adapt/mixer.ts)', () => {
     const ours = new AdaptiveModel({ budgetBytes: 256 * 1024 });
     const net = new Float64Array(V).fill(1 / V);
     const text = [];
-    const feed = (ids) => ids.forEach((i) => (text.push(i), ours.learn(text, text.length - 1, net[i])));
+    const feed = (ids) => ids.forEach((i) => (text.push(i), ours.learn(text, text.length - 1, net)));
     for (let r = 0; r < 3; r++) feed([1, ...word, 1, 5, 6, 1]);
     feed([1, word[0], word[1]]);
     const p = ours.mix(text, text.length, net);
@@ -104,7 +104,7 @@ describe('adaptive mixer (worker/adapt/mixer.ts)', () => {
     assertEqual(p.reduce((a, b) => a + b, 0).toFixed(9), '1.000000000', 'a distribution');
     assert(ours.bytes <= 256 * 1024 + 9 * 8 * 64, `memory within the budget: ${ours.bytes}`);
     const noise = Array.from({ length: 20000 }, (_, t) => (t * 7919) % V);
-    for (let t = 0; t < noise.length; t++) ours.learn(noise, t, 1 / V);
+    for (let t = 0; t < noise.length; t++) ours.learn(noise, t, net);
     assert(ours.bytes <= 256 * 1024 + 9 * 8 * 64, `still within it after 20,000 characters: ${ours.bytes}`);
     const snap = ours.snapshot();
     const copy = new AdaptiveModel({ budgetBytes: 256 * 1024 });
@@ -179,16 +179,19 @@ describe('what adaptation learns from (worker/adapt/commit.ts, words.ts, index.t
     const ids = enc('ab c');
     const net = new Float64Array(V).fill(1 / (2 * V));
     let prev = 0;
+    const commits = [];
     for (let n = 1; n <= ids.length; n++) {
       net[ids[n - 1]] = 0.1 * n; // what the prediction before the n-th character gave it
       if (n > 1) t.predicted(prev, net.slice()); // an empty field shows no prediction
-      t.edit(prev, ids, n, prev);
+      commits.push(t.edit(prev, ids, n, prev));
       net[ids[n - 1]] = 1 / (2 * V);
       prev = n;
     }
-    const c = t.edit(prev, [...ids, ...enc('d')], prev + 1, prev);
+    assertEqual(commits.filter(Boolean).length, 1, 'one commit: when "c" came after "ab "');
+    const c = commits[3];
     assertEqual(dec(c.ids.slice(c.offset)), 'ab ', 'committed');
-    assertEqual(JSON.stringify(c.pNet.map((p) => (p === null ? null : +p.toFixed(3)))), JSON.stringify([null, 0.2, 0.3]), 'no prediction came before the first');
+    const pNet = c.nets.map((d, j) => (d === null ? null : +d[ids[j]].toFixed(3)));
+    assertEqual(JSON.stringify(pNet), JSON.stringify([null, 0.2, 0.3]), 'no prediction came before the first');
   });
 
   it('keeps the user\'s new words within a budget, and a union of lists knows both', () => {
@@ -210,7 +213,7 @@ describe('what adaptation learns from (worker/adapt/commit.ts, words.ts, index.t
     const view = vocabView(vocab);
     const known = { next: (w) => (w === 'see' ? { word: true, chars: new Set() } : null) };
     const ids = enc('see you Okonkwo. ');
-    a.enqueue({ ids, offset: 0, pNet: ids.map(() => null) }, view, known);
+    a.enqueue({ ids, offset: 0, nets: ids.map(() => null) }, view, known);
     assert(a.drain(5), 'five characters learned, more queued');
     assert(!a.drain(1000), 'the rest');
     assert(a.words.has('Okonkwo') && a.words.has('you'), 'the new words are kept');

@@ -4,11 +4,13 @@
 // that followed it, or its field was left for another. A word deleted before
 // it was finished never reaches a boundary; a paste undone at the next edit
 // was never outlived. The tracker also keeps the network's probability of
-// each character typed at the end (from the prediction before it), which
-// the mixer's weights learn from.
+// distribution before each character typed at the end (the prediction
+// before it), which the mixer's weights learn from.
 
 /** Characters looked back over for a boundary (a longer run without one is not a word). */
 const LOOK_BACK = 1024;
+/** Network distributions kept for characters not yet committed (older ones are dropped: their characters learn counts only). */
+const MAX_PENDING = 256;
 
 /** A stretch of committed text: ids[from, to) to learn, with the ids before it as context. */
 export interface Commit {
@@ -16,15 +18,15 @@ export interface Commit {
   ids: number[];
   /** Where `from` is in `ids`. */
   offset: number;
-  /** The network's probability of each learned character (null where not known). */
-  pNet: (number | null)[];
+  /** The network's distribution before each learned character (null where not known). */
+  nets: (Float64Array | null)[];
 }
 
 export class CommitTracker {
   /** ids[0, learned) have been handed over to learn. */
   #learned = 0;
-  /** Network probability of the character typed at each position not yet learned. */
-  readonly #pNet = new Map<number, number>();
+  /** The network's distribution before the character typed at each position not yet learned. */
+  readonly #nets = new Map<number, Float64Array>();
   /** The network's distribution after ids[0, at), from the last prediction. */
   #net: { at: number; p: Float64Array } | null = null;
 
@@ -48,10 +50,11 @@ export class CommitTracker {
   edit(beforeLength: number, ids: readonly number[], length: number, common: number): Commit | null {
     // A character typed at the end: the prediction before it said how likely it was.
     if (length === beforeLength + 1 && common === beforeLength && this.#net?.at === beforeLength) {
-      this.#pNet.set(beforeLength, this.#net.p[ids[beforeLength]!]!);
+      this.#nets.set(beforeLength, this.#net.p);
+      if (this.#nets.size > MAX_PENDING) this.#nets.delete(this.#nets.keys().next().value!);
     }
     this.#net = null;
-    if (common < beforeLength) for (const at of this.#pNet.keys()) if (at >= common) this.#pNet.delete(at);
+    if (common < beforeLength) for (const at of this.#nets.keys()) if (at >= common) this.#nets.delete(at);
     // What was learned stays learned; learning goes on from the first change.
     if (common < this.#learned) this.#learned = common;
     return this.#commit(ids, Math.min(common, length));
@@ -71,19 +74,19 @@ export class CommitTracker {
     const from = this.#learned;
     let start = Math.max(0, from - 8);
     while (start > 0 && this.wordChar[ids[start - 1]!]) start--;
-    const pNet: (number | null)[] = [];
+    const nets: (Float64Array | null)[] = [];
     for (let i = from; i < end; i++) {
-      pNet.push(this.#pNet.get(i) ?? null);
-      this.#pNet.delete(i);
+      nets.push(this.#nets.get(i) ?? null);
+      this.#nets.delete(i);
     }
     this.#learned = end;
-    return { ids: ids.slice(start, end), offset: from - start, pNet };
+    return { ids: ids.slice(start, end), offset: from - start, nets };
   }
 
   /** Forgets what was pending (the text is gone, or adaptation was erased): nothing before `at` is learned again. */
   reset(at = 0): void {
     this.#learned = at;
-    this.#pNet.clear();
+    this.#nets.clear();
     this.#net = null;
   }
 }

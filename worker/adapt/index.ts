@@ -88,9 +88,9 @@ export class Adaptation {
   drain(budget = LEARN_CHUNK): boolean {
     while (budget > 0 && this.#queue.length) {
       const job = this.#queue[0]!;
-      const { ids, offset, pNet } = job.commit;
+      const { ids, offset, nets } = job.commit;
       const end = Math.min(ids.length, job.at + budget);
-      for (let i = job.at; i < end; i++) this.mixer.learn(ids, i, pNet[i - offset] ?? null);
+      for (let i = job.at; i < end; i++) this.mixer.learn(ids, i, nets[i - offset] ?? null);
       this.#learnWords(job, job.at, end);
       budget -= end - job.at;
       this.learnedChars += end - job.at;

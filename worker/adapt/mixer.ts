@@ -203,12 +203,13 @@ export class AdaptiveModel {
   /**
    * Learns that ids[end] followed ids[0, end) in committed text: first the
    * mixture scores (a gradient step on the log loss of what the mixture gave
-   * it, which needs only the network's probability of it there, `pNet`;
-   * null when it is not known, as after a paste read without the head: then
-   * the counts only), then the counts.
+   * it, from `net`, the network's distribution there; null when it is not
+   * known, as after a paste read without the head: then the counts only),
+   * then the counts.
    */
-  learn(ids: ArrayLike<number>, end: number, pNet: number | null): void {
+  learn(ids: ArrayLike<number>, end: number, net: Float64Array | null): void {
     const next = ids[end]!;
+    const pNet = net ? net[next]! : null;
     const situation = pNet !== null && pNet > 0 ? this.#situate(ids, end, true) : -1;
     if (situation >= 0) {
       const experts = this.#experts;
