@@ -112,7 +112,8 @@ async function keystrokePhase(rows, { model, compareModel, backends, samples, co
   for (const backend of backends) {
     let predictor;
     try {
-      predictor = await createPredictor({ model, backend, cache: false });
+      // The network alone (adapt: false): what the baselines compute, so their agreement is exact. Adaptation's rows follow.
+      predictor = await createPredictor({ model, backend, cache: false, adapt: false });
     } catch (error) {
       rows.push({ backend, error: `${error.name}: ${error.message}` });
       continue;
@@ -141,8 +142,22 @@ async function keystrokePhase(rows, { model, compareModel, backends, samples, co
       }
       // The floor under every row: a worker call that does no work (Comlink round trip).
       rows.push({ backend, metric: 'roundtrip', impl: 'nextkey', ...(await timeKeystrokes(n, 50, () => predictor.stats())) });
-      rows.push({ backend, metric: 'complete', impl: 'nextkey', ...(await completions(session, Math.max(minSamples.complete, Math.round(completionSamples * scale)), 10)) });
+      const completeSamples = Math.max(minSamples.complete, Math.round(completionSamples * scale));
+      rows.push({ backend, metric: 'complete', impl: 'nextkey', ...(await completions(session, completeSamples, 10)) });
       step('nextkey complete');
+      // The same keystrokes and completions with adaptation on (the default): it learns the prose as it is
+      // typed (committed words), so from the second sentence on every prediction and every beam step is mixed.
+      const adaptive = await createPredictor({ model, backend, cache: false });
+      try {
+        const s = await adaptive.session();
+        rows.push({ backend, metric: 'keystroke', impl: 'adapt', ...(await nextkeyKeystrokes(s, n, 50)) });
+        rows.push({ backend, metric: 'complete', impl: 'adapt', ...(await completions(s, completeSamples, 10)) });
+        const { adapt } = await adaptive.stats();
+        rows.push({ backend, metric: 'adapt-memory', bytes: adapt.bytes, budgetBytes: adapt.budgetBytes, learnedChars: adapt.learnedChars, words: adapt.words, contexts: adapt.contexts });
+      } finally {
+        await adaptive.dispose();
+      }
+      step('with adaptation');
       await session.dispose();
       rows.push({ backend, metric: 'agreement', maxAbsDiff: await agreement(predictor, api, vocab) });
       step('agreement');

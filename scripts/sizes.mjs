@@ -21,8 +21,10 @@ const BUDGETS = [
   { file: 'dist/widget.js', budget: 8 * KB },
   { file: 'dist/element.js', budget: 1 * KB },
   // 13 KB: the widget's status, error event and console advice (issue 16) took it from 11.6 to 12.2 KB.
-  { file: 'dist/nextkey.min.js', budget: 13 * KB },
-  { file: 'dist/worker.js', budget: 120 * KB },
+  // 13.5 KB: createPredictor({ adapt }) and predictor.forget() (issue 18) took it from 12.8 to 13.0 KB.
+  { file: 'dist/nextkey.min.js', budget: 13.5 * KB },
+  // 124 KB: adaptation to the user's text (worker/adapt/, issue 18) took it to 120.9 KB.
+  { file: 'dist/worker.js', budget: 124 * KB },
   { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },
   { file: 'models/default/', parts: ['model.json', 'weights.bin'], budget: 2 * KB * KB },
 ];

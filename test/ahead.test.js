@@ -19,8 +19,9 @@ function same(got, want, what) {
 describe('answers sent ahead', () => {
   for (const backend of ['wasm', 'cpu']) {
     it(`${backend}: typing at a human pace is mostly answered on the main thread, with the worker's exact numbers`, async () => {
-      const predictor = await createPredictor({ model: '/models/default/', backend, cache: false });
-      const fresh = await createPredictor({ model: '/models/default/', backend, cache: false });
+      // adapt: false: these numbers are the network's own, compared with a reference (adaptation is tested in adapt-api.test.js).
+      const predictor = await createPredictor({ adapt: false, model: '/models/default/', backend, cache: false });
+      const fresh = await createPredictor({ adapt: false, model: '/models/default/', backend, cache: false });
       try {
         const s = await predictor.session();
         const f = await fresh.session();
@@ -54,7 +55,7 @@ describe('answers sent ahead', () => {
   }
 
   it('back-to-back calls, more predictions than were sent, a paste, a cursor move, feed and reset all go to the worker', async () => {
-    const predictor = await createPredictor({ model: '/models/default/', backend: 'wasm', cache: false });
+    const predictor = await createPredictor({ adapt: false, model: '/models/default/', backend: 'wasm', cache: false });
     try {
       const s = await predictor.session();
       const typeAfterPause = async (text, options) => {
@@ -97,7 +98,7 @@ describe('answers sent ahead', () => {
   });
 
   it('after fine-tuning, no answer sent ahead with the old weights is used', async () => {
-    const predictor = await createPredictor({ model: `${GOLDEN}/lstm/`, backend: 'wasm', cache: false });
+    const predictor = await createPredictor({ adapt: false, model: `${GOLDEN}/lstm/`, backend: 'wasm', cache: false });
     try {
       const s = await predictor.session();
       const text = 'the hat is';

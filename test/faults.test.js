@@ -31,7 +31,8 @@ async function settled(promise) {
 }
 
 const start = (options = {}) =>
-  createPredictor({ model: MODEL, backend: 'cpu', cache: false, workerUrl: FIXTURE, wasmBaseUrl: '/dist/', ...options });
+  // adapt: false: these numbers are the network's own, compared with a reference (adaptation is tested in adapt-api.test.js).
+  createPredictor({ adapt: false, model: MODEL, backend: 'cpu', cache: false, workerUrl: FIXTURE, wasmBaseUrl: '/dist/', ...options });
 
 describe('faults in flight: nothing hangs', function () {
   this.timeout(120_000);
@@ -178,7 +179,7 @@ describe('faults in flight: nothing hangs', function () {
 
   it('20,000 calls leave no memory behind on the main thread', async () => {
     assert(typeof gc === 'function', 'the runner starts Chromium with --js-flags=--expose-gc');
-    const predictor = await createPredictor({ model: MODEL, backend: 'cpu', cache: false });
+    const predictor = await createPredictor({ adapt: false, model: MODEL, backend: 'cpu', cache: false });
     try {
       const heap = async () => {
         for (let i = 0; i < 3; i++) {
@@ -211,7 +212,7 @@ describe('faults in flight: nothing hangs', function () {
       await idbRequest(db.transaction('probes', 'readwrite').objectStore('probes').put(record, navigator.userAgent));
       db.close();
       // The probe record is used with the cache on (a database of its own for the weights).
-      const predictor = await createPredictor({ model: MODEL, backend: 'auto', cache: { dbName: uniqueDb('probe') } });
+      const predictor = await createPredictor({ adapt: false, model: MODEL, backend: 'auto', cache: { dbName: uniqueDb('probe') } });
       try {
         assert(['wasm', 'webgl'].includes(predictor.backend.name), `auto picked a real backend after ${JSON.stringify(record)}: ${predictor.backend.name}`);
         const s = await predictor.session();
@@ -232,7 +233,7 @@ describe('faults in flight: nothing hangs', function () {
     await serve(`${dir}/weights.bin`, await (await fetch(`${MODEL}weights.bin`)).arrayBuffer());
     await serve(`${dir}/model.json`, JSON.stringify({ ...manifest, lexicon: ['dog', 'tea', 'the'] }));
     const dbName = uniqueDb('lexicon');
-    const predictor = await createPredictor({ model: `/__store/${dir}/`, backend: 'cpu', cache: { dbName } });
+    const predictor = await createPredictor({ adapt: false, model: `/__store/${dir}/`, backend: 'cpu', cache: { dbName } });
     try {
       const words = Array.from({ length: 1_100_000 }, (_, i) => 'q' + i.toString(36));
       const text = words.join(' ') + ' zeta zeta zeta zeta zeta';
@@ -253,7 +254,7 @@ describe('faults in flight: nothing hangs', function () {
       const entry = await get('private');
       await idbRequest(db.transaction('models', 'readwrite').objectStore('models').put({ ...entry, name: 'future', manifest: { ...entry.manifest, version: 99 } }));
       db.close();
-      const loaded = await createPredictor({ model: 'idb://big', backend: 'cpu', cache: { dbName } });
+      const loaded = await createPredictor({ adapt: false, model: 'idb://big', backend: 'cpu', cache: { dbName } });
       assertEqual((await (await loaded.session()).setText('the t')).predictions.length, 5, 'the saved model loads and predicts');
       await loaded.dispose();
       const again = await predictor.listSavedModels();
@@ -266,7 +267,7 @@ describe('faults in flight: nothing hangs', function () {
   });
 
   it('timeBudgetMs bounds the whole call: the held-out measurement is capped and shares the budget', async () => {
-    const predictor = await createPredictor({ model: '/models/default/', backend: 'wasm', cache: false });
+    const predictor = await createPredictor({ adapt: false, model: '/models/default/', backend: 'wasm', cache: false });
     try {
       const readme = await (await fetch('/README.md')).text();
       const text = readme.repeat(Math.ceil(4_000_000 / readme.length));
@@ -284,7 +285,7 @@ describe('faults in flight: nothing hangs', function () {
   });
 
   it('feeds split inside "\\r\\n" or inside a surrogate pair read as setText of the joined text', async () => {
-    const predictor = await createPredictor({ model: MODEL, backend: 'cpu', cache: false });
+    const predictor = await createPredictor({ adapt: false, model: MODEL, backend: 'cpu', cache: false });
     try {
       for (const parts of [['the tea\r', '\nis h'], ['a d\r', '\r\nthe', '\n'], ['the \uD83D', '\uDE00 dog ', 'ate \uD83D\uDE00']]) {
         const fed = await predictor.session();

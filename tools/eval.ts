@@ -288,13 +288,14 @@ async function scoreAdaptive(model: Model, files: { file: string; ids: number[] 
         const c = tracker.edit(0, ids, 1, 0);
         if (c) a.enqueue(c, view, known);
       }
-      a.drain(Infinity);
       const target = ids[t + 1]!;
       const row = values.subarray(b * V, (b + 1) * V);
       const net = softmax(row);
       const mixed = a.mix(ids, t + 1, net);
       const off = -Math.log2(net[target]!);
       const on = -Math.log2(mixed[target]!);
+      // The worker learns what a keystroke committed right after answering it: the prediction after the next keystroke knows it.
+      a.drain(Infinity);
       tracker.predicted(t + 1, net);
       const c = tracker.edit(t + 1, ids, t + 2, t + 1);
       if (c) a.enqueue(c, view, known);

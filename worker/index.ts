@@ -31,10 +31,9 @@ let activeSession = 0;
 let learnTimer: ReturnType<typeof setTimeout> | null = null;
 
 /**
- * Learns what sessions committed. Called before a call that reads the
- * adaptation (so its answer knows everything committed before it), with a
- * chunk of the queue, and again in idle time until the queue is empty: a
- * large committed paste never holds a keystroke up for long.
+ * Learns what sessions committed: a chunk of the queue right after the call
+ * that committed it has answered (so the next call knows it), the rest in
+ * idle time: a large committed paste never holds a keystroke up for long.
  */
 function learnCommitted(): void {
   if (!adaptation?.pending) return;
@@ -347,8 +346,8 @@ const api: WorkerApi = {
     const s = session(id);
     clearTimeout(aheadTimers.get(id));
     typedIn(id);
-    learnCommitted();
     const result = await s.setText(cursor === null ? text : beforeCursor(text, cursor), k);
+    // After the answer: it is the one the answer sent ahead for this keystroke gave (see speculate), and the next one knows what this one committed.
     learnCommitted();
     // Step ahead for the likeliest next keystrokes once the worker has been idle
     // a moment: between real keystrokes (tens of ms apart) it is ready in time;
@@ -398,7 +397,6 @@ const api: WorkerApi = {
     if (request.stop !== 'word' && request.stop !== 'phrase') {
       throw workerError('InvalidArgumentError', `complete({ stop }) must be 'word' or 'phrase', got ${String(request.stop)}`);
     }
-    learnCommitted();
     return reading(() => session(id).complete(request));
   },
 
@@ -447,7 +445,6 @@ const api: WorkerApi = {
     if (!(temperature > 0) || !Number.isFinite(temperature)) {
       throw workerError('InvalidArgumentError', `predict: temperature must be a finite number > 0, got ${temperature}`);
     }
-    learnCommitted();
     return session(id).predict(k, temperature);
   },
 
