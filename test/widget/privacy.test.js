@@ -31,6 +31,9 @@ describe('privacy', () => {
     await s.setText(`Dear ${SECRET}, thank yo`);
     await s.complete({ stop: 'phrase', maxChars: 24 });
     assertEqual((await recordedRequests()).map((r) => `${r.method} ${r.url}`), [], 'no request while typing, accepting and completing');
+    // Adaptation learned the typed text (on by default), in memory only: nothing of it in any storage.
+    assert((await predictor.stats()).adapt.learnedChars > 0, 'adaptation learned from the typing');
+    assertEqual(await storedWith(SECRET), [], 'no IndexedDB record holds the typed text');
 
     await recordRequests();
     await predictor.fineTune(`${SECRET} writes letters. `.repeat(40), { timeBudgetMs: 1500, validationSplit: 0 });
@@ -52,4 +55,54 @@ describe('privacy', () => {
     box.remove();
     await predictor.dispose();
   });
+
+  it('adapt: { persist }: what is learned goes to IndexedDB under its name only, never over the network; forget() erases it', async () => {
+    const dbName = `privacy-adapt-${Date.now()}`;
+    // What earlier tests stored on purpose (a model saved after fine-tuning on the secret) is not this test's.
+    const earlier = new Set(await storedWith(SECRET));
+    const stored = async () => (await storedWith(SECRET)).filter((where) => !earlier.has(where));
+    await recordRequests();
+    const predictor = await createPredictor({ model: MODEL, cache: { dbName }, adapt: { persist: 'mine' } });
+    const s = await predictor.session();
+    const text = `Please forward this to ${SECRET} tomorrow. Thanks`;
+    for (let i = 1; i <= text.length; i++) await s.setText(text.slice(0, i));
+    await predictor.dispose(); // stores what it learned
+    for (const r of await recordedRequests()) {
+      assert(/\/(models\/default\/|dist\/)/.test(new URL(r.url).pathname) && r.method === 'GET' && !r.url.includes(SECRET), `only model and runtime GETs: ${r.method} ${r.url}`);
+    }
+    assertEqual(await stored(), [`${dbName}/adapt/mine`], 'the one record that holds it: the adaptation asked for');
+    const again = await createPredictor({ model: MODEL, cache: { dbName }, adapt: { persist: 'mine' } });
+    await again.forget();
+    await again.dispose();
+    assertEqual(await stored(), [], 'forget() erased it');
+  });
 });
+
+/** Where the string `needle` is stored: "db/store/key" of every IndexedDB record (any database of this origin) whose values contain it. */
+async function storedWith(needle) {
+  const req = (r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+  const found = [];
+  const holds = (v) => {
+    if (typeof v === 'string') return v.includes(needle);
+    if (Array.isArray(v)) return v.some(holds);
+    if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer)) return Object.values(v).some(holds);
+    // Bytes (weights, the hashed context table): the needle as UTF-8 or UTF-16 text.
+    const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : null;
+    if (!bytes) return false;
+    const latin = Array.from(bytes, (b) => String.fromCharCode(b)).join('');
+    return latin.includes(needle) || latin.includes([...needle].join('\0'));
+  };
+  for (const { name } of await indexedDB.databases()) {
+    const db = await req(indexedDB.open(name));
+    try {
+      for (const store of db.objectStoreNames) {
+        const tx = db.transaction(store);
+        const [keys, values] = await Promise.all([req(tx.objectStore(store).getAllKeys()), req(tx.objectStore(store).getAll())]);
+        values.forEach((v, i) => holds(v) && found.push(`${name}/${store}/${keys[i]}`));
+      }
+    } finally {
+      db.close();
+    }
+  }
+  return found;
+}
