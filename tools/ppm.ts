@@ -372,7 +372,7 @@ async function ppmCompareWithInfo(opts: PpmOptions): Promise<{ rows: PpmRow[]; i
   checkCopy(first.slice(0, 20000), first.slice(20000, 22000));
   log(`priming on ${Number.isFinite(opts.trainChars) ? `about ${opts.trainChars.toLocaleString('en')} characters of` : 'all of'} ${opts.trainFiles.length} training files...`);
   const { predictor, info } = prime(opts.trainFiles, opts.trainChars);
-  log(`primed on ${info.chars.toLocaleString('en')} characters in ${info.seconds.toFixed(1)} s: ${info.nodes.toLocaleString('en')} trie nodes, heap ${(info.heapBytes / 2 ** 30).toFixed(2)} GiB`);
+  log(`primed on ${info.chars.toLocaleString('en')} characters in ${info.seconds.toFixed(1)} s: ${info.nodes.toLocaleString('en')} trie nodes, heap in use ${(info.heapBytes / 2 ** 30).toFixed(2)} GiB (before collecting what priming left)`);
   const rows: PpmRow[] = [];
   for (const { file, text } of opts.files) {
     const row = readFile(predictor, file, text, limit, opts.savingsChars, info.seconds);
@@ -451,7 +451,7 @@ export async function main(argv: string[]): Promise<void> {
   const share = info.chars >= totalTrain * 0.999 ? 'all of it' : `a share: the first ~${Math.round(info.chars / info.shares.length).toLocaleString('en')} characters of each file, cut at a line break`;
   const { version } = createRequire(import.meta.url)('@willwade/ppmpredictor/package.json') as { version: string };
   console.log(`@willwade/ppmpredictor ${version}, order ${CONFIG.maxOrder}, adaptive, no error tolerance, no lexicon`);
-  console.log(`primed with train() on ${info.chars.toLocaleString('en')} characters of ${info.shares.length} training files (${share}) in ${info.seconds.toFixed(0)} s; ${info.nodes.toLocaleString('en')} trie nodes, heap ${(info.heapBytes / 2 ** 30).toFixed(2)} GiB`);
+  console.log(`primed with train() on ${info.chars.toLocaleString('en')} characters of ${info.shares.length} training files (${share}) in ${info.seconds.toFixed(0)} s; ${info.nodes.toLocaleString('en')} trie nodes, heap in use ${(info.heapBytes / 2 ** 30).toFixed(2)} GiB (before collecting what priming left)`);
   console.log(`each file read from its start by its own copy of the primed model${Number.isFinite(limit) ? ` (first ${limit.toLocaleString('en')} characters)` : ''}, learning as it reads`);
   if (savings > 0) console.log(`savings: typist on the first ${savings.toLocaleString('en')} characters; its top word completion offered when p >= ${DEFAULT_POLICY.minConfidence} ("top always": whatever p), taken by savedBy(); none after whitespace`);
   const f3 = (x: number | undefined, w = 6) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(3)).padStart(w);
