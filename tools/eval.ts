@@ -30,6 +30,7 @@ import { Adaptation, CommitTracker, vocabView, DEFAULT_ADAPT_BUDGET } from '../w
 import type { LayerState } from '../worker/cells/index.js';
 import { DEFAULT_POLICY as DEFAULT_CHECKPOINTS } from '../worker/checkpoints.js';
 import { Session, softmax } from '../worker/session.js';
+import { ppmCompare, type PpmRow } from './ppm.js';
 import { DEFAULT_POLICY as DEFAULT_SUGGESTION, completeOptions, pickSuggestion, resolvePolicy, savedBy, type SuggestionPolicy } from '../src/widget/policy.js';
 import type { Model } from '../worker/model/model.js';
 
@@ -50,6 +51,8 @@ interface TypistResult {
   acceptedWord: number;
   /** The keystrokes typing the second half took (from the first keystroke at or past the middle). */
   secondHalf: { chars: number; keystrokes: number };
+  /** Milliseconds of each keystroke's work: setText, learning what it committed, the widget's completions. */
+  keyMs: number[];
 }
 
 /**
@@ -65,7 +68,7 @@ interface TypistResult {
 async function simulateTypist(model: Model, text: string, policy: SuggestionPolicy, adaptation: Adaptation | null = null): Promise<TypistResult> {
   const cps = Array.from(text);
   const session = new Session(model, DEFAULT_CHECKPOINTS, undefined, adaptation);
-  const r: TypistResult = { chars: cps.length, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0, secondHalf: { chars: 0, keystrokes: 0 } };
+  const r: TypistResult = { chars: cps.length, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0, secondHalf: { chars: 0, keystrokes: 0 }, keyMs: [] };
   const o = completeOptions(policy);
   let i = 0;
   try {
@@ -73,11 +76,13 @@ async function simulateTypist(model: Model, text: string, policy: SuggestionPoli
       let suggestion: string | null = null;
       const half = i >= cps.length / 2 ? r.secondHalf : null;
       if (i > 0) {
+        const t0 = performance.now();
         await session.setText(cps.slice(0, i).join(''), 1);
-        // As the worker does before a completion: what was committed is learned first.
+        // As the worker does after answering a keystroke: what it committed is learned before the next call.
         adaptation?.drain(Infinity);
         const completions = await widgetCompletions(session, o);
         suggestion = pickSuggestion(completions, policy);
+        r.keyMs.push(performance.now() - t0);
       }
       if (suggestion !== null) r.shown++;
       const taken = savedBy(suggestion, cps.slice(i, i + policy.maxChars + 1).join(''));
@@ -130,6 +135,10 @@ interface Args {
   adapt: boolean;
   /** Memory of the adaptation for --adapt, in bytes. */
   adaptBudget: number;
+  /** With --adapt: @willwade/ppmpredictor primed on the training text, reading the same files (tools/ppm.ts). */
+  ppm: boolean;
+  /** Characters it is primed on (Infinity: all of the training text). */
+  ppmTrainChars: number;
 }
 
 function usage(message?: string): never {
@@ -137,14 +146,15 @@ function usage(message?: string): never {
   console.error(
     'usage: npm run eval -- --model DIR --text FILE_OR_DIR... [--backend wasm|cpu] [--lanes 64] [--limit CHARS]\n' +
       '                      [--savings CHARS] [--min-confidence 0.2[,0.1,...]] [--no-lexicon] [--json]\n' +
-      '       npm run eval -- --model DIR --text FILE_OR_DIR... --adapt [--adapt-budget BYTES] [--limit CHARS] [--savings CHARS] [--json]\n' +
+      '       npm run eval -- --model DIR --text FILE_OR_DIR... --adapt [--adapt-budget BYTES] [--limit CHARS] [--savings CHARS]\n' +
+      '                      [--ppm [--ppm-train-chars N]] [--json]\n' +
       '       npm run eval -- --model DIR --prompt TEXT [--prompt TEXT ...] [--min-confidence 0.2] [--json]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false, prompts: [], adapt: false, adaptBudget: DEFAULT_ADAPT_BUDGET };
+  const args: Args = { model: '', text: [], backend: 'wasm', lanes: 64, limit: Infinity, json: false, savings: 0, minConfidence: [DEFAULT_SUGGESTION.minConfidence], noLexicon: false, prompts: [], adapt: false, adaptBudget: DEFAULT_ADAPT_BUDGET, ppm: false, ppmTrainChars: Infinity };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -161,6 +171,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-lexicon') args.noLexicon = true;
     else if (a === '--adapt') args.adapt = true;
     else if (a === '--adapt-budget') args.adaptBudget = Number(value());
+    else if (a === '--ppm') args.ppm = true;
+    else if (a === '--ppm-train-chars') args.ppmTrainChars = Number(value());
     else if (a === '--prompt') args.prompts.push(value());
     else if (a === '--savings') args.savings = Number(value());
     else if (a === '--min-confidence') args.minConfidence = value().split(',').map(Number);
@@ -173,6 +185,8 @@ function parseArgs(argv: string[]): Args {
   if (!(args.limit > 0)) usage('--limit must be a positive number');
   if (!Number.isInteger(args.savings) || args.savings < 0) usage('--savings must be a whole number of characters');
   if (!args.minConfidence.every((t) => t >= 0 && t <= 1)) usage('--min-confidence must be numbers from 0 to 1, separated by commas');
+  if (args.ppm && !args.adapt) usage('--ppm compares with --adapt: give both');
+  if (!(args.ppmTrainChars > 0)) usage('--ppm-train-chars must be a positive number');
   return args;
 }
 
@@ -413,12 +427,19 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
     disposeModel(model);
+    // The classical adaptive predictor on the same files, primed on the text our network learned from.
+    let ppm: PpmRow[] = [];
+    if (args.ppm) {
+      const trainFiles = textFiles(['../shared/corpus/train', '../shared/corpus/v2/train']);
+      ppm = await ppmCompare({ trainFiles, trainChars: args.ppmTrainChars, files: files.map((f, i) => ({ file: f, text: texts[i]! })), savingsChars: args.savings, limit: args.limit, log: args.json ? undefined : (l) => console.error(`ppm: ${l}`) });
+    }
     const mean = (k: 'off' | 'on' | 'offSecondHalf' | 'onSecondHalf') => rows.reduce((a, r) => a + r[k], 0) / rows.length;
     const saved = (r: TypistResult) => 1 - r.keystrokes / r.chars;
+    const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     const savedHalf = (r: TypistResult) => 1 - r.secondHalf.keystrokes / r.secondHalf.chars;
     if (args.json) {
-      const savings = typed.map((t) => ({ file: t.file, chars: t.off.chars, off: saved(t.off), on: saved(t.on), offSecondHalf: savedHalf(t.off), onSecondHalf: savedHalf(t.on) }));
-      console.log(JSON.stringify({ model: resolve(dir), budgetBytes: args.adaptBudget, files: rows, mean: { off: mean('off'), on: mean('on'), offSecondHalf: mean('offSecondHalf'), onSecondHalf: mean('onSecondHalf') }, savings }, null, 2));
+      const savings = typed.map((t) => ({ file: t.file, chars: t.off.chars, off: saved(t.off), on: saved(t.on), offSecondHalf: savedHalf(t.off), onSecondHalf: savedHalf(t.on), keyMsP50: { off: p50(t.off.keyMs), on: p50(t.on.keyMs) } }));
+      console.log(JSON.stringify({ model: resolve(dir), budgetBytes: args.adaptBudget, files: rows, mean: { off: mean('off'), on: mean('on'), offSecondHalf: mean('offSecondHalf'), onSecondHalf: mean('onSecondHalf') }, savings, ppm }, null, 2));
       return;
     }
     console.log(`adaptation (worker/adapt), each file typed from its start${Number.isFinite(args.limit) ? ` (first ${args.limit} characters)` : ''}, learning committed text as the worker does; bits per character without → with:`);
@@ -446,8 +467,24 @@ export async function main(argv: string[]): Promise<void> {
         return 1 - keys / chars;
       };
       console.log(`${'all files'.padEnd(36)} ${''.padStart(7)}  ${pct(all('off'))}  ${pct(all('on'))}  ${((all('on') - all('off')) * 100).toFixed(1).padStart(6)}`);
-      console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s in all`);
     }
+    if (ppm.length) {
+      const f3 = (x: number) => x.toFixed(3).padStart(6);
+      const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`).padStart(7);
+      console.log(`\nside by side with @willwade/ppmpredictor (tools/ppm.ts: order 5, adaptive, primed on ${Number.isFinite(args.ppmTrainChars) ? `about ${args.ppmTrainChars.toLocaleString('en')} characters of ` : ''}the network's training text), the same characters:`);
+      console.log(`${'file'.padEnd(36)}  ${'bpc off'.padStart(7)}  ${'on'.padStart(6)}  ${'ppm'.padStart(6)}  ${'saved off'.padStart(9)}  ${'on'.padStart(7)}  ${'ppm'.padStart(7)}  ${'ms/key on'.padStart(9)}  ${'ppm'.padStart(7)}`);
+      rows.forEach((r, i) => {
+        const t = typed[i];
+        const q = ppm[i]!;
+        console.log(
+          `${basename(r.file).padEnd(36)}  ${f3(r.off).padStart(7)}  ${f3(r.on)}  ${f3(q.bpc)}  ${pct(t ? saved(t.off) : undefined).padStart(9)}  ${pct(t ? saved(t.on) : undefined)}  ${pct(t ? q.savings : undefined)}  ${(t ? p50(t.on.keyMs).toFixed(2) : '-').padStart(9)}  ${(t ? (q.usP50 / 1000).toFixed(2) : '-').padStart(7)}`,
+        );
+      });
+      const m = (f: (q: PpmRow) => number) => ppm.reduce((a, q) => a + f(q), 0) / ppm.length;
+      console.log(`${'mean (each file weighs the same)'.padEnd(36)}  ${f3(mean('off')).padStart(7)}  ${f3(mean('on'))}  ${f3(m((q) => q.bpc))}`);
+      console.log('ms/key: p50 of one keystroke\'s work in Node (ours: setText, learning, the widget\'s completions; ppm: addToContext, letters, word completion)');
+    }
+    console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s in all`);
     return;
   }
   const perFile: FileResult[] = [];
@@ -474,7 +511,7 @@ export async function main(argv: string[]): Promise<void> {
   const count = sum('characters');
   // Savings over all files: their typists' keystrokes and characters added up.
   const savings: SavingsRow[] = (perFile[0]?.savings ?? []).map((row, j) => {
-    const t: TypistResult = { chars: 0, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0, secondHalf: { chars: 0, keystrokes: 0 } };
+    const t: TypistResult = { chars: 0, keystrokes: 0, shown: 0, accepted: 0, acceptedWhole: 0, acceptedWord: 0, secondHalf: { chars: 0, keystrokes: 0 }, keyMs: [] };
     for (const r of perFile) {
       const x = r.savings[j]!;
       for (const k of ['chars', 'keystrokes', 'shown', 'accepted', 'acceptedWhole', 'acceptedWord'] as const) t[k] += x[k];
