@@ -5,16 +5,20 @@
 import { assert, assertEqual } from './helpers.js';
 
 /**
- * The model written out plainly: orders 1..order of counts; the network
- * corrected by a logit bias per context of orders 1..5 (one per character
- * seen after it, one shared by the others), learned by gradient steps; the
+ * The model written out plainly (for a vocabulary of at most 128
+ * characters): orders 1..order of counts; the network corrected by logit
+ * biases learned by gradient steps: one per character (order 0), one per
+ * character after each character (order 1), and per context of orders 2..5
+ * one per character seen after it and one shared by the others; the
  * corrected network and the counts smoothed towards it mixed with softmax
- * weights per situation. The table keeps biases as float32: so does this
+ * weights per situation. The model keeps biases as float32: so does this
  * (Math.fround on every store).
  */
 class Reference {
   constructor({ alpha = 0.5, rate = 1, order = 8, biasRate = 0.05, biasBoost = 0.3 } = {}) {
     Object.assign(this, { alpha, rate, order, biasRate, biasBoost, contexts: new Map(), history: [], scores: new Map(), last: null });
+    this.charBias = new Map(); // character → bias (0 when absent)
+    this.pairBias = new Map(); // previous character → Map(character → bias)
   }
   key(k) {
     return this.history.length < k ? null : `${k}:${this.history.slice(-k).join(',')}`;
@@ -38,9 +42,10 @@ class Reference {
     const raw = s.map((v, k) => (live[k] ? Math.exp(v - max) : 0));
     const z = raw.reduce((a, b) => a + b, 0);
     const w = raw.map((v) => v / z);
-    // q(c) ∝ net(c)·exp(Σ_k b_k(c)), k = 1..5 where the context was seen.
-    const biased = experts.slice(1, 6).filter((c) => c !== null);
-    const q = net.map((p, i) => p * Math.exp(biased.reduce((a, c) => a + (c.bias.get(i) ?? c.rest), 0)));
+    // q(c) ∝ net(c)·exp(b_0(c) + b_1(c) + Σ_k b_k(c)), k = 2..5 where the context was seen.
+    const biased = experts.slice(2, 6).filter((c) => c !== null);
+    const pair = this.history.length ? this.pairBias.get(this.history.at(-1)) : undefined;
+    const q = net.map((p, i) => p * Math.exp((this.charBias.get(i) ?? 0) + (pair?.get(i) ?? 0) + biased.reduce((a, c) => a + (c.bias.get(i) ?? c.rest), 0)));
     const zq = q.reduce((a, b) => a + b, 0);
     for (let i = 0; i < q.length; i++) q[i] /= zq;
     const expert = (k, i) => (k === 0 ? q[i] : ((experts[k].next.get(i) ?? 0) + this.alpha * q[i]) / (experts[k].total + this.alpha));
@@ -66,6 +71,18 @@ class Reference {
       }
     }
     const q = l && l.situation >= 0 ? l.q : net;
+    // Orders 0 and 1: every character's bias takes its step.
+    const r1 = this.biasRate + this.biasBoost / (1 + (this.key(1) !== null ? (this.contexts.get(this.key(1))?.total ?? 0) : 0));
+    for (let i = 0; i < net.length; i++) {
+      const g = (i === next ? 1 : 0) - q[i];
+      if (this.history.length) {
+        const prev = this.history.at(-1);
+        if (!this.pairBias.has(prev)) this.pairBias.set(prev, new Map());
+        const row = this.pairBias.get(prev);
+        row.set(i, Math.fround((row.get(i) ?? 0) + r1 * g));
+      }
+      this.charBias.set(i, Math.fround((this.charBias.get(i) ?? 0) + 0.02 * g));
+    }
     for (let k = 1; k <= this.order && this.history.length >= k; k++) {
       const key = this.key(k);
       const fresh = !this.contexts.has(key);
@@ -76,7 +93,7 @@ class Reference {
       // A character new to a context starts from the others' bias.
       if (!c.bias.has(next)) c.bias.set(next, c.rest);
       // A context seen for the first time takes its first step too: next up, the others down.
-      if (fresh && k <= 5) {
+      if (fresh && k >= 2 && k <= 5) {
         const step = (this.biasRate + this.biasBoost) * (1 - q[next]);
         c.bias.set(next, Math.fround(step));
         c.rest = Math.fround(-step);

@@ -5,11 +5,13 @@
 // its own: every call names its context (ids[0, end)), so the sessions of a
 // predictor and each beam of a completion share one model.
 //
-// Two stages. First the network is corrected in the logit domain: each
-// context of orders 1 to BIAS_ORDER keeps a learned bias (a logit added to
-// the network's) for each character it remembers and one shared by all the
-// others, learned online by a gradient step on the log loss of the corrected
-// distribution q(c) ∝ p_net(c)·exp(Σ_k b_k(c)). This is where the user's text
+// Two stages. First the network is corrected in the logit domain by learned
+// biases (logits added to the network's): one per character (order 0) and
+// one per character after each character (order 1) in plain arrays, and, for
+// each context of orders 2 to BIAS_ORDER, one for each character it
+// remembers and one shared by all the others; learned online by a gradient
+// step on the log loss of the corrected distribution
+// q(c) ∝ p_net(c)·exp(Σ_k b_k(c)). This is where the user's text
 // overrides what the network believes in a familiar context (a word it spells
 // otherwise, a name, the frequent characters of a domain). Then each order k
 // whose context has been seen is an expert whose distribution is its counts
@@ -20,10 +22,10 @@
 // loss of each character, as context-mixing compressors learn theirs. A
 // context never seen leaves the network's distribution untouched.
 //
-// Memory is fixed: contexts live in a hashed table of slots (two ways per
-// hash, the less used one is replaced), each slot keeping the SLOT_SYMBOLS
-// characters seen most after it, with their counts and biases. The table is
-// sized from a byte budget.
+// Memory is fixed: besides the order-0/1 arrays, contexts live in a hashed
+// table of slots (two ways per hash, the less used one is replaced), each
+// slot keeping the SLOT_SYMBOLS characters seen most after it, with their
+// counts and biases. The table is sized from a byte budget.
 
 export const MAX_ORDER = 8;
 /** Characters one context remembers (the least counted is replaced by a new one). */
@@ -32,6 +34,19 @@ const SLOT_SYMBOLS = 6;
 const SLOT_BYTES = 8 + SLOT_SYMBOLS * 8 + 4;
 /** Longest context with logit biases (orders 1 to 8 measured: 4 or 5 best, docs/adaptation.md). */
 const BIAS_ORDER = 5;
+/**
+ * Vocabularies of up to DENSE_V characters keep a bias for every character
+ * after every character (order 1) and one per character (order 0) in plain
+ * arrays: a slot's 6 characters and one bias for the rest are too few for a
+ * context of one character, which dozens follow. A larger vocabulary (a
+ * model grown with extendVocab) keeps its order-1 biases in the slots, like
+ * the longer contexts, and none of order 0.
+ */
+const DENSE_V = 128;
+/** Bytes of the order-1 and order-0 bias arrays (float32). */
+const DENSE_BYTES = (DENSE_V * DENSE_V + DENSE_V) * 4;
+/** Step size of the order-0 biases (0.01 to 0.05 measured, docs/adaptation.md). */
+const UNIGRAM_RATE = 0.02;
 /** Buckets of a context's count that pick a set of mixture scores. */
 const COUNT_BUCKETS = [1, 2, 4, 8, 16, 64];
 
@@ -76,6 +91,9 @@ export class AdaptiveModel {
   /** Per slot, SLOT_SYMBOLS entries: the logit bias of each remembered character; and, per slot, that of all the others. */
   readonly #bias: Float32Array;
   readonly #rest: Float32Array;
+  /** Logit biases for a vocabulary of at most DENSE_V characters: [previous character · DENSE_V + character], and [character]. */
+  readonly #pairBias = new Float32Array(DENSE_V * DENSE_V);
+  readonly #charBias = new Float32Array(DENSE_V);
   /** Per slot: how often the context was seen (its remembered characters' counts may add up to less: the rest went to characters it forgot). */
   readonly #seen: Uint32Array;
   /** Mixture scores per situation: [expert] (expert 0 is the network, k the order-k counts). */
@@ -112,9 +130,9 @@ export class AdaptiveModel {
     return this.#used;
   }
 
-  /** Bytes held: the table (fixed) and the mixture scores. */
+  /** Bytes held: the table and the order-0/1 bias arrays (fixed), and the mixture scores. */
   get bytes(): number {
-    return this.#slots * SLOT_BYTES + this.#scores.size * 8 * (MAX_ORDER + 1);
+    return tableBytes(this.#slots) + this.#scores.size * 8 * (MAX_ORDER + 1);
   }
 
   /** The slot of the order-k context ending at `end`, or -1; with `create`, claims one (the less used of its two ways). */
@@ -200,10 +218,18 @@ export class AdaptiveModel {
    * others' bias is added to every character not remembered, so only the
    * remembered ones need a factor: exp(their bias − the others').
    */
-  #corrected(net: Float64Array): Float64Array {
+  #corrected(net: Float64Array, ids: ArrayLike<number>, end: number): Float64Array {
     const V = net.length;
     const q = Float64Array.from(net);
-    for (let k = 1; k <= BIAS_ORDER; k++) {
+    const dense = V <= DENSE_V;
+    if (dense) {
+      const o = end >= 1 ? ids[end - 1]! * DENSE_V : -1;
+      for (let i = 0; i < V; i++) {
+        const b = this.#charBias[i]! + (o >= 0 ? this.#pairBias[o + i]! : 0);
+        if (b !== 0) q[i]! *= Math.exp(b);
+      }
+    }
+    for (let k = dense ? 2 : 1; k <= BIAS_ORDER; k++) {
       const s = this.#experts[k]!;
       if (s < 0) continue;
       const rest = this.#rest[s]!;
@@ -251,7 +277,7 @@ export class AdaptiveModel {
    */
   mix(ids: ArrayLike<number>, end: number, net: Float64Array): Float64Array {
     if (this.#situate(ids, end, false) < 0) return net;
-    return this.#mixture(this.#corrected(net));
+    return this.#mixture(this.#corrected(net, ids, end));
   }
 
   /**
@@ -268,7 +294,7 @@ export class AdaptiveModel {
     const known = net !== null && net[next]! > 0;
     const situation = known ? this.#situate(ids, end, true) : -1;
     // The corrected network before this character (the network itself where no context was seen).
-    const q = situation >= 0 ? this.#corrected(net!) : known ? net : null;
+    const q = situation >= 0 ? this.#corrected(net!, ids, end) : known ? net : null;
     if (situation >= 0 && q) {
       const qy = q[next]!;
       const experts = this.#experts;
@@ -291,11 +317,13 @@ export class AdaptiveModel {
       }
       this.#learnBias(next, q);
     }
+    // The arrays of orders 0 and 1 learn from every character whose network is known.
+    if (q && q.length <= DENSE_V) this.#learnDense(ids, end, next, q);
     const fresh = this.#count1(ids, end, next);
     // A context seen for the first time learns too (its first step is the largest): its slot now holds next alone, bias 0 like the others'.
     if (fresh && known && q) {
       const step = (this.#biasRate + this.#biasBoost) * (1 - q[next]!);
-      for (let k = 1; k <= BIAS_ORDER; k++) {
+      for (let k = q.length <= DENSE_V ? 2 : 1; k <= BIAS_ORDER; k++) {
         if (!(fresh & (1 << k))) continue;
         const s = this.#slot(k, ids, end, false);
         if (s < 0) continue;
@@ -313,7 +341,7 @@ export class AdaptiveModel {
    */
   #learnBias(next: number, q: Float64Array): void {
     const V = q.length;
-    for (let k = 1; k <= BIAS_ORDER; k++) {
+    for (let k = V <= DENSE_V ? 2 : 1; k <= BIAS_ORDER; k++) {
       const s = this.#experts[k]!;
       if (s < 0) continue;
       const r = this.#biasRate + this.#biasBoost / (1 + this.#totals[k]!);
@@ -330,6 +358,19 @@ export class AdaptiveModel {
       }
       this.#rest[s] = this.#rest[s]! + r * ((found ? 0 : 1) - Math.max(0, others));
     }
+  }
+
+  /** A gradient step on −log q(next) for the order-1 biases after ids[end − 1] (step size as a slot's) and the order-0 biases. */
+  #learnDense(ids: ArrayLike<number>, end: number, next: number, q: Float64Array): void {
+    const V = q.length;
+    if (end >= 1) {
+      const o = ids[end - 1]! * DENSE_V;
+      // How often the order-1 context was seen before (as #situate found it; 0 when it found none).
+      const seen = this.#experts[1]! >= 0 ? this.#totals[1]! : 0;
+      const r = this.#biasRate + this.#biasBoost / (1 + seen);
+      for (let i = 0; i < V; i++) this.#pairBias[o + i] = this.#pairBias[o + i]! + r * ((i === next ? 1 : 0) - q[i]!);
+    }
+    for (let i = 0; i < V; i++) this.#charBias[i] = this.#charBias[i]! + UNIGRAM_RATE * ((i === next ? 1 : 0) - q[i]!);
   }
 
   /** Counts ids[end] after each of its contexts ids[end - k, end), k = 1..order; returns a bit (1 << k) per context seen for the first time. */
@@ -370,6 +411,8 @@ export class AdaptiveModel {
     this.#seen.fill(0);
     this.#bias.fill(0);
     this.#rest.fill(0);
+    this.#pairBias.fill(0);
+    this.#charBias.fill(0);
     this.#scores.clear();
     this.#used = 0;
   }
@@ -384,6 +427,8 @@ export class AdaptiveModel {
       seen: this.#seen.slice(),
       bias: this.#bias.slice(),
       rest: this.#rest.slice(),
+      pairBias: this.#pairBias.slice(),
+      charBias: this.#charBias.slice(),
       scores: [...this.#scores].map(([situation, v]) => [situation, Array.from(v)]),
     };
   }
@@ -399,6 +444,8 @@ export class AdaptiveModel {
       snap.count instanceof Uint16Array && snap.count.length === n * SLOT_SYMBOLS &&
       snap.bias instanceof Float32Array && snap.bias.length === n * SLOT_SYMBOLS && snap.bias.every(Number.isFinite) &&
       snap.rest instanceof Float32Array && snap.rest.length === n && snap.rest.every(Number.isFinite) &&
+      snap.pairBias instanceof Float32Array && snap.pairBias.length === DENSE_V * DENSE_V && snap.pairBias.every(Number.isFinite) &&
+      snap.charBias instanceof Float32Array && snap.charBias.length === DENSE_V && snap.charBias.every(Number.isFinite) &&
       Array.isArray(snap.scores) &&
       snap.scores.every((e) => Array.isArray(e) && Number.isInteger(e[0]) && Array.isArray(e[1]) && e[1].length === MAX_ORDER + 1 && e[1].every(Number.isFinite));
     if (!ok) return false;
@@ -408,6 +455,8 @@ export class AdaptiveModel {
     this.#seen.set(snap.seen);
     this.#bias.set(snap.bias);
     this.#rest.set(snap.rest);
+    this.#pairBias.set(snap.pairBias);
+    this.#charBias.set(snap.charBias);
     this.#scores.clear();
     for (const [situation, v] of snap.scores) this.#scores.set(situation, Float64Array.from(v));
     let used = 0;
@@ -426,13 +475,15 @@ export interface AdaptiveSnapshot {
   seen: Uint32Array;
   bias: Float32Array;
   rest: Float32Array;
+  pairBias: Float32Array;
+  charBias: Float32Array;
   scores: [number, number[]][];
 }
 
-/** Slots a table of `budgetBytes` holds (even: two ways per hash). */
+/** Slots a table of `budgetBytes` holds (even: two ways per hash), beside the order-0/1 bias arrays. */
 export function slotsFor(budgetBytes = 2 * 1024 * 1024): number {
-  return Math.max(1024, Math.floor(budgetBytes / SLOT_BYTES) & ~1);
+  return Math.max(1024, Math.floor((budgetBytes - DENSE_BYTES) / SLOT_BYTES) & ~1);
 }
 
-/** Bytes of a table of `slots` slots. */
-export const tableBytes = (slots: number): number => slots * SLOT_BYTES;
+/** Bytes of a table of `slots` slots, with the order-0/1 bias arrays. */
+export const tableBytes = (slots: number): number => slots * SLOT_BYTES + DENSE_BYTES;
