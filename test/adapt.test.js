@@ -4,10 +4,21 @@
 // reference's probabilities; and what the user typed becomes likelier.
 import { assert, assertEqual } from './helpers.js';
 
-/** The mixture written out plainly: orders 1..order, counts smoothed towards the network, softmax weights per situation. */
+/**
+ * The model written out plainly (for a vocabulary of at most 128
+ * characters): orders 1..order of counts; the network corrected by logit
+ * biases learned by gradient steps: one per character (order 0), one per
+ * character after each character (order 1), and per context of orders 2..5
+ * one per character seen after it and one shared by the others; the
+ * corrected network and the counts smoothed towards it mixed with softmax
+ * weights per situation. The model keeps biases as float32: so does this
+ * (Math.fround on every store).
+ */
 class Reference {
-  constructor({ alpha = 0.5, rate = 0.5, order = 6 } = {}) {
-    Object.assign(this, { alpha, rate, order, contexts: new Map(), history: [], scores: new Map(), last: null });
+  constructor({ alpha = 0.5, rate = 1, order = 8, biasRate = 0.05, biasBoost = 0.3 } = {}) {
+    Object.assign(this, { alpha, rate, order, biasRate, biasBoost, contexts: new Map(), history: [], scores: new Map(), last: null });
+    this.charBias = new Map(); // character → bias (0 when absent)
+    this.pairBias = new Map(); // previous character → Map(character → bias)
   }
   key(k) {
     return this.history.length < k ? null : `${k}:${this.history.slice(-k).join(',')}`;
@@ -31,24 +42,62 @@ class Reference {
     const raw = s.map((v, k) => (live[k] ? Math.exp(v - max) : 0));
     const z = raw.reduce((a, b) => a + b, 0);
     const w = raw.map((v) => v / z);
-    const expert = (k, i) => (k === 0 ? net[i] : ((experts[k].next.get(i) ?? 0) + this.alpha * net[i]) / (experts[k].total + this.alpha));
+    // q(c) ∝ net(c)·exp(b_0(c) + b_1(c) + Σ_k b_k(c)), k = 2..5 where the context was seen.
+    const biased = experts.slice(2, 6).filter((c) => c !== null);
+    const pair = this.history.length ? this.pairBias.get(this.history.at(-1)) : undefined;
+    const q = net.map((p, i) => p * Math.exp((this.charBias.get(i) ?? 0) + (pair?.get(i) ?? 0) + biased.reduce((a, c) => a + (c.bias.get(i) ?? c.rest), 0)));
+    const zq = q.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < q.length; i++) q[i] /= zq;
+    const expert = (k, i) => (k === 0 ? q[i] : ((experts[k].next.get(i) ?? 0) + this.alpha * q[i]) / (experts[k].total + this.alpha));
     const mixed = new Float64Array(net.length);
     for (let i = 0; i < net.length; i++) for (let k = 0; k <= 8; k++) if (live[k]) mixed[i] += w[k] * expert(k, i);
-    this.last = { situation, w, live, expert, mixed };
+    this.last = { situation, w, live, expert, mixed, q, biased };
     return mixed;
   }
-  learn(next) {
+  learn(next, net) {
     const l = this.last;
     if (l && l.situation >= 0) {
       const s = this.scores.get(l.situation);
       for (let k = 0; k <= 8; k++) if (l.live[k]) s[k] += this.rate * l.w[k] * (l.expert(k, next) / l.mixed[next] - 1);
+      // d(-log q(next))/d b(c) = q(c) - 1[c = next]; the shared bias gets the sum over the characters it stands for.
+      for (const c of l.biased) {
+        const r = this.biasRate + this.biasBoost / (1 + c.total);
+        let others = 1;
+        for (const [i, b] of c.bias) {
+          others -= l.q[i];
+          c.bias.set(i, Math.fround(b + r * ((i === next ? 1 : 0) - l.q[i])));
+        }
+        c.rest = Math.fround(c.rest + r * ((c.bias.has(next) ? 0 : 1) - others));
+      }
+    }
+    const q = l && l.situation >= 0 ? l.q : net;
+    // Orders 0 and 1: every character's bias takes its step.
+    const r1 = this.biasRate + this.biasBoost / (1 + (this.key(1) !== null ? (this.contexts.get(this.key(1))?.total ?? 0) : 0));
+    for (let i = 0; i < net.length; i++) {
+      const g = (i === next ? 1 : 0) - q[i];
+      if (this.history.length) {
+        const prev = this.history.at(-1);
+        if (!this.pairBias.has(prev)) this.pairBias.set(prev, new Map());
+        const row = this.pairBias.get(prev);
+        row.set(i, Math.fround((row.get(i) ?? 0) + r1 * g));
+      }
+      this.charBias.set(i, Math.fround((this.charBias.get(i) ?? 0) + 0.02 * g));
     }
     for (let k = 1; k <= this.order && this.history.length >= k; k++) {
       const key = this.key(k);
-      if (!this.contexts.has(key)) this.contexts.set(key, { total: 0, next: new Map() });
+      const fresh = !this.contexts.has(key);
+      if (fresh) this.contexts.set(key, { total: 0, next: new Map(), bias: new Map(), rest: 0 });
       const c = this.contexts.get(key);
       c.total++;
       c.next.set(next, (c.next.get(next) ?? 0) + 1);
+      // A character new to a context starts from the others' bias.
+      if (!c.bias.has(next)) c.bias.set(next, c.rest);
+      // A context seen for the first time takes its first step too: next up, the others down.
+      if (fresh && k >= 2 && k <= 5) {
+        const step = (this.biasRate + this.biasBoost) * (1 - q[next]);
+        c.bias.set(next, Math.fround(step));
+        c.rest = Math.fround(-step);
+      }
     }
     this.history.push(next);
   }
@@ -85,7 +134,7 @@ describe('adaptive mixer (worker/adapt/mixer.ts)', () => {
       const b = ref.mix(net);
       for (let i = 0; i < V; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
       ours.learn(ids, t, net);
-      ref.learn(ids[t]);
+      ref.learn(ids[t], net);
     }
     assert(worst < 1e-12, `max abs difference from the reference: ${worst}`);
   });
