@@ -17,7 +17,7 @@ describe('widget on a <textarea>', () => {
   let handle;
 
   before(async () => {
-    predictor = await createPredictor({ model: MODEL });
+    predictor = await createPredictor({ model: MODEL, adapt: false });
   });
   after(() => predictor.dispose());
 
