@@ -482,7 +482,7 @@ export interface AdaptiveSnapshot {
 
 /** Slots a table of `budgetBytes` holds (even: two ways per hash), beside the order-0/1 bias arrays. */
 export function slotsFor(budgetBytes = 2 * 1024 * 1024): number {
-  return Math.max(1024, Math.floor((budgetBytes - DENSE_BYTES) / SLOT_BYTES) & ~1);
+  return Math.max(256, Math.floor((budgetBytes - DENSE_BYTES) / SLOT_BYTES) & ~1);
 }
 
 /** Bytes of a table of `slots` slots, with the order-0/1 bias arrays. */
