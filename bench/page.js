@@ -73,8 +73,13 @@ async function completions(session, n, warmup) {
   return summary(times);
 }
 
-/** Keystrokes typed into two sessions in turn (the same text; which goes first alternates): setText +1 char → top-5, timed each. */
-async function pairedKeystrokes(a, b, n, warmup) {
+/**
+ * Two sessions typed into in turn, on the same text (which goes first
+ * alternates, so a machine that gets busier or quieter weighs on both alike):
+ * after each key, for each session, `prepare(session, text)` untimed, then
+ * `timed(session, text)` timed.
+ */
+async function paired(a, b, n, warmup, timed, prepare = async () => {}) {
   const times = { a: [], b: [] };
   let text = '';
   let k = 0;
@@ -82,10 +87,10 @@ async function pairedKeystrokes(a, b, n, warmup) {
     text += ch;
     if (text.length > 400) text = ch;
     for (const [name, s] of k % 2 ? [['b', b], ['a', a]] : [['a', a], ['b', b]]) {
+      await prepare(s, text);
       const t0 = performance.now();
-      const u = await s.setText(text, { k: 5 });
+      await timed(s, text);
       const dt = performance.now() - t0;
-      if (u.predictions.length !== 5) throw new Error('no predictions');
       if (k >= warmup) times[name].push(dt);
     }
     k++;
@@ -93,25 +98,15 @@ async function pairedKeystrokes(a, b, n, warmup) {
   return { a: summary(times.a), b: summary(times.b) };
 }
 
+/** Keystrokes in two sessions in turn: setText +1 char → top-5, timed each. */
+const pairedKeystrokes = (a, b, n, warmup) =>
+  paired(a, b, n, warmup, async (s, text) => {
+    if ((await s.setText(text, { k: 5 })).predictions.length !== 5) throw new Error('no predictions');
+  });
+
 /** Word completions after each keystroke in two sessions in turn, as completions() times one. */
-async function pairedCompletions(a, b, n, warmup) {
-  const times = { a: [], b: [] };
-  let text = '';
-  let k = 0;
-  for (const ch of typing(warmup + n)) {
-    text += ch;
-    if (text.length > 400) text = ch;
-    for (const [name, s] of k % 2 ? [['b', b], ['a', a]] : [['a', a], ['b', b]]) {
-      await s.setText(text);
-      const t0 = performance.now();
-      await s.complete({ beamWidth: 4, maxChars: 12, stop: 'word' });
-      const dt = performance.now() - t0;
-      if (k >= warmup) times[name].push(dt);
-    }
-    k++;
-  }
-  return { a: summary(times.a), b: summary(times.b) };
-}
+const pairedCompletions = (a, b, n, warmup) =>
+  paired(a, b, n, warmup, (s) => s.complete({ beamWidth: 4, maxChars: 12, stop: 'word' }), (s, text) => s.setText(text));
 
 /** Same text through nextkey and baseline (a): the largest probability difference (same weights, so ~1e-6). */
 async function agreement(predictor, baseline, vocab) {
@@ -187,20 +182,20 @@ async function keystrokePhase(rows, { model, compareModel, backends, samples, co
       step('nextkey complete');
       // The same keystrokes and completions with adaptation on (the default): it learns the prose as it is
       // typed (committed words), so from the second sentence on every prediction and every beam step is mixed.
-      // Off and on take turns key by key (which goes first alternates), on the same text, so a
-      // machine that gets busier or quieter meanwhile weighs on both alike.
+      // Off and on take turns key by key (see paired), each in a predictor of its own made for these rows
+      // (a worker that has already run the rows above is warmer: alike, an off/off run differed by ~10%).
+      const plain = await createPredictor({ model, backend, cache: false, adapt: false });
       const adaptive = await createPredictor({ model, backend, cache: false });
       try {
-        const [off, on] = await Promise.all([predictor.session(), adaptive.session()]);
-        const keys = await pairedKeystrokes(off, on, n, 50);
+        const [off, on] = await Promise.all([plain.session(), adaptive.session()]);
+        const keys = await pairedKeystrokes(off, on, n, 100);
         rows.push({ backend, metric: 'adapt-keystroke', impl: 'off', ...keys.a }, { backend, metric: 'adapt-keystroke', impl: 'on', ...keys.b });
         const words = await pairedCompletions(off, on, completeSamples, 10);
         rows.push({ backend, metric: 'adapt-complete', impl: 'off', ...words.a }, { backend, metric: 'adapt-complete', impl: 'on', ...words.b });
-        await off.dispose();
         const { adapt } = await adaptive.stats();
         rows.push({ backend, metric: 'adapt-memory', bytes: adapt.bytes, budgetBytes: adapt.budgetBytes, learnedChars: adapt.learnedChars, words: adapt.words, contexts: adapt.contexts });
       } finally {
-        await adaptive.dispose();
+        await Promise.all([plain.dispose(), adaptive.dispose()]);
       }
       step('with adaptation');
       await session.dispose();

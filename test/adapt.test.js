@@ -139,6 +139,28 @@ describe('adaptive mixer (worker/adapt/mixer.ts)', () => {
     assert(worst < 1e-12, `max abs difference from the reference: ${worst}`);
   });
 
+  it('mixLog (the beam search\'s, in the log domain) equals the log of mix, for a small and a large vocabulary', async () => {
+    for (const V of [40, 150]) {
+      // V = 150 has no order-0/1 arrays: its order-1 biases live in the slots.
+      const ids = Array.from({ length: 3000 }, (_, t) => ((t * 7) % 13 === 0 ? (t * 31) % V : (t % 9) + 1));
+      const ours = new AdaptiveModel({ budgetBytes: 256 * 1024 });
+      let worst = 0;
+      let mixed = 0;
+      for (let t = 0; t < ids.length; t++) {
+        const net = networkAt(t, V);
+        const p = ours.mix(ids, t, net);
+        const lp = Float64Array.from(net, Math.log);
+        const changed = ours.mixLog(ids, t, lp);
+        assertEqual(changed, p !== net, `at ${t}: mixLog changes lp exactly when mix changes the distribution`);
+        if (changed) mixed++;
+        for (let i = 0; i < V; i++) worst = Math.max(worst, Math.abs(Math.exp(lp[i]) - p[i]));
+        ours.learn(ids, t, net);
+      }
+      assert(mixed > 2500, `V=${V}: mixed at ${mixed} of ${ids.length} positions`);
+      assert(worst < 1e-12, `V=${V}: max abs difference of exp(mixLog) from mix: ${worst}`);
+    }
+  });
+
   it('what was typed becomes likelier, memory stays within its budget, and clear() forgets', async () => {
     const V = 60;
     const word = [7, 21, 30, 12, 40, 9, 3]; // a name the network gives no special chance

@@ -31,20 +31,25 @@ let activeSession = 0;
 let learnTimer: ReturnType<typeof setTimeout> | null = null;
 
 /**
- * Learns what sessions committed: a chunk of the queue right after the call
- * that committed it has answered (so the next call knows it), the rest in
- * idle time: a large committed paste never holds a keystroke up for long.
+ * Learns what sessions committed, off the hot path: a call that commits text
+ * answers first and schedules learnLater(); the learning runs in the idle
+ * time after it, a chunk per task (a large committed paste never holds a
+ * keystroke up for long). A call that reads the adaptation first learns what
+ * is still queued (learnPending), so its answer is the same whether the idle
+ * time came or not: what earlier calls committed, learned.
  */
-function learnCommitted(): void {
-  if (!adaptation?.pending) return;
+function learnPending(): boolean {
+  if (!adaptation?.pending) return false;
   const more = adaptation.drain();
   adaptStore?.changed();
-  if (more && !learnTimer) {
-    learnTimer = setTimeout(() => {
-      learnTimer = null;
-      learnCommitted();
-    }, 0);
-  }
+  return more;
+}
+function learnLater(): void {
+  if (!adaptation?.pending || learnTimer) return;
+  learnTimer = setTimeout(() => {
+    learnTimer = null;
+    if (learnPending()) learnLater();
+  }, 0);
 }
 
 /** A keystroke in session `id`: the field typed in before it was left. */
@@ -346,9 +351,11 @@ const api: WorkerApi = {
     const s = session(id);
     clearTimeout(aheadTimers.get(id));
     typedIn(id);
+    learnPending();
     const result = await s.setText(cursor === null ? text : beforeCursor(text, cursor), k);
-    // After the answer: it is the one the answer sent ahead for this keystroke gave (see speculate), and the next one knows what this one committed.
-    learnCommitted();
+    // What this keystroke committed is learned after its answer (the answer sent ahead for it was made
+    // before, see speculate), in the idle time before the next one.
+    learnLater();
     // Step ahead for the likeliest next keystrokes once the worker has been idle
     // a moment: between real keystrokes (tens of ms apart) it is ready in time;
     // when calls come back to back it would only hold the next one up. The
@@ -360,8 +367,11 @@ const api: WorkerApi = {
         aheadTimers.delete(id);
         try {
           if (sessions.get(id) !== s) return;
+          // Answers sent ahead must be the ones the worker would give: with everything committed learned
+          // (none while a large paste is still being learned, chunk by chunk).
+          const learning = learnPending();
           s.speculate();
-          const entries = seq > 0 ? s.aheadAnswers(k) : null;
+          const entries = seq > 0 && !learning ? s.aheadAnswers(k) : null;
           if (entries) {
             const ahead: AheadAnswers = { session: id, seq, k, length: s.length, entries };
             self.postMessage({ [AHEAD_MESSAGE]: ahead });
@@ -397,6 +407,8 @@ const api: WorkerApi = {
     if (request.stop !== 'word' && request.stop !== 'phrase') {
       throw workerError('InvalidArgumentError', `complete({ stop }) must be 'word' or 'phrase', got ${String(request.stop)}`);
     }
+    // No learnPending() here: a completion asked for right after the keystroke that committed a word
+    // does not wait for that word to be learned (it is, in the idle time after; the next keystroke knows it).
     return reading(() => session(id).complete(request));
   },
 
@@ -418,6 +430,7 @@ const api: WorkerApi = {
   async generateNext(g, n) {
     const gen = generators.get(g);
     if (!gen) throw workerError('DisposedError', `generator ${g} was ended`);
+    learnPending();
     return reading(() => gen.next(n));
   },
 
@@ -430,14 +443,15 @@ const api: WorkerApi = {
     if (typeof text !== 'string') throw workerError('InvalidArgumentError', 'feed(text): text must be a string');
     const s = session(id);
     typedIn(id);
+    learnPending();
     const result = await s.feed(text);
-    learnCommitted();
+    learnLater();
     return result;
   },
 
   async reset(id) {
     session(id).reset();
-    learnCommitted();
+    learnLater();
   },
 
   async predict(id, k, temperature) {
@@ -445,6 +459,7 @@ const api: WorkerApi = {
     if (!(temperature > 0) || !Number.isFinite(temperature)) {
       throw workerError('InvalidArgumentError', `predict: temperature must be a finite number > 0, got ${temperature}`);
     }
+    learnPending();
     return session(id).predict(k, temperature);
   },
 
@@ -460,6 +475,8 @@ const api: WorkerApi = {
   },
 
   async stats() {
+    // What was committed counts as learned (it is, by the next call that reads it).
+    while (learnPending());
     const m = memory();
     const a = adaptation;
     return {

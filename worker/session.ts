@@ -424,7 +424,7 @@ export class Session {
     const adapt = this.adapt;
     // The user's own words are known words too (when completions prefer known words at all).
     if (lexicon && adapt && adapt.words.size > 0) lexicon = unionWords(lexicon, adapt.words);
-    const mixing = adapt ? { mix: (ids: ArrayLike<number>, end: number, net: Float64Array) => adapt.mix(ids, end, net), context: contextOf(this.#ref, this.#length) } : null;
+    const mixing = adapt ? { mixLog: (ids: ArrayLike<number>, end: number, lp: Float64Array) => adapt.mixer.mixLog(ids, end, lp), context: contextOf(this.#ref, this.#length) } : null;
     return beamSearch(this.model, this.current, { ...request, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
   }
 

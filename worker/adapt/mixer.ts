@@ -109,6 +109,8 @@ export class AdaptiveModel {
   readonly #totals = new Float64Array(MAX_ORDER + 1);
   readonly #weights = new Float64Array(MAX_ORDER + 1);
   readonly #pk = new Float64Array(MAX_ORDER + 1);
+  /** Scratch of #biases (grows with the vocabulary). */
+  #logBias = new Float64Array(DENSE_V);
 
   constructor(options: AdaptiveOptions = {}) {
     this.#slots = slotsFor(options.budgetBytes);
@@ -212,61 +214,65 @@ export class AdaptiveModel {
   }
 
   /**
-   * The network's distribution corrected by the biases of the contexts
-   * found by #situate: q(c) ∝ p_net(c)·exp(Σ_k b_k(c)), b_k(c) the bias of c
-   * in the order-k context (its own if remembered, else the others'). The
-   * others' bias is added to every character not remembered, so only the
-   * remembered ones need a factor: exp(their bias − the others').
+   * The logit bias of each character after ids[0, end), for the contexts
+   * found by #situate, into #logBias: the order-0/1 arrays' (dense
+   * vocabularies), plus for each remembered character of a context of
+   * orders 2 (1 for a large vocabulary) to BIAS_ORDER its bias minus the
+   * others' (the others' bias is added to every character not remembered, so
+   * up to normalisation only the difference counts). q(c) ∝ p_net(c)·exp(b(c)).
    */
-  #corrected(net: Float64Array, ids: ArrayLike<number>, end: number): Float64Array {
-    const V = net.length;
-    const q = Float64Array.from(net);
+  #biases(ids: ArrayLike<number>, end: number, V: number): Float64Array {
+    if (this.#logBias.length < V) this.#logBias = new Float64Array(V);
+    const b = this.#logBias;
     const dense = V <= DENSE_V;
     if (dense) {
       const o = end >= 1 ? ids[end - 1]! * DENSE_V : -1;
-      for (let i = 0; i < V; i++) {
-        const b = this.#charBias[i]! + (o >= 0 ? this.#pairBias[o + i]! : 0);
-        if (b !== 0) q[i]! *= Math.exp(b);
-      }
-    }
+      for (let i = 0; i < V; i++) b[i] = this.#charBias[i]! + (o >= 0 ? this.#pairBias[o + i]! : 0);
+    } else b.fill(0, 0, V);
     for (let k = dense ? 2 : 1; k <= BIAS_ORDER; k++) {
       const s = this.#experts[k]!;
       if (s < 0) continue;
       const rest = this.#rest[s]!;
       for (let j = s * SLOT_SYMBOLS; j < (s + 1) * SLOT_SYMBOLS; j++) {
         const id = this.#symbol[j]!;
-        if (id && id <= V && this.#bias[j] !== rest) q[id - 1]! *= Math.exp(this.#bias[j]! - rest);
+        if (id && id <= V) b[id - 1] = b[id - 1]! + (this.#bias[j]! - rest);
       }
     }
+    return b;
+  }
+
+  /** The corrected network q(c) ∝ p_net(c)·exp(b(c)) (see #biases), a new array. */
+  #corrected(net: Float64Array, ids: ArrayLike<number>, end: number): Float64Array {
+    const V = net.length;
+    const b = this.#biases(ids, end, V);
+    const q = new Float64Array(V);
     let z = 0;
-    for (let i = 0; i < V; i++) z += q[i]!;
+    for (let i = 0; i < V; i++) z += q[i] = b[i] !== 0 ? net[i]! * Math.exp(b[i]!) : net[i]!;
     for (let i = 0; i < V; i++) q[i]! /= z;
     return q;
   }
 
-  /** The mixture of q (the corrected network) and the count experts found by #situate, with their weights. */
-  #mixture(q: Float64Array): Float64Array {
-    const V = q.length;
-    const experts = this.#experts;
-    const totals = this.#totals;
-    const weights = this.#weights;
-    let netWeight = weights[0]!;
+  /** The weight of q in the mixture: its own, and the share of each count expert that follows it. */
+  #netWeight(): number {
+    let w = this.#weights[0]!;
     for (let k = 1; k <= MAX_ORDER; k++) {
-      const s = experts[k]!;
-      if (s >= 0) netWeight += weights[k]! * this.#netShare(s, totals[k]!);
+      const s = this.#experts[k]!;
+      if (s >= 0) w += this.#weights[k]! * this.#netShare(s, this.#totals[k]!);
     }
-    const mixed = new Float64Array(V);
-    for (let i = 0; i < V; i++) mixed[i] = netWeight * q[i]!;
+    return w;
+  }
+
+  /** Calls add(index, mass) for each remembered character of each count expert found by #situate: its weighted count. */
+  #countMass(V: number, add: (i: number, mass: number) => void): void {
     for (let k = 1; k <= MAX_ORDER; k++) {
-      const s = experts[k]!;
+      const s = this.#experts[k]!;
       if (s < 0) continue;
-      const w = weights[k]! / (totals[k]! + this.#alpha);
+      const w = this.#weights[k]! / (this.#totals[k]! + this.#alpha);
       for (let j = s * SLOT_SYMBOLS; j < (s + 1) * SLOT_SYMBOLS; j++) {
         const id = this.#symbol[j]!;
-        if (id && id <= V) mixed[id - 1] += w * this.#count[j]!;
+        if (id && id <= V) add(id - 1, w * this.#count[j]!);
       }
     }
-    return mixed;
   }
 
   /**
@@ -277,7 +283,34 @@ export class AdaptiveModel {
    */
   mix(ids: ArrayLike<number>, end: number, net: Float64Array): Float64Array {
     if (this.#situate(ids, end, false) < 0) return net;
-    return this.#mixture(this.#corrected(net, ids, end));
+    const q = this.#corrected(net, ids, end);
+    const netWeight = this.#netWeight();
+    for (let i = 0; i < q.length; i++) q[i]! *= netWeight;
+    this.#countMass(q.length, (i, mass) => (q[i]! += mass));
+    return q;
+  }
+
+  /**
+   * mix() in the log domain, in place, for a caller that works with log
+   * probabilities (the beam search): `lp` holds the network's; on return, the
+   * mixture's. False (and `lp` untouched) when no context has been seen.
+   * One exp per character (the normaliser) and a log per character the
+   * counts remember, where mix() followed by log costs two exps and a log
+   * per character.
+   */
+  mixLog(ids: ArrayLike<number>, end: number, lp: Float64Array): boolean {
+    if (this.#situate(ids, end, false) < 0) return false;
+    const V = lp.length;
+    const b = this.#biases(ids, end, V);
+    let z = 0;
+    for (let i = 0; i < V; i++) z += Math.exp(lp[i]! + b[i]!);
+    // log(netWeight · q(c)) = lp(c) + b(c) − log z + log netWeight, then the counts' mass added where they have some.
+    const shift = Math.log(this.#netWeight()) - Math.log(z);
+    for (let i = 0; i < V; i++) lp[i] = lp[i]! + b[i]! + shift;
+    this.#countMass(V, (i, mass) => {
+      lp[i] = Math.log(Math.exp(lp[i]!) + mass);
+    });
+    return true;
   }
 
   /**

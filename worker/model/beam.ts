@@ -28,9 +28,10 @@ export interface BeamOptions {
   /**
    * The predictor's adaptation (see worker/adapt): each beam's next-character
    * distribution is mixed with it, in the context of the text before the
-   * cursor (`context`, its last ids) followed by the beam's own characters.
+   * cursor (`context`, its last ids) followed by the beam's own characters,
+   * in the log domain and in place (see AdaptiveModel.mixLog).
    */
-  adapt?: { mix(ids: ArrayLike<number>, end: number, net: Float64Array): Float64Array; context: readonly number[] } | null;
+  adapt?: { mixLog(ids: ArrayLike<number>, end: number, lp: Float64Array): boolean; context: readonly number[] } | null;
 }
 
 /**
@@ -229,7 +230,6 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
   // A stem the lexicon does not know: the model alone.
   const lex = o.known && o.known.next(o.stem ?? '') ? o.known : null;
   let beams: Beam[] = [{ text: '', logp: 0, words: 0, word: o.stem ?? '', ctx: [...(o.adapt?.context ?? [])] }];
-  const net = o.adapt ? new Float64Array(V) : null;
   // Several boundaries can end the same text ("tea" + " ", "tea" + ","): their probabilities add up.
   const finished = new Map<string, { p: number; complete: boolean }>();
   const finish = (text: string, logp: number, complete: boolean) => {
@@ -251,12 +251,7 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
       const cands: { beam: number; index: number; logp: number }[] = [];
       for (let b = 0; b < beams.length; b++) {
         logSoftmaxRow(data, b * V, V, lp);
-        if (o.adapt) {
-          for (let i = 0; i < V; i++) net![i] = Math.exp(lp[i]!);
-          const ctx = beams[b]!.ctx;
-          const mixed = o.adapt.mix(ctx, ctx.length, net!);
-          if (mixed !== net) for (let i = 0; i < V; i++) lp[i] = Math.log(mixed[i]!);
-        }
+        if (o.adapt) o.adapt.mixLog(beams[b]!.ctx, beams[b]!.ctx.length, lp);
         // A word already off the lexicon (a name, a typo) goes on with the model alone.
         const known = lex ? lex.next(beams[b]!.word) : null;
         if (known) {
