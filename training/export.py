@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nextkey_model import CELL_GATES, CharModel, format_tensor_specs  # noqa: E402
+from nextkey_model import CELL_GATES, CharModel, bidir_tensor_specs, format_tensor_specs  # noqa: E402
 
 FORMAT = "nextkey"
 VERSION = 1
@@ -241,6 +241,20 @@ def validate_manifest(m):
         raise FormatError("card: expected an object")
 
     expected = dict(format_tensor_specs(cell, len(m["vocab"]), e, hs))
+    if "backward" in m:
+        # The optional bidirectional part: a backward stack and a combining head (training/bidir.py).
+        b = m["backward"]
+        if not isinstance(b, dict):
+            raise FormatError("backward: expected an object")
+        if b.get("cell") not in CELL_GATES:
+            raise FormatError("backward.cell: expected one of %s, got %r" % (", ".join(CELL_GATES), b.get("cell")))
+        be = _pos_int(b.get("embeddingSize"), "backward.embeddingSize")
+        bh = b.get("hiddenSizes")
+        if not isinstance(bh, list) or not bh:
+            raise FormatError("backward.hiddenSizes: expected a non-empty array of positive integers")
+        for i, h in enumerate(bh):
+            _pos_int(h, "backward.hiddenSizes[%d]" % i)
+        expected.update(bidir_tensor_specs(len(m["vocab"]), hs[-1], b["cell"], be, bh))
     ts = m.get("tensors")
     if not isinstance(ts, list):
         raise FormatError("tensors: expected an array")
@@ -251,7 +265,7 @@ def validate_manifest(m):
             raise FormatError("%s: expected an object" % f)
         name = t.get("name")
         if name not in expected:
-            raise FormatError("%s.name: unexpected tensor %r for cell %s" % (f, name, cell))
+            raise FormatError("%s.name: unexpected tensor %r for cell %s%s" % (f, name, cell, "" if "backward" in m else " (no backward section)"))
         if name in seen:
             raise FormatError("%s.name: duplicate tensor %r" % (f, name))
         shape = t.get("shape")
@@ -296,6 +310,8 @@ def read_model(model_dir):
         raise FormatError("weights.sha256: does not match %s" % m["weights"]["path"])
     tensors = {}
     for t in m["tensors"]:
+        if t["name"].startswith(("backward.", "combine.")):
+            continue  # the bidirectional part: training/bidir.py reads it
         buf = blob[t["offset"]:t["offset"] + t["byteLength"]]
         tensors[t["name"]] = torch.from_numpy(decode_tensor(buf, t["shape"], t["dtype"]).copy())
     model = CharModel(m["cell"], len(m["vocab"]), m["embeddingSize"], m["hiddenSizes"])

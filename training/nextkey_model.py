@@ -47,6 +47,19 @@ def format_tensor_specs(cell, vocab_size, embedding_size, hidden_sizes):
     return specs
 
 
+BACKWARD_PREFIX = "backward."
+
+
+def bidir_tensor_specs(vocab_size, forward_hidden, cell, embedding_size, hidden_sizes):
+    """[(name, shape)] of a model's optional bidirectional part, in file order (after the
+    forward tensors): the backward stack's embedding and layers ("backward." + the forward
+    names; it has no head of its own) and the combining head over [h_forward ; h_backward]."""
+    specs = [(BACKWARD_PREFIX + n, s) for n, s in format_tensor_specs(cell, vocab_size, embedding_size, hidden_sizes)
+             if not n.startswith("head.")]
+    specs += [("combine.weight", (vocab_size, forward_hidden + hidden_sizes[-1])), ("combine.bias", (vocab_size,))]
+    return specs
+
+
 class LoopLSTMLayer(nn.Module):
     """One peephole or CIFG LSTM layer (batch first), a per-timestep loop.
 
@@ -169,13 +182,15 @@ class CharModel(nn.Module):
 
     # ----- forward -------------------------------------------------------
 
-    def forward(self, idx, state=None):
-        """idx LongTensor [B, T] -> (logits [B, T, V], new state)."""
+    def forward(self, idx, state=None, features=False):
+        """idx LongTensor [B, T] -> (logits [B, T, V], new state); with features=True the top
+        layer's outputs [B, T, H] instead of the logits (what a combining head reads)."""
         if state is None:
             state = self.init_state(idx.shape[0])
         x = self.embedding(idx)
         if idx.shape[1] == 0:  # fused modules reject empty sequences
-            return self.head(x.new_zeros(idx.shape[0], 0, self.hidden_sizes[-1])), list(state)
+            top = x.new_zeros(idx.shape[0], 0, self.hidden_sizes[-1])
+            return (top if features else self.head(top)), list(state)
         new_state = []
         drop = self.dropout if self.training else 0.0
         for l, (layer, st) in enumerate(zip(self.layers, state)):
@@ -193,7 +208,7 @@ class CharModel(nn.Module):
                 new_state.append((h, c))
         if drop:
             x = F.dropout(x, drop, True)
-        return self.head(x), new_state
+        return (x if features else self.head(x)), new_state
 
     # ----- format tensor names -------------------------------------------
 
