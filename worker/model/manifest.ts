@@ -31,7 +31,24 @@ export interface Manifest {
    * once. A fine-tuned model adds the words of its tuning text.
    */
   lexicon?: string[];
+  /**
+   * Optional: the bidirectional part (training/bidir.py): a backward stack
+   * that reads the text after the caret from its end, with its tensors named
+   * as the forward ones prefixed "backward." (no head), and a combining head
+   * combine.weight [V, H_last + backward H_last], combine.bias [V].
+   */
+  backward?: BackwardSection;
 }
+
+/** The manifest's optional backward section: the backward stack's shape. */
+export interface BackwardSection {
+  cell: CellType;
+  embeddingSize: number;
+  hiddenSizes: number[];
+}
+
+/** Prefix of the backward stack's tensor names. */
+export const BACKWARD_PREFIX = 'backward.';
 
 /** Whitespace, which no lexicon word may hold. */
 const SPACE = /\s/;
@@ -81,25 +98,57 @@ export function bytesFor(dtype: DType, shape: number[]): number {
   return count + 4 * rows;
 }
 
-/** The tensors a model of this shape must hold, with their shapes. */
-export function expectedTensors(cell: CellType, vocabSize: number, embeddingSize: number, hiddenSizes: number[]): Map<string, number[]> {
+/**
+ * The tensors a model of this shape must hold, with their shapes; with a
+ * backward section, also the bidirectional part's (after the forward ones).
+ */
+export function expectedTensors(cell: CellType, vocabSize: number, embeddingSize: number, hiddenSizes: number[], backward?: BackwardSection): Map<string, number[]> {
+  const out = stackTensors('', cell, vocabSize, embeddingSize, hiddenSizes);
+  const last = hiddenSizes[hiddenSizes.length - 1]!;
+  out.set('head.weight', [vocabSize, last]);
+  out.set('head.bias', [vocabSize]);
+  if (backward) {
+    for (const [name, shape] of stackTensors(BACKWARD_PREFIX, backward.cell, vocabSize, backward.embeddingSize, backward.hiddenSizes)) out.set(name, shape);
+    out.set('combine.weight', [vocabSize, last + backward.hiddenSizes[backward.hiddenSizes.length - 1]!]);
+    out.set('combine.bias', [vocabSize]);
+  }
+  return out;
+}
+
+/** A stack's embedding and layers (no head), each name prefixed. */
+function stackTensors(prefix: string, cell: CellType, vocabSize: number, embeddingSize: number, hiddenSizes: number[]): Map<string, number[]> {
   const g = GATES[cell];
   const out = new Map<string, number[]>();
-  out.set('embedding', [vocabSize, embeddingSize]);
+  out.set(`${prefix}embedding`, [vocabSize, embeddingSize]);
   let input = embeddingSize;
   hiddenSizes.forEach((h, l) => {
-    out.set(`layers.${l}.weight_ih`, [g * h, input]);
-    out.set(`layers.${l}.weight_hh`, [g * h, h]);
-    out.set(`layers.${l}.bias_ih`, [g * h]);
-    out.set(`layers.${l}.bias_hh`, [g * h]);
+    out.set(`${prefix}layers.${l}.weight_ih`, [g * h, input]);
+    out.set(`${prefix}layers.${l}.weight_hh`, [g * h, h]);
+    out.set(`${prefix}layers.${l}.bias_ih`, [g * h]);
+    out.set(`${prefix}layers.${l}.bias_hh`, [g * h]);
     if (cell === 'peephole') {
-      for (const p of ['peep_i', 'peep_f', 'peep_o']) out.set(`layers.${l}.${p}`, [h]);
+      for (const p of ['peep_i', 'peep_f', 'peep_o']) out.set(`${prefix}layers.${l}.${p}`, [h]);
     }
     input = h;
   });
-  out.set('head.weight', [vocabSize, input]);
-  out.set('head.bias', [vocabSize]);
   return out;
+}
+
+const CELL_NAMES = 'one of "rnn", "lstm", "gru", "peephole", "cifg"';
+
+/** A cell type's name (an own key of GATES: "constructor" is not a cell). */
+function isCell(v: unknown): v is CellType {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(GATES, v);
+}
+
+/** The optional backward section, checked as the forward stack's fields are. */
+function backwardSection(b: unknown): BackwardSection {
+  if (!isRecord(b)) bad('backward', 'an object { cell, embeddingSize, hiddenSizes } (the bidirectional part)', b);
+  if (!isCell(b.cell)) bad('backward.cell', CELL_NAMES, b.cell);
+  const embeddingSize = positiveInt(b.embeddingSize, 'backward.embeddingSize');
+  if (!Array.isArray(b.hiddenSizes) || b.hiddenSizes.length === 0) bad('backward.hiddenSizes', 'a non-empty array of positive integers', b.hiddenSizes);
+  const hiddenSizes = b.hiddenSizes.map((h, i) => positiveInt(h, `backward.hiddenSizes[${i}]`));
+  return { cell: b.cell, embeddingSize, hiddenSizes };
 }
 
 /**
@@ -111,7 +160,7 @@ export function validateManifest(json: unknown): Manifest {
   if (json.format !== 'nextkey') bad('format', '"nextkey"', json.format);
   if (json.version !== FORMAT_VERSION) bad('version', `${FORMAT_VERSION} (this runtime reads format version ${FORMAT_VERSION})`, json.version);
   const cell = json.cell;
-  if (typeof cell !== 'string' || !(cell in GATES)) bad('cell', 'one of "rnn", "lstm", "gru", "peephole", "cifg"', cell);
+  if (!isCell(cell)) bad('cell', CELL_NAMES, cell);
   const embeddingSize = positiveInt(json.embeddingSize, 'embeddingSize');
   if (!Array.isArray(json.hiddenSizes) || json.hiddenSizes.length === 0) bad('hiddenSizes', 'a non-empty array of positive integers', json.hiddenSizes);
   const hiddenSizes = json.hiddenSizes.map((h, i) => positiveInt(h, `hiddenSizes[${i}]`));
@@ -139,7 +188,9 @@ export function validateManifest(json: unknown): Manifest {
   if (typeof w.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(w.sha256)) bad('weights.sha256', '64 lowercase hex digits', w.sha256);
 
   if (!Array.isArray(json.tensors)) bad('tensors', 'an array of tensor entries', json.tensors);
-  const expected = expectedTensors(cell as CellType, vocab.length, embeddingSize, hiddenSizes);
+  const backward = json.backward === undefined ? undefined : backwardSection(json.backward);
+  const expected = expectedTensors(cell as CellType, vocab.length, embeddingSize, hiddenSizes, backward);
+  const what = `${hiddenSizes.length}-layer ${cell} model${backward ? ` with a ${backward.hiddenSizes.length}-layer ${backward.cell} backward part` : ''}`;
   const tensors: TensorEntry[] = [];
   const names = new Set<string>();
   json.tensors.forEach((t, i) => {
@@ -147,11 +198,14 @@ export function validateManifest(json: unknown): Manifest {
     if (!isRecord(t)) bad(f, 'an object { name, shape, dtype, offset, byteLength }', t);
     if (typeof t.name !== 'string') bad(`${f}.name`, 'a string', t.name);
     const want = expected.get(t.name);
-    if (!want) bad(`${f}.name`, `one of the tensors of a ${hiddenSizes.length}-layer ${cell} model (${[...expected.keys()].join(', ')})`, t.name);
+    if (!want) {
+      const hint = !backward && /^(backward|combine)\./.test(t.name) ? ' (tensors "backward.*" and "combine.*" need a "backward" section)' : '';
+      bad(`${f}.name`, `one of the tensors of a ${what}${hint} (${[...expected.keys()].join(', ')})`, t.name);
+    }
     if (names.has(t.name)) bad(`${f}.name`, 'a name not already listed', t.name);
     names.add(t.name);
     if (!Array.isArray(t.shape) || t.shape.length !== want.length || t.shape.some((d, k) => d !== want[k])) {
-      bad(`${f}.shape`, `[${want.join(', ')}] for "${t.name}" of this ${cell} model`, t.shape);
+      bad(`${f}.shape`, `[${want.join(', ')}] for "${t.name}" of this ${what}`, t.shape);
     }
     if (typeof t.dtype !== 'string' || !DTYPES.includes(t.dtype as DType)) bad(`${f}.dtype`, 'one of "float32", "float16", "int8"', t.dtype);
     const dtype = t.dtype as DType;
@@ -166,7 +220,7 @@ export function validateManifest(json: unknown): Manifest {
     tensors.push({ name: t.name, shape: want, dtype, offset, byteLength });
   });
   for (const name of expected.keys()) {
-    if (!names.has(name)) bad('tensors', `to include "${name}" for a ${cell} model`, [...names]);
+    if (!names.has(name)) bad('tensors', `to include "${name}" for a ${what}`, [...names]);
   }
   // Each tensor has its own bytes: no two ranges of weights.bin overlap.
   const byOffset = tensors.map((t, i) => ({ t, i })).sort((a, b) => a.t.offset - b.t.offset);
@@ -204,6 +258,7 @@ export function validateManifest(json: unknown): Manifest {
     tensors,
     card,
     ...(lexicon ? { lexicon: lexicon as string[] } : {}),
+    ...(backward ? { backward } : {}),
   };
 }
 

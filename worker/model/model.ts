@@ -5,6 +5,7 @@ import { decodeTensor } from './decode.js';
 import { ModelLexicon } from './beam.js';
 import { runStepKernel, stepInput, stepKernelHere } from '../kernels/step.js';
 import { MAX_LEXICON_WORDS, type Manifest } from './manifest.js';
+import { buildBidir, disposeBidir, type Bidir } from './bidir.js';
 
 /** A model on the device: embedding, stacked cell layers, output head. */
 export interface Model {
@@ -19,6 +20,8 @@ export interface Model {
   readonly parameters: number;
   /** Word forms completions prefer (the manifest's optional lexicon), or null. */
   readonly lexicon: ModelLexicon | null;
+  /** The optional bidirectional part (the manifest's backward section), or null. See bidir.ts. */
+  readonly bidir: Bidir | null;
 }
 
 /** Every tensor of a weights file as float32, by name (see decodeWeights). */
@@ -40,25 +43,8 @@ export function buildModel(manifest: Manifest, weights: ArrayBuffer | DecodedWei
   const get = (name: string) => values.get(name)!;
   const cell = cells[manifest.cell];
   const V = manifest.vocab.length;
-  const layers: unknown[] = [];
-  let input = manifest.embeddingSize;
-  manifest.hiddenSizes.forEach((hiddenSize, l) => {
-    const raw: RawLayer = {
-      inputSize: input,
-      hiddenSize,
-      weightIh: get(`layers.${l}.weight_ih`),
-      weightHh: get(`layers.${l}.weight_hh`),
-      biasIh: get(`layers.${l}.bias_ih`),
-      biasHh: get(`layers.${l}.bias_hh`),
-    };
-    if (manifest.cell === 'peephole') {
-      raw.peepI = get(`layers.${l}.peep_i`);
-      raw.peepF = get(`layers.${l}.peep_f`);
-      raw.peepO = get(`layers.${l}.peep_o`);
-    }
-    layers.push(cell.prepare(raw));
-    input = hiddenSize;
-  });
+  const layers = buildLayers(manifest, get);
+  const input = manifest.hiddenSizes[manifest.hiddenSizes.length - 1]!;
   const index = new Map<number, number>();
   manifest.vocab.forEach((cp, i) => {
     if (i > 0) index.set(cp, i);
@@ -73,7 +59,37 @@ export function buildModel(manifest: Manifest, weights: ArrayBuffer | DecodedWei
     index,
     parameters,
     lexicon: manifest.lexicon ? new ModelLexicon(manifest.lexicon, MAX_LEXICON_WORDS) : null,
+    bidir: buildBidir(manifest, values),
   };
+}
+
+/**
+ * A stack's layers, uploaded in the layouts its cell steps with: `shape`
+ * gives the cell and sizes, `get` each tensor by its format name without a
+ * prefix ("layers.0.weight_ih").
+ */
+export function buildLayers(shape: Pick<Manifest, 'cell' | 'embeddingSize' | 'hiddenSizes'>, get: (name: string) => Float32Array): unknown[] {
+  const cell = cells[shape.cell];
+  const layers: unknown[] = [];
+  let input = shape.embeddingSize;
+  shape.hiddenSizes.forEach((hiddenSize, l) => {
+    const raw: RawLayer = {
+      inputSize: input,
+      hiddenSize,
+      weightIh: get(`layers.${l}.weight_ih`),
+      weightHh: get(`layers.${l}.weight_hh`),
+      biasIh: get(`layers.${l}.bias_ih`),
+      biasHh: get(`layers.${l}.bias_hh`),
+    };
+    if (shape.cell === 'peephole') {
+      raw.peepI = get(`layers.${l}.peep_i`);
+      raw.peepF = get(`layers.${l}.peep_f`);
+      raw.peepO = get(`layers.${l}.peep_o`);
+    }
+    layers.push(cell.prepare(raw));
+    input = hiddenSize;
+  });
+  return layers;
 }
 
 /** The weight tensors of a model, in the layouts the steps use (see buildModel). */
@@ -91,20 +107,31 @@ export function weightTensors(model: Model, weights: ModelWeights): Tensor[] {
  * Puts new weights (same shapes) into `model` in place, so everything holding
  * the model (sessions, generators) steps with them from now on, and frees the
  * old ones. Synchronous: no step can see half of each.
+ *
+ * These are the forward stack's weights (fine-tuning trains only those): the
+ * model keeps its bidirectional part, unless `next` is a whole model built
+ * with one (the same file uploaded again, as after a lost WebGL context):
+ * then that part replaces the model's, whose tensors are freed.
  */
-export function swapWeights(model: Model, next: ModelWeights): void {
-  const m = model as { -readonly [K in keyof ModelWeights]: ModelWeights[K] };
+export function swapWeights(model: Model, next: ModelWeights | Model): void {
+  const m = model as { -readonly [K in keyof ModelWeights | 'bidir']: Model[K] };
   const old = weightTensors(model, model);
   m.layers = next.layers;
   m.embedding = next.embedding;
   m.headW = next.headW;
   m.headB = next.headB;
+  const bidir = 'bidir' in next ? next.bidir : null;
+  if (bidir) {
+    if (model.bidir) disposeBidir(model.bidir);
+    m.bidir = bidir;
+  }
   for (const t of old) t.dispose();
 }
 
-/** Frees every weight tensor of the model. */
+/** Frees every weight tensor of the model, its bidirectional part's too. */
 export function disposeModel(model: Model): void {
   for (const t of weightTensors(model, model)) t.dispose();
+  if (model.bidir) disposeBidir(model.bidir);
 }
 
 /** Vocabulary indices of a text, one per code point (not per UTF-16 unit). */
@@ -175,6 +202,12 @@ function inputsFor(model: Model): Record<string, Tensor> {
 
 function oneCall(model: Model, indices: Int32Array, states: LayerState[], withLogits: boolean): { states: LayerState[]; logits: Tensor | null } {
   const inputs = inputsFor(model);
+  // Models that share a layers array may differ in the rest (a mid-text
+  // model, bidir.ts, has the forward's layers and the combining head): each
+  // call puts its own model's in.
+  inputs.emb = model.embedding;
+  inputs.headW = model.headW;
+  inputs.headB = model.headB;
   states.forEach((s, l) => {
     inputs[stepInput('h', l)] = s.h;
     if (s.c) inputs[stepInput('c', l)] = s.c;
