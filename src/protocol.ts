@@ -209,6 +209,12 @@ export interface AheadAnswers {
   length: number;
   /** [next character, the predictions after it], for each character stepped ahead for. */
   entries: [string, Prediction[]][];
+  /**
+   * The answers hold whatever follows the caret (the model has no
+   * bidirectional part); else only for a caret with nothing after it on its
+   * line (see rightContext): mid-text answers are never sent ahead.
+   */
+  anyRight: boolean;
 }
 
 /** The key of a worker message carrying AheadAnswers (other messages are Comlink's). */
@@ -240,6 +246,13 @@ export interface SessionStats {
    * of the states held for the next keystroke.
    */
   speculation: { hits: number; misses: number; bytes: number };
+  /**
+   * With a model that has the bidirectional part, once a caret had text after
+   * it: its reader of that text (the line after the caret, read from its end):
+   * steps run, code points read, whether the last setText predicted with both
+   * sides, and its checkpoints. null before.
+   */
+  right: { steps: number; length: number; midText: boolean; checkpoints: number; checkpointBytes: number } | null;
 }
 
 /** Worker-side resource counters. */

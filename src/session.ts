@@ -1,5 +1,5 @@
 import { DisposedError, InvalidArgumentError } from './errors.js';
-import { beforeCursor } from './text.js';
+import { beforeCursor, rightContext } from './text.js';
 import type {
   AheadAnswers,
   CheckpointOptions,
@@ -280,7 +280,8 @@ export class WorkerSession implements Session {
     // nothing else in flight: answered now, in call order; the worker still
     // reads the character (its state for it is ready).
     const typed = before.startsWith(base) && !base.endsWith('\r') ? before.slice(base.length) : '';
-    const hit = ahead && !this.#running && !this.#queue.length && k === ahead.k ? ahead.entries.find(([c]) => c === typed)?.[1] : undefined;
+    const endOfLine = ahead?.anyRight || rightContext(text.slice(before.length)) === '';
+    const hit = ahead && endOfLine && !this.#running && !this.#queue.length && k === ahead.k ? ahead.entries.find(([c]) => c === typed)?.[1] : undefined;
     if (hit) {
       this.#text = before;
       this.#appliedSeq = seq;

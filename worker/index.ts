@@ -352,7 +352,8 @@ const api: WorkerApi = {
     clearTimeout(aheadTimers.get(id));
     typedIn(id);
     learnPending();
-    const result = await s.setText(cursor === null ? text : beforeCursor(text, cursor), k);
+    const before = cursor === null ? text : beforeCursor(text, cursor);
+    const result = await s.setText(before, k, text.slice(before.length));
     // What this keystroke committed is learned after its answer (the answer sent ahead for it was made
     // before, see speculate), in the idle time before the next one.
     learnLater();
@@ -373,7 +374,7 @@ const api: WorkerApi = {
           s.speculate();
           const entries = seq > 0 && !learning ? s.aheadAnswers(k) : null;
           if (entries) {
-            const ahead: AheadAnswers = { session: id, seq, k, length: s.length, entries };
+            const ahead: AheadAnswers = { session: id, seq, k, length: s.length, entries, anyRight: !s.readsRight };
             self.postMessage({ [AHEAD_MESSAGE]: ahead });
           }
         } catch {

@@ -5,6 +5,8 @@ import { Checkpoints } from './checkpoints.js';
 import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
+import { disposeMidText, midTextModel } from './model/bidir.js';
+import { rightContext } from '../src/text.js';
 import { CommitTracker, contextOf, unionWords, vocabView, type Adaptation, type WordList } from './adapt/index.js';
 
 /** Characters a session reads at most for one update (see Session's readLimit). */
@@ -56,6 +58,19 @@ export class Session {
   #misses = 0;
   /** What of this field's text is committed, for the predictor's adaptation (null: adaptation off, or a shadow). */
   readonly #commits: CommitTracker | null;
+  /**
+   * With a model that has the bidirectional part: the reader of the text
+   * after the caret (see rightContext), a session of the backward stack fed
+   * that text reversed, so it keeps checkpoints along it as this one does
+   * along the text before the caret. Made when first needed.
+   */
+  #right: Session | null = null;
+  /** The text after the caret is not empty (and the model can read it): predictions use both sides. */
+  #midText = false;
+  /** The first character after the caret (vocabulary index), where a mid-text word completion must end. */
+  #meet = -1;
+  /** The forward model with the combining head for the text after the caret, for the right reader's state and the weights it was made with. */
+  #mid: { from: LayerState[]; layers: unknown[]; model: Model } | null = null;
 
   /**
    * @param readLimit A text that needs more steps than this from its nearest
@@ -65,7 +80,7 @@ export class Session {
    */
   constructor(
     private model: Model,
-    policy: CheckpointOptions,
+    private readonly policy: CheckpointOptions,
     private readonly readLimit = DEFAULT_READ_LIMIT,
     private readonly adapt: Adaptation | null = null,
   ) {
@@ -112,8 +127,13 @@ export class Session {
     return { steps, length: this.#length };
   }
 
-  /** Moves to a new text (already cut at the cursor), then predicts. */
-  async setText(text: string, k: number): Promise<TextResult> {
+  /**
+   * Moves to a new text (already cut at the cursor), then predicts. `after`:
+   * the text after the cursor; a model with the bidirectional part reads its
+   * line (see rightContext) and predicts from both sides when it is not empty.
+   */
+  async setText(text: string, k: number, after = ''): Promise<TextResult> {
+    await this.#readRight(after);
     this.#feedCR = text.endsWith('\r');
     this.#feedHigh = '';
     this.#text = normalizeNewlines(text);
@@ -126,6 +146,69 @@ export class Session {
     }
     const steps = await this.#read(target);
     return { steps, length: this.#length, predictions: await this.predict(k, 1) };
+  }
+
+  /**
+   * Reads the text after the caret (its line) with the backward stack, from
+   * its end towards the caret: typing at the caret re-reads nothing (the text
+   * after it is the same), moving the caret costs the characters moved over,
+   * an edit after the caret the characters between it and the caret. An empty
+   * one keeps the reader's states (the caret may come back).
+   */
+  async #readRight(after: string): Promise<void> {
+    const bidir = this.model.bidir;
+    const right = bidir ? rightContext(normalizeNewlines(after)) : '';
+    this.#midText = right !== '';
+    if (!this.#midText) return;
+    this.#meet = this.model.index.get(right.codePointAt(0)!) ?? -1;
+    this.#right ??= new Session(bidir!.backward, this.policy, this.readLimit);
+    await this.#right.readText(Array.from(right).reverse().join(''));
+  }
+
+  /** Reads to `text` without predicting (the right reader's use). */
+  async readText(text: string): Promise<number> {
+    this.#text = text;
+    return this.#read(encode(this.model, text));
+  }
+
+  /** The forward model with the combining head for what the right reader has read (made once per state and weights). */
+  #midModel(): Model {
+    const from = this.#right!.current;
+    if (this.#mid?.from !== from || this.#mid.layers !== this.model.layers) {
+      this.#disposeMid();
+      const t = logits(this.model.bidir!.backward, from);
+      let right: Float32Array;
+      try {
+        right = t.dataSync() as Float32Array;
+      } finally {
+        t.dispose();
+      }
+      this.#mid = { from, layers: this.model.layers, model: midTextModel(this.model, this.model.bidir!, right) };
+    }
+    return this.#mid.model;
+  }
+
+  #disposeMid(): void {
+    if (this.#mid) disposeMidText(this.#mid.model);
+    this.#mid = null;
+  }
+
+  /** Drops the right reader and its head (new weights or backend: the next mid-text call reads the text after the caret again). */
+  #dropRight(): void {
+    this.#disposeMid();
+    this.#right?.dispose();
+    this.#right = null;
+    this.#midText = false;
+  }
+
+  /** Whether the model reads the text after the caret (it has the bidirectional part). */
+  get readsRight(): boolean {
+    return !!this.model.bidir;
+  }
+
+  /** Whether the last setText predicted with the text after the caret too. */
+  get midText(): boolean {
+    return this.#midText;
   }
 
   /** The text before the caret becomes `target`, keeping the first `common` ids of the old one: what it commits goes to the adaptation's queue. */
@@ -323,6 +406,7 @@ export class Session {
 
   /** Takes `shadow`'s states (it has read this session's text with the new weights, now in use): nothing is re-read. */
   adopt(shadow: Session): void {
+    this.#dropRight();
     this.model = shadow.model;
     this.#commits?.setWordChars(vocabView(this.model.manifest.vocab).wordChar);
     this.#dropSpeculation();
@@ -357,6 +441,7 @@ export class Session {
     }
     const target = this.#ref.slice(0, this.#length);
     this.#restart();
+    this.#dropRight();
     this.#update(target);
   }
 
@@ -373,9 +458,11 @@ export class Session {
   /** Top-k next characters (the unknown symbol excluded), softmax in float64 on the host. */
   async predict(k: number, temperature: number): Promise<Prediction[]> {
     let z: Float32Array;
-    if (this.#ready?.state === this.current) z = this.#ready.logits;
+    if (!this.#midText && this.#ready?.state === this.current) z = this.#ready.logits;
     else {
-      const t = tidy(() => logits(this.model, this.current));
+      // Mid-text: the combining head over both sides (the logits a step computed are the forward head's).
+      const m = this.#midText ? this.#midModel() : this.model;
+      const t = tidy(() => logits(m, this.current));
       try {
         z = (await t.data()) as Float32Array;
       } finally {
@@ -404,7 +491,8 @@ export class Session {
    */
   aheadAnswers(k: number): [string, Prediction[]][] | null {
     const spec = this.#speculation;
-    if (!spec || spec.from !== this.current) return null;
+    // Stepped-ahead logits are the forward head's: mid-text answers are not sent ahead.
+    if (!spec || spec.from !== this.current || this.#midText) return null;
     const out: [string, Prediction[]][] = [];
     spec.ids.forEach((id, j) => {
       if (id === 0 || !spec.states[j]) return;
@@ -425,6 +513,11 @@ export class Session {
     // The user's own words are known words too (when completions prefer known words at all).
     if (lexicon && adapt && adapt.words.size > 0) lexicon = unionWords(lexicon, adapt.words);
     const mixing = adapt ? { mixLog: (ids: ArrayLike<number>, end: number, lp: Float64Array) => adapt.mixer.mixLog(ids, end, lp), context: contextOf(this.#ref, this.#length) } : null;
+    if (this.#midText) {
+      // In the middle of the text: one word, ending where the text after the caret resumes.
+      const meet = this.#meet >= 0 && !isWordChar(String.fromCodePoint(this.model.manifest.vocab[this.#meet]!)) ? { meet: this.#meet } : {};
+      return beamSearch(this.#midModel(), this.current, { ...request, stop: 'word', ...meet, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
+    }
     return beamSearch(this.model, this.current, { ...request, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
   }
 
@@ -457,6 +550,7 @@ export class Session {
       checkpoints: this.#ckpts.size,
       checkpointBytes: this.#ckpts.bytes,
       speculation: { hits: this.#hits, misses: this.#misses, bytes: live * this.#ckpts.bytesEach },
+      right: this.#right ? { steps: this.#right.#steps, length: this.#right.#length, midText: this.#midText, checkpoints: this.#right.#ckpts.size, checkpointBytes: this.#right.#ckpts.bytes } : null,
     };
   }
 
@@ -467,6 +561,7 @@ export class Session {
 
   dispose(): void {
     this.#dropSpeculation();
+    this.#dropRight();
     this.#ready = null;
     this.#ckpts.clear();
   }

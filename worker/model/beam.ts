@@ -31,6 +31,13 @@ export interface BeamOptions {
    * cursor (`context`, its last ids) followed by the beam's own characters,
    * in the log domain and in place (see AdaptiveModel.mixLog).
    */
+  /**
+   * Word mode in the middle of the text: the vocabulary index of the
+   * character right after the caret (a word boundary). A word ends only
+   * where that character follows it, with that character's probability: the
+   * completion ends where the text after the caret resumes.
+   */
+  meet?: number;
   adapt?: { mixLog(ids: ArrayLike<number>, end: number, lp: Float64Array): boolean; context: readonly number[] } | null;
 }
 
@@ -274,7 +281,7 @@ export async function beamSearch(model: Model, start: LayerState[], o: BeamOptio
         // likely punctuation marks could end every beam with nothing to offer).
         if (o.stop === 'word') {
           for (let i = 1; i < V; i++) {
-            if (wordChar[i] || !(lp[i]! > -Infinity)) continue;
+            if (wordChar[i] || !(lp[i]! > -Infinity) || (o.meet !== undefined && i !== o.meet)) continue;
             finish(beam.text, beam.logp + lp[i]!, true);
             if (o.withSpace && chars[i] === ' ' && beam.text !== '') finish(beam.text + ' ', beam.logp + lp[i]!, true);
           }

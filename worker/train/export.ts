@@ -62,8 +62,28 @@ export async function encodeModel(
   { learnedWords = true }: { learnedWords?: boolean } = {},
 ): Promise<{ manifest: Manifest; bytes: ArrayBuffer }> {
   const m = model.manifest;
-  const shapes = expectedTensors(m.cell, m.vocab.length, m.embeddingSize, m.hiddenSizes);
+  // The bidirectional part goes along as it is (fine-tuning trains the forward stack only); a grown vocabulary has none.
+  const bidir = model.bidir && m.backward && model.bidir.headB.shape[0] === m.vocab.length ? model.bidir : null;
+  const section = bidir ? m.backward : undefined;
+  const shapes = expectedTensors(m.cell, m.vocab.length, m.embeddingSize, m.hiddenSizes, section);
   const data = await formatV1Tensors(model, weights);
+  if (bidir) {
+    const V = m.vocab.length;
+    const back = await formatV1Tensors(bidir.backward, bidir.backward);
+    for (const [name, v] of back) if (!name.startsWith('head.')) data.set(`backward.${name}`, v);
+    // combine.weight [V, Hf + Hb]: each row the forward columns (headW is their transpose), then the backward ones (the backward model's head).
+    const Hf = m.hiddenSizes[m.hiddenSizes.length - 1]!;
+    const Hb = section!.hiddenSizes[section!.hiddenSizes.length - 1]!;
+    const wf = await values(bidir.headW);
+    const wb = back.get('head.weight')!;
+    const w = new Float32Array(V * (Hf + Hb));
+    for (let v = 0; v < V; v++) {
+      for (let k = 0; k < Hf; k++) w[v * (Hf + Hb) + k] = wf[k * V + v]!;
+      for (let k = 0; k < Hb; k++) w[v * (Hf + Hb) + Hf + k] = wb[v * Hb + k]!;
+    }
+    data.set('combine.weight', w);
+    data.set('combine.bias', await values(bidir.headB));
+  }
   let size = 0;
   for (const shape of shapes.values()) size += 4 * shape.reduce((a, b) => a * b, 1);
   const bytes = new ArrayBuffer(size);
@@ -84,6 +104,7 @@ export async function encodeModel(
     cell: m.cell,
     embeddingSize: m.embeddingSize,
     hiddenSizes: [...m.hiddenSizes],
+    ...(section ? { backward: { cell: section.cell, embeddingSize: section.embeddingSize, hiddenSizes: [...section.hiddenSizes] } } : {}),
     vocab: [...m.vocab],
     weights: { path: 'weights.bin', byteLength: size, sha256: await sha256Hex(bytes) },
     tensors,
