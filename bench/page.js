@@ -198,6 +198,24 @@ async function keystrokePhase(rows, { model, compareModel, backends, samples, co
         await Promise.all([plain.dispose(), adaptive.dispose()]);
       }
       step('with adaptation');
+      // The caret in the middle of the text (issue 19): the same keys typed before a fixed line of text
+      // in one session and at the end in another, taking turns. With the model's bidirectional part the
+      // middle reads the line after the caret (once: typing does not change it) and predicts with both sides.
+      {
+        const RIGHT = ' and that was the end of it, as far as anyone could tell.';
+        const [end, mid] = await Promise.all([predictor.session(), predictor.session()]);
+        const keys = await paired(end, mid, n, 100, async (s, text) => {
+          const u = s === end ? await s.setText(text, { k: 5 }) : await s.setText(text + RIGHT, { cursor: text.length, k: 5 });
+          if (u.predictions.length !== 5) throw new Error('no predictions');
+        });
+        const { right } = await mid.stats();
+        rows.push(
+          { backend, metric: 'midtext-keystroke', impl: 'end', ...keys.a },
+          { backend, metric: 'midtext-keystroke', impl: 'mid', ...keys.b, bidirectional: !!right?.midText },
+        );
+        await Promise.all([end.dispose(), mid.dispose()]);
+      }
+      step('mid-text');
       await session.dispose();
       rows.push({ backend, metric: 'agreement', maxAbsDiff: await agreement(predictor, api, vocab) });
       step('agreement');

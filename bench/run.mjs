@@ -204,6 +204,8 @@ const labels = {
   'adapt-keystroke/on': 'keystroke, adaptation on (learning the text as it is typed), same keys: setText +1 char → top-5',
   'adapt-complete/off': 'word completion, adaptation off, taking turns with the row below: beam 4, ≤ 12 chars',
   'adapt-complete/on': 'word completion, adaptation on, same texts: beam 4, ≤ 12 chars',
+  'midtext-keystroke/end': 'keystroke at the end of the text, keys taking turns with the row below: setText +1 char → top-5',
+  'midtext-keystroke/mid': 'keystroke with the caret in the middle (a line of text after it), same keys: setText +1 char → top-5',
   'cold-miss/nextkey': 'cold start to first prediction, cache miss',
   'cold-hit/nextkey': 'cold start to first prediction, IndexedDB hit',
   'live-settext/idle': 'a key every 50 ms, idle: setText +1 char → top-1',
@@ -223,13 +225,16 @@ const printRow = (r) => {
   // Adaptation against the network alone, same run: the issue's bound is 10% (p50 and p99).
   const off = r.impl === 'on' ? find(r.backend, r.metric, 'off') : null;
   if (off) ratio = `p50 ${pct(r.p50 / off.p50 - 1)}, p99 ${pct(r.p99 / off.p99 - 1)} vs off`;
+  // Mid-text against the end of the text, same run: the issue's bound is 2× (p50, wasm).
+  const atEnd = r.impl === 'mid' ? find(r.backend, r.metric, 'end') : null;
+  if (atEnd) ratio = `${(r.p50 / atEnd.p50).toFixed(2)}× end p50${r.bidirectional ? '' : ' (no bidirectional part: the forward model alone)'}`;
   const idle = find(r.backend, r.metric, 'idle');
   if (r.impl === 'finetune' && idle) ratio = `${(r.p50 / idle.p50).toFixed(1)}× idle p50, ${(r.p99 / idle.p99).toFixed(1)}× idle p99`;
   line(r.backend, label, r.n, ms(r.p50), ms(r.p99), ratio);
 };
 for (const r of result.rows.filter((x) => x.error)) line(r.backend, `${r.metric ?? ''}${r.impl ? ` (${r.impl})` : ''} unavailable: ${r.error}`, '', '', '', '');
 const ok = result.rows.filter((x) => !x.error);
-ok.filter((r) => ['keystroke', 'roundtrip', 'paced', 'complete', 'adapt-keystroke', 'adapt-complete', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
+ok.filter((r) => ['keystroke', 'roundtrip', 'paced', 'complete', 'adapt-keystroke', 'adapt-complete', 'midtext-keystroke', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
 for (const r of ok.filter((x) => x.metric === 'paced-hits')) {
   line(r.backend, 'at typing pace: keystrokes whose state was stepped ahead while idle (hits / all)', r.hits + r.misses, `${r.hits} / ${r.hits + r.misses}`, '', '');
 }

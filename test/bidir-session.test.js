@@ -5,7 +5,7 @@
 // golden logits, training/make_bidir_golden.py), equal a fresh session's
 // after any script of edits and caret moves, and cost only what changed.
 import { createPredictor } from '../dist/index.js';
-import { assert, assertClose, assertEqual, loadJson, uniqueDb } from './helpers.js';
+import { GOLDEN, assert, assertClose, assertEqual, loadJson, uniqueDb } from './helpers.js';
 import { cps, rng } from './edits.js';
 
 const MODEL = '/test/fixtures/bidir/';
@@ -165,5 +165,21 @@ describe('mid-text predictions (bidirectional part) through a session', function
     const before = (await predictor.stats()).numTensors;
     await s.dispose();
     assert((await predictor.stats()).numTensors < before, 'disposing the session frees its backward states too');
+  });
+
+  it('a model without the part ignores the text after the caret, and still completes one word there', async () => {
+    const p = await createPredictor({ adapt: false, model: `${GOLDEN}/lstm/`, backend: 'cpu', cache: false });
+    try {
+      const s = await p.session();
+      const mid = await s.setText('the tea is  so hot', { cursor: 11, k: 10 });
+      const end = await s.setText('the tea is ', { k: 10 });
+      assertClose(mid.predictions.map((q) => q.p), end.predictions.map((q) => q.p), 0, 'the same predictions');
+      await s.setText('the tea is h so hot', { cursor: 12 });
+      const { completions } = await s.complete({ stop: 'phrase', k: 5, minProbability: 0 });
+      for (const c of completions) assert(/^[\p{L}\p{N}'’]*$/u.test(c.text), `a single word: ${JSON.stringify(c.text)}`);
+      assertEqual((await s.stats()).right, null, 'no backward reader');
+    } finally {
+      await p.dispose();
+    }
   });
 });

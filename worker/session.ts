@@ -67,6 +67,8 @@ export class Session {
   #right: Session | null = null;
   /** The text after the caret is not empty (and the model can read it): predictions use both sides. */
   #midText = false;
+  /** The caret has text after it on its line: completions are one word, ending where that text resumes (see #meet). */
+  #inLine = false;
   /** The first character after the caret (vocabulary index), where a mid-text word completion must end. */
   #meet = -1;
   /** The forward model with the combining head for the text after the caret, for the right reader's state and the weights it was made with. */
@@ -113,6 +115,8 @@ export class Session {
 
   /** Appends text: the same as setText(all the text fed so far + text), also when a "\r\n" or a surrogate pair is split between two feeds. */
   async feed(text: string): Promise<FeedResult> {
+    // Text appended at the end: nothing after the caret.
+    this.#inLine = this.#midText = false;
     let t = this.#feedHigh + text;
     if (this.#feedCR && t.startsWith('\n')) t = t.slice(1);
     this.#feedHigh = /[\uD800-\uDBFF]$/.test(t) ? t.slice(-1) : '';
@@ -157,10 +161,11 @@ export class Session {
    */
   async #readRight(after: string): Promise<void> {
     const bidir = this.model.bidir;
-    const right = bidir ? rightContext(normalizeNewlines(after)) : '';
-    this.#midText = right !== '';
+    const right = rightContext(normalizeNewlines(after));
+    this.#inLine = right !== '';
+    this.#meet = this.#inLine ? (this.model.index.get(right.codePointAt(0)!) ?? 0) : -1;
+    this.#midText = this.#inLine && !!bidir;
     if (!this.#midText) return;
-    this.#meet = this.model.index.get(right.codePointAt(0)!) ?? -1;
     this.#right ??= new Session(bidir!.backward, this.policy, this.readLimit);
     await this.#right.readText(Array.from(right).reverse().join(''));
   }
@@ -419,6 +424,7 @@ export class Session {
   }
 
   reset(): void {
+    this.#inLine = this.#midText = false;
     this.#feedCR = false;
     this.#feedHigh = '';
     this.#text = '';
@@ -513,10 +519,11 @@ export class Session {
     // The user's own words are known words too (when completions prefer known words at all).
     if (lexicon && adapt && adapt.words.size > 0) lexicon = unionWords(lexicon, adapt.words);
     const mixing = adapt ? { mixLog: (ids: ArrayLike<number>, end: number, lp: Float64Array) => adapt.mixer.mixLog(ids, end, lp), context: contextOf(this.#ref, this.#length) } : null;
-    if (this.#midText) {
-      // In the middle of the text: one word, ending where the text after the caret resumes.
-      const meet = this.#meet >= 0 && !isWordChar(String.fromCodePoint(this.model.manifest.vocab[this.#meet]!)) ? { meet: this.#meet } : {};
-      return beamSearch(this.#midModel(), this.current, { ...request, stop: 'word', ...meet, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
+    if (this.#inLine) {
+      // In the middle of a line: one word, ending where the text after the caret resumes (with the
+      // bidirectional part, predicted from both sides).
+      const meet = this.#meet > 0 && !isWordChar(String.fromCodePoint(this.model.manifest.vocab[this.#meet]!)) ? { meet: this.#meet } : {};
+      return beamSearch(this.#midText ? this.#midModel() : this.model, this.current, { ...request, stop: 'word', ...meet, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
     }
     return beamSearch(this.model, this.current, { ...request, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
   }
