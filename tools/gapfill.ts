@@ -218,11 +218,14 @@ function nllOf(z: Float32Array, from: number, V: number, target: number, add: Fl
 interface Tally {
   chars: number;
   nll: number;
+  /** The character after the word (where the text after the gap resumes), given the whole word: how many, and −ln p. */
+  ends: number;
+  endNll: number;
   /** Completions after the first letter / first two: tries, top-1 hits, top-3 hits. */
   after: { tries: number; top1: number; top3: number }[];
 }
 
-const tally = (): Tally => ({ chars: 0, nll: 0, after: [0, 1].map(() => ({ tries: 0, top1: 0, top3: 0 })) });
+const tally = (): Tally => ({ chars: 0, nll: 0, ends: 0, endNll: 0, after: [0, 1].map(() => ({ tries: 0, top1: 0, top3: 0 })) });
 
 /** The measures of a tally. */
 function measures(t: Tally) {
@@ -230,6 +233,8 @@ function measures(t: Tally) {
   return {
     chars: t.chars,
     bpc: t.nll / t.chars / Math.LN2,
+    /** Bits per character of the word and the character that ends it (knowing where the word stops). */
+    bpcWithEnd: (t.nll + t.endNll) / (t.chars + t.ends) / Math.LN2,
     after1: { words: t.after[0]!.tries, top1: share(t.after[0]!.top1, t.after[0]!.tries), top3: share(t.after[0]!.top3, t.after[0]!.tries) },
     after2: { words: t.after[1]!.tries, top1: share(t.after[1]!.top1, t.after[1]!.tries), top3: share(t.after[1]!.top3, t.after[1]!.tries) },
   };
@@ -294,7 +299,9 @@ export async function main(argv: string[]): Promise<void> {
       // The states after the word's first letter and first two, for the completions.
       const starts: LayerState[][] = [];
       const longest = Math.max(...words.map((w) => w.length));
-      for (let k = 0; k < longest; k++) {
+      // The character that follows each gap (its end, where the text resumes); -1 when the line ends there.
+      const ends = batch.map((g) => (g.right.length ? (model.index.get(g.right[0]!.codePointAt(0)!) ?? 0) : -1));
+      for (let k = 0; k <= longest; k++) {
         // Both heads by the same ops on the same state: an untrained part (backward columns zero) gives the forward numbers exactly.
         const zf = tidy(() => logits(model, states));
         const f = zf.dataSync() as Float32Array;
@@ -307,8 +314,16 @@ export async function main(argv: string[]): Promise<void> {
         }
         for (let i = 0; i < B; i++) {
           const w = words[i]!;
-          if (k >= w.length) continue;
           const g = batch[i]!;
+          if (k === w.length && ends[i]! >= 0) {
+            fwd[g.file]!.ends++;
+            fwd[g.file]!.endNll += nllOf(f, i * V, V, ends[i]!, null);
+            if (c && right) {
+              both[g.file]!.ends++;
+              both[g.file]!.endNll += nllOf(c, i * V, V, ends[i]!, right.subarray(i * V, i * V + V));
+            }
+          }
+          if (k >= w.length) continue;
           fwd[g.file]!.chars++;
           fwd[g.file]!.nll += nllOf(f, i * V, V, w[k]!, null);
           if (c && right) {
@@ -316,7 +331,7 @@ export async function main(argv: string[]): Promise<void> {
             both[g.file]!.nll += nllOf(c, i * V, V, w[k]!, right.subarray(i * V, i * V + V));
           }
         }
-        if (k === longest - 1) break;
+        if (k === longest) break;
         const prev = states;
         states = tidy(() => step(model, Int32Array.from(words, (w) => w[k] ?? 0), prev) as never) as unknown as LayerState[];
         if (k <= 1) starts.push(states);
@@ -331,7 +346,9 @@ export async function main(argv: string[]): Promise<void> {
           const stem = g.word.slice(0, n).join('');
           const rest = g.word.slice(n).join('');
           const start = row(starts[n - 1]!, i);
-          const o = { ...beam, ...(lexicon ? { known: lexicon, stem } : {}) };
+          // As a session does mid-line: the word ends where the text after the gap resumes (a non-word character).
+          const meet = ends[i]! > 0 && !isWordChar(g.right[0]!) ? { meet: ends[i]! } : {};
+          const o = { ...beam, ...meet, ...(lexicon ? { known: lexicon, stem } : {}) };
           try {
             const score = (t: Tally, list: string[]) => {
               const a = t.after[n - 1]!;
@@ -379,6 +396,7 @@ export async function main(argv: string[]): Promise<void> {
     };
     return {
       bpc: avg((m) => m.bpc),
+      bpcWithEnd: avg((m) => m.bpcWithEnd),
       after1: { top1: avg((m) => m.after1.top1), top3: avg((m) => m.after1.top3) },
       after2: { top1: avg((m) => m.after2.top1), top3: avg((m) => m.after2.top3) },
     };
@@ -407,18 +425,18 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`${gaps.length} gaps (seed ${args.seed}, up to ${perFile} a file): a word in the middle of a line; left ${CONTEXT} characters, right the rest of the line (≤ ${CONTEXT})`);
   console.log(`completions: beam search in word mode, width ${beam.beamWidth}, up to ${beam.maxChars} characters, k ${beam.k}, min p ${beam.minP}, ${lexicon ? `lexicon of ${model.lexicon!.size.toLocaleString('en')} words` : 'no lexicon'}; a hit: the rest of the word`);
   console.log(bidir ? '\ncolumns: forward only → bidirectional (the text after the gap too)\n' : '\nthis model has no backward section: forward only (bidirectional: none)\n');
-  console.log('| file | gaps | chars | bpc of the word | top-1 after 1 letter | top-3 after 1 | top-1 after 2 letters | top-3 after 2 |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| file | gaps | chars | bpc of the word | bpc with its end | top-1 after 1 letter | top-3 after 1 | top-1 after 2 letters | top-3 after 2 |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of used) {
     const b = r.bidirectional;
     console.log(
-      `| ${basename(r.file)} | ${r.gaps} | ${r.forward.chars} | ${pair(r.forward.bpc, b?.bpc ?? null, bpc)} | ${pair(r.forward.after1.top1, b?.after1.top1 ?? null, pct)} | ${pair(r.forward.after1.top3, b?.after1.top3 ?? null, pct)} | ${pair(r.forward.after2.top1, b?.after2.top1 ?? null, pct)} | ${pair(r.forward.after2.top3, b?.after2.top3 ?? null, pct)} |`,
+      `| ${basename(r.file)} | ${r.gaps} | ${r.forward.chars} | ${pair(r.forward.bpc, b?.bpc ?? null, bpc)} | ${pair(r.forward.bpcWithEnd, b?.bpcWithEnd ?? null, bpc)} | ${pair(r.forward.after1.top1, b?.after1.top1 ?? null, pct)} | ${pair(r.forward.after1.top3, b?.after1.top3 ?? null, pct)} | ${pair(r.forward.after2.top1, b?.after2.top1 ?? null, pct)} | ${pair(r.forward.after2.top3, b?.after2.top3 ?? null, pct)} |`,
     );
   }
   const mf = result.mean.forward!;
   const mb = result.mean.bidirectional;
   console.log(
-    `| **mean** (each file weighs the same) | ${gaps.length} | | ${pair(mf.bpc, mb?.bpc ?? null, bpc)} | ${pair(mf.after1.top1, mb?.after1.top1 ?? null, pct)} | ${pair(mf.after1.top3, mb?.after1.top3 ?? null, pct)} | ${pair(mf.after2.top1, mb?.after2.top1 ?? null, pct)} | ${pair(mf.after2.top3, mb?.after2.top3 ?? null, pct)} |`,
+    `| **mean** (each file weighs the same) | ${gaps.length} | | ${pair(mf.bpc, mb?.bpc ?? null, bpc)} | ${pair(mf.bpcWithEnd, mb?.bpcWithEnd ?? null, bpc)} | ${pair(mf.after1.top1, mb?.after1.top1 ?? null, pct)} | ${pair(mf.after1.top3, mb?.after1.top3 ?? null, pct)} | ${pair(mf.after2.top1, mb?.after2.top1 ?? null, pct)} | ${pair(mf.after2.top3, mb?.after2.top3 ?? null, pct)} |`,
   );
   console.log(`\n${result.seconds.total.toFixed(0)} s (reading ${seconds.read.toFixed(0)} s, completions ${seconds.complete.toFixed(0)} s)`);
 }
