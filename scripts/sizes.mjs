@@ -18,11 +18,13 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BUDGETS = [
   // 6 KB: watching the worker's life from its creation, call timeouts, bounded restarts and typed rejections (issue 17) took it from 5.0 to 5.5 KB.
   { file: 'dist/index.js', budget: 6 * KB },
-  { file: 'dist/widget.js', budget: 8 * KB },
+  // 8.5 KB: suggestions mid-line, drawn in a callout beside the caret's line (issue 19), took it from 7.1 to 8.1 KB.
+  { file: 'dist/widget.js', budget: 8.5 * KB },
   { file: 'dist/element.js', budget: 1 * KB },
   // 13 KB: the widget's status, error event and console advice (issue 16) took it from 11.6 to 12.2 KB.
   // 13.5 KB: createPredictor({ adapt }) and predictor.forget() (issue 18) took it from 12.8 to 13.0 KB.
-  { file: 'dist/nextkey.min.js', budget: 13.5 * KB },
+  // 14.5 KB: the widget's mid-line suggestions and callout (issue 19) took it from 13.0 to 14.1 KB.
+  { file: 'dist/nextkey.min.js', budget: 14.5 * KB },
   // 124 KB: adaptation to the user's text (worker/adapt/, issue 18) took it to 120.9 KB.
   { file: 'dist/worker.js', budget: 124 * KB },
   { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },

@@ -2,7 +2,8 @@ import { DisposedError, InvalidArgumentError, ModelFetchError, WorkerError, type
 import type { Completion, CompletionStop } from '../protocol.js';
 import { editable, sameState, textControl, type Field, type FieldState } from './field.js';
 import { GhostView } from './ghost.js';
-import { SPACE_TAKERS, completeOptions, nextWordLength, pickSuggestion, resolvePolicy, type SuggestionPolicy } from './policy.js';
+import { SPACE_TAKERS, completeOptions, fitBefore, nextWordLength, pickSuggestion, resolvePolicy, type SuggestionPolicy } from './policy.js';
+import { isWordChar } from '../text.js';
 import { acquirePredictor, releasePredictor } from './shared.js';
 
 /** Options of {@link attach}. */
@@ -50,10 +51,20 @@ export interface AutocompleteOptions {
    */
   smartPunctuation?: boolean;
   /**
+   * Suggest with the caret in the middle of a line too, where the next
+   * character is a space or punctuation (never inside a word): the
+   * suggestion is drawn in a callout just below the caret's line (above it
+   * when below would cover the text after the caret), so that text stays in
+   * view, and Tab inserts it at the caret. Default true.
+   */
+  midLine?: boolean;
+  /**
    * Draws the suggestion into `ghost`, an element already placed after the
    * caret in the field's font and a muted colour (class `nextkey-ghost`;
    * CSS variables `--nextkey-ghost-color` and `--nextkey-ghost-opacity`
-   * restyle it). Default: `ghost.textContent = suggestion`.
+   * restyle it). In the middle of a line `ghost` is inside the callout
+   * (class `nextkey-callout`; `--nextkey-callout-background` sets its
+   * background, by default the field's). Default: `ghost.textContent = suggestion`.
    */
   render?: (ghost: HTMLElement, suggestion: string) => void;
   /** Called each time the model answers for the current text, with what is now offered. */
@@ -152,7 +163,9 @@ function checkOptions(o: AutocompleteOptions): SuggestionPolicy {
       `attach({ acceptWordKeys }) must be an array of keys such as 'Control+ArrowRight' (modifiers Control, Alt, Meta, Shift), got ${JSON.stringify(o.acceptWordKeys)}`,
     );
   }
-  if (o.smartPunctuation !== undefined && typeof o.smartPunctuation !== 'boolean') throw new InvalidArgumentError(`attach({ smartPunctuation }) must be true or false, got ${JSON.stringify(o.smartPunctuation)}`);
+  for (const name of ['smartPunctuation', 'midLine'] as const) {
+    if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new InvalidArgumentError(`attach({ ${name} }) must be true or false, got ${JSON.stringify(o[name])}`);
+  }
   for (const name of ['render', 'onSuggestion'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new InvalidArgumentError(`attach({ ${name} }) must be a function`);
   }
@@ -185,7 +198,8 @@ const spoken = (spec: string): string => spec.replace(/Arrow(Right|Left|Up|Down)
 /**
  * Adds ghost-text autocompletion to a `<textarea>`, an `<input type=text|search>`
  * or a contenteditable element: the most likely completion of the current word
- * (or phrase) is drawn after the caret in a muted colour; Tab (or → at the end
+ * (or phrase) is drawn after the caret in a muted colour (mid-line, in a
+ * callout beside the caret's line; see `midLine`); Tab (or → at the end
  * of the text) accepts it, Ctrl+→ (⌘+→) accepts its next word, Esc dismisses
  * it, typing its next character consumes it. The element itself is left
  * alone apart from an `aria-describedby` that names the suggestion; {@link AutocompleteHandle.detach}
@@ -377,9 +391,15 @@ class Autocomplete implements AutocompleteHandle {
     void this.#predict(state, this.#token, t0);
   }
 
-  /** A suggestion fits only at a caret at the end of a line, in a non-empty field, outside IME composition. */
+  /**
+   * A suggestion fits only at a caret, in a non-empty field, outside IME
+   * composition, at the end of a line or (midLine) before a character that
+   * is no word character: never inside a word, whose rest it would split.
+   */
   #eligible(s: FieldState): boolean {
-    return s.caret && s.before !== '' && !this.#composing && this.#focused() && (s.after === '' || s.after[0] === '\n');
+    const next = s.after === '' ? '\n' : String.fromCodePoint(s.after.codePointAt(0)!);
+    const fits = next === '\n' || (this.#options.midLine !== false && !isWordChar(next));
+    return s.caret && s.before !== '' && !this.#composing && this.#focused() && fits;
   }
 
   async #predict(state: FieldState, token: number, t0: number): Promise<void> {
@@ -397,7 +417,7 @@ class Autocomplete implements AutocompleteHandle {
       const result = await session.complete(completeOptions(p));
       // Shown only if nothing changed since the request: never an answer for an old text.
       if (!result.current || token !== this.#token || !sameState(this.#field.read(), state)) return;
-      const suggestion = pickSuggestion(result.completions, p);
+      const suggestion = fitBefore(pickSuggestion(result.completions, p), state.after);
       const shown = suggestion !== null && this.#show(state, suggestion);
       if (!shown) this.#hide();
       this.#options.onSuggestion?.({
@@ -428,7 +448,9 @@ class Autocomplete implements AutocompleteHandle {
     this.#shown = { state, text };
     this.#watch();
     const keys = this.#acceptKeys.includes('Tab') ? 'Tab to accept, ' : '';
-    const word = this.#acceptWordKeys.length && nextWordLength(text) < text.length ? `${spoken(this.#acceptWordKeys[0]!)} for its next word, ` : '';
+    // Arrow keys take nothing with text after the caret (see #keydown): name a key that works here.
+    const wordKey = this.#acceptWordKeys.find((_, i) => state.after === '' || this.#wordChords[i]!.key !== 'ArrowRight');
+    const word = wordKey && nextWordLength(text) < text.length ? `${spoken(wordKey)} for its next word, ` : '';
     this.#view.description.textContent = `Suggestion: ${text}. ${keys}${word}Escape to dismiss.`;
     return true;
   }

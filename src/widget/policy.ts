@@ -154,6 +154,19 @@ export interface Acceptance {
   keystrokes: number;
 }
 
+/**
+ * `suggestion` fitted to the text after the caret (`after`): where that
+ * starts with a space or closing punctuation (the caret in the middle of a
+ * line), the suggestion's closing space would double it or come before the
+ * punctuation, so it is dropped ("tomo|, then": "rrow ", shown as "rrow").
+ * null when that leaves less than two characters (Tab would save nothing).
+ */
+export function fitBefore(suggestion: string | null, after: string): string | null {
+  if (suggestion === null || !/^([^\S\n]|[,.;:!?)\]}])/.test(after)) return suggestion;
+  const fitted = suggestion.replace(/[^\S\n]+$/, '');
+  return length(fitted) < 2 ? null : fitted;
+}
+
 /** Punctuation that, typed right after an accepted suggestion's closing space, takes that space's place. */
 export const SPACE_TAKERS = /^[,.;:!?]$/;
 

@@ -39,7 +39,7 @@ describe('widget on other fields', () => {
     assertEqual(ghostText(handle) || null, await expectedSuggestion(suite.predictor, 'How to make bre'), 'ghost');
   });
 
-  it('contenteditable: ghost at the caret in the text\'s font, Tab accepts, Ctrl+Z undoes, caret mid-text shows none', async () => {
+  it('contenteditable: ghost at the caret in the text\'s font, Tab accepts, Ctrl+Z undoes, caret before a word shows none', async () => {
     const box = suite.stage(`<div contenteditable style='${FONT}padding:8px 10px;border:2px solid #888;width:460px;min-height:80px'></div>`);
     const div = box.querySelector('div');
     const { handle, rec } = await attachTo(div);
@@ -59,7 +59,7 @@ describe('widget on other fields', () => {
     assertEqual(div.textContent, 'All the world\'s a sta', 'undo removes just the accepted text');
     await rec.answered('an answer after undo');
     await press('ArrowLeft', 3);
-    await waitFor(() => ghostText(handle) === '', 'no ghost with the caret mid-text');
+    await waitFor(() => ghostText(handle) === '', 'no ghost with the caret before a word (midtext.test.js: before a space)');
     assertEqual(div.innerHTML, 'All the world\'s a sta', 'the widget never wrote into the element');
   });
 

@@ -116,15 +116,15 @@ describe('widget on a <textarea>', () => {
     assertEqual(ghostText(handle), want, 'ghost after paste');
   });
 
-  it('never draws over existing text: no ghost with the caret mid-line; at a line end it stays on its line', async () => {
+  it('never draws over existing text: no ghost with the caret inside a word; at a line end it stays on its line', async () => {
     await type('The quick brown fo');
     await rec.answered();
     assert(ghostText(handle), 'a suggestion at the end');
     await press('ArrowLeft', 4);
-    await waitFor(() => ghostText(handle) === '', 'the ghost to go when the caret moves into the text');
+    await waitFor(() => ghostText(handle) === '', 'the ghost to go when the caret moves into a word');
     const answers = rec.events.length;
     await pause();
-    assertEqual(ghostText(handle), '', 'still no ghost mid-line');
+    assertEqual(ghostText(handle), '', 'still no ghost inside a word');
     assertEqual(rec.events.length, answers, 'no prediction shown for a caret inside a word');
     await press('ArrowRight');
     assertEqual(ta.value, 'The quick brown fo', '→ mid-line moves the caret, accepts nothing');
