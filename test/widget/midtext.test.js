@@ -205,11 +205,13 @@ describe('suggestions with the caret in the middle of a line', () => {
     await press('ArrowRight');
     assertEqual([ta.value, ta.selectionStart], ['I will see you tomo at noon.', 20], '→ mid-line moved the caret and took nothing');
     await press('ArrowRight', 2); // "at| noon": served (a space follows)
+    // Typing the text went through "…at n" at its end (served there): only events from now on count.
+    const seen = rec.events.length;
     await press('ArrowRight', 2); // "n|oon"
     assertEqual(ta.value.slice(0, ta.selectionStart), 'I will see you tomo at n', 'caret inside "noon"');
     await pause();
     assertEqual(ghostText(handle), '', 'no ghost inside a word');
-    assert(!rec.events.some((e) => e.text === 'I will see you tomo at n'), 'no prediction shown for a caret inside a word');
+    assert(!rec.events.slice(seen).some((e) => e.text === 'I will see you tomo at n'), 'no prediction shown for a caret inside a word');
     await press('Control+ArrowLeft'); // start of "noon": still inside the text of a word
     await pause();
     assertEqual(ghostText(handle), '', 'no ghost at the start of a word');
