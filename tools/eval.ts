@@ -18,7 +18,7 @@
  * file (each file's first N characters) and one for all of them together.
  * --limit N scores only the first N characters of each file.
  */
-import { readFileSync, statSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { dispose, tidy, type TensorContainer } from '@tensorflow/tfjs-core';
@@ -33,6 +33,7 @@ import { Session, softmax } from '../worker/session.js';
 import { ppmCompare, type PpmRow } from './ppm.js';
 import { DEFAULT_POLICY as DEFAULT_SUGGESTION, completeOptions, pickSuggestion, resolvePolicy, savedBy, type SuggestionPolicy } from '../src/widget/policy.js';
 import type { Model } from '../worker/model/model.js';
+import { textFiles } from './files.js';
 
 /** The completions the widget asks a session for, with the options its policy resolves to. */
 function widgetCompletions(session: Session, o: ReturnType<typeof completeOptions>) {
@@ -188,16 +189,6 @@ function parseArgs(argv: string[]): Args {
   if (args.ppm && !args.adapt) usage('--ppm compares with --adapt: give both');
   if (!(args.ppmTrainChars > 0)) usage('--ppm-train-chars must be a positive number');
   return args;
-}
-
-function textFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    if (statSync(p).isDirectory()) {
-      for (const f of readdirSync(p).sort()) if (f.endsWith('.txt')) out.push(join(p, f));
-    } else out.push(p);
-  }
-  return out;
 }
 
 /** What the widget would show after each prompt, word and phrase mode, with the likeliest word completions. */

@@ -26,7 +26,7 @@
  * Work is batched: the gaps' left texts, words and right texts are read in
  * lanes (one batch row per gap; shorter texts start later from a zero state).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { dispose, gather, mul, tensor1d, tensor2d, tidy, type Tensor2D } from '@tensorflow/tfjs-core';
@@ -39,6 +39,8 @@ import { beamSearch } from '../worker/model/beam.js';
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_POLICY, completeOptions } from '../src/widget/policy.js';
+import { textFiles } from './files.js';
+import { mulberry32 } from '../worker/session.js';
 
 /** Most characters of context on each side of a gap. */
 const CONTEXT = 256;
@@ -93,28 +95,6 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(args.lanes) || args.lanes < 1) usage('--lanes must be a positive integer');
   if (!(args.minP >= 0 && args.minP < 1)) usage('--min-p must be a number from 0 to 1');
   return args;
-}
-
-function textFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    if (statSync(p).isDirectory()) {
-      for (const f of readdirSync(p).sort()) if (f.endsWith('.txt')) out.push(join(p, f));
-    } else out.push(p);
-  }
-  return out;
-}
-
-/** Reproducible numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One word taken out of a text. */
@@ -267,7 +247,7 @@ export async function main(argv: string[]): Promise<void> {
   const V = manifest.vocab.length;
   const bidir = model.bidir;
   const files = textFiles(args.text);
-  const rand = random(args.seed);
+  const rand = mulberry32(args.seed);
   const perFile = Math.ceil(args.gaps / files.length);
   const gaps: Gap[] = [];
   files.forEach((f, i) => gaps.push(...pickGaps(readFileSync(f, 'utf8').replace(/\r\n?/g, '\n'), perFile, rand, i)));

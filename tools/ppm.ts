@@ -49,11 +49,12 @@
  *   predictNextCharacter() and predictWordCompletion(), timed at every
  *   position of the savings sample.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { createRequire } from 'node:module';
 import { createPredictor, type Predictor } from '@willwade/ppmpredictor';
 import { DEFAULT_POLICY, savedBy } from '../src/widget/policy.js';
+import { textFiles } from './files.js';
 
 export interface PpmRow {
   file: string;
@@ -391,24 +392,6 @@ function usage(message?: string): never {
       '  --train-chars N primes on N characters shared evenly among them (default: all).',
   );
   process.exit(2);
-}
-
-function textFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  for (const path of paths) {
-    let dir: boolean;
-    try {
-      dir = statSync(path).isDirectory();
-    } catch {
-      usage(`no such file or folder: ${path}`);
-    }
-    if (dir) {
-      const found = readdirSync(path).filter((f) => f.endsWith('.txt')).sort();
-      if (found.length === 0) usage(`no .txt files in ${path}`);
-      out.push(...found.map((f) => join(path, f)));
-    } else out.push(path);
-  }
-  return out;
 }
 
 export async function main(argv: string[]): Promise<void> {

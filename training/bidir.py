@@ -41,17 +41,9 @@ import os
 import sys
 
 
-def _preparse_threads(argv):
-    for i, a in enumerate(argv):
-        if a == "--threads" and i + 1 < len(argv):
-            return argv[i + 1]
-    return None
-
-
-_THREADS = _preparse_threads(sys.argv[1:])
-if _THREADS is not None:
-    for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_v] = _THREADS
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# train.py, imported first, passes --threads to OpenMP/OpenBLAS before torch loads.
+import train  # noqa: E402,F401
 
 import argparse  # noqa: E402
 import hashlib  # noqa: E402
@@ -66,10 +58,9 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nextkey_model import BACKWARD_PREFIX, CharModel, bidir_tensor_specs  # noqa: E402
-from export import (DTYPES, dump_manifest, encode_tensor, read_model,  # noqa: E402
-                    tensor_byte_length, validate_manifest)
+from export import (DTYPES, encode_tensor, read_model,  # noqa: E402
+                    tensor_byte_length, validate_manifest, write_files)
 from corpus import Corpus, DocSampler, code_points, encode, list_files, read_file  # noqa: E402
 
 def is_word_cp(cp):
@@ -252,11 +243,7 @@ def export_bidir(model_dir, part, out_dir, dtype="float16", card=None):
     if card:
         out["card"] = {**out.get("card", {}), **card}
     validate_manifest(out)
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "weights.bin"), "wb") as f:
-        f.write(blob)
-    with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:
-        f.write(dump_manifest(out))
+    write_files(out_dir, out, blob)
     return out
 
 

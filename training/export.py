@@ -161,12 +161,17 @@ def write_model(model, vocab_codepoints, out_dir, dtype="float32", card=None):
         "tensors": entries,
         "card": dict(card) if card else {},
     }
+    write_files(out_dir, manifest, blob)
+    return manifest
+
+
+def write_files(out_dir, manifest, blob):
+    """out_dir/weights.bin (blob) and out_dir/model.json (the manifest)."""
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "weights.bin"), "wb") as f:
         f.write(blob)
     with open(os.path.join(out_dir, "model.json"), "w", encoding="utf-8") as f:
         f.write(dump_manifest(manifest))
-    return manifest
 
 
 def dump_manifest(m):
@@ -208,6 +213,20 @@ def _check_vocab(vocab, field):
         seen.add(v)
 
 
+def _check_stack(m, prefix):
+    """A recurrent stack's fields (the model's, or its backward section's): cell, embeddingSize, hiddenSizes."""
+    cell = m.get("cell")
+    if cell not in CELL_GATES:
+        raise FormatError("%scell: expected one of %s, got %r" % (prefix, ", ".join(CELL_GATES), cell))
+    e = _pos_int(m.get("embeddingSize"), prefix + "embeddingSize")
+    hs = m.get("hiddenSizes")
+    if not isinstance(hs, list) or not hs:
+        raise FormatError("%shiddenSizes: expected a non-empty array of positive integers" % prefix)
+    for i, h in enumerate(hs):
+        _pos_int(h, "%shiddenSizes[%d]" % (prefix, i))
+    return cell, e, hs
+
+
 def validate_manifest(m):
     """Check every field of a parsed model.json; raise FormatError naming the field."""
     if not isinstance(m, dict):
@@ -216,15 +235,7 @@ def validate_manifest(m):
         raise FormatError("format: expected \"nextkey\", got %r" % (m.get("format"),))
     if not _is_int(m.get("version")) or m.get("version") != VERSION:
         raise FormatError("version: expected 1, got %r" % (m.get("version"),))
-    cell = m.get("cell")
-    if cell not in CELL_GATES:
-        raise FormatError("cell: expected one of %s, got %r" % (", ".join(CELL_GATES), cell))
-    e = _pos_int(m.get("embeddingSize"), "embeddingSize")
-    hs = m.get("hiddenSizes")
-    if not isinstance(hs, list) or not hs:
-        raise FormatError("hiddenSizes: expected a non-empty array of positive integers")
-    for i, h in enumerate(hs):
-        _pos_int(h, "hiddenSizes[%d]" % i)
+    cell, e, hs = _check_stack(m, "")
     _check_vocab(m.get("vocab"), "vocab")
     w = m.get("weights")
     if not isinstance(w, dict):
@@ -246,15 +257,8 @@ def validate_manifest(m):
         b = m["backward"]
         if not isinstance(b, dict):
             raise FormatError("backward: expected an object")
-        if b.get("cell") not in CELL_GATES:
-            raise FormatError("backward.cell: expected one of %s, got %r" % (", ".join(CELL_GATES), b.get("cell")))
-        be = _pos_int(b.get("embeddingSize"), "backward.embeddingSize")
-        bh = b.get("hiddenSizes")
-        if not isinstance(bh, list) or not bh:
-            raise FormatError("backward.hiddenSizes: expected a non-empty array of positive integers")
-        for i, h in enumerate(bh):
-            _pos_int(h, "backward.hiddenSizes[%d]" % i)
-        expected.update(bidir_tensor_specs(len(m["vocab"]), hs[-1], b["cell"], be, bh))
+        bcell, be, bh = _check_stack(b, "backward.")
+        expected.update(bidir_tensor_specs(len(m["vocab"]), hs[-1], bcell, be, bh))
     ts = m.get("tensors")
     if not isinstance(ts, list):
         raise FormatError("tensors: expected an array")

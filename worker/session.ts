@@ -575,7 +575,7 @@ export class Session {
 }
 
 /** Small, fast, seedable PRNG (mulberry32) for reproducible sampling. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
