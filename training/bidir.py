@@ -210,14 +210,25 @@ def evaluate(forward, part, windows, prefix, word):
 
 # ----- export -------------------------------------------------------------------------
 
-def export_bidir(model_dir, part, out_dir, dtype="float16", card=None):
-    """Writes model_dir's model with the bidirectional part added, to out_dir (model.json, weights.bin)."""
+def export_bidir(model_dir, part, out_dir, dtype="float16", card=None, forward=None):
+    """Writes model_dir's model with the bidirectional part added, to out_dir (model.json, weights.bin).
+    With `forward` (a CharModel trained alongside, --train-forward), its weights replace the
+    forward tensors, each in the dtype it had; else those are copied as they are."""
     with open(os.path.join(model_dir, "model.json"), encoding="utf-8") as f:
         m = json.load(f)
     validate_manifest(m)
     with open(os.path.join(model_dir, m["weights"]["path"]), "rb") as f:
-        blob = bytearray(f.read())
-    entries = [t for t in m["tensors"] if not t["name"].startswith(BACKWARD_PREFIX) and not t["name"].startswith("combine.")]
+        old = f.read()
+    blob = bytearray()
+    entries = []
+    new_forward = forward.named_format_tensors() if forward is not None else None
+    for t in m["tensors"]:
+        if t["name"].startswith((BACKWARD_PREFIX, "combine.")):
+            continue
+        data = encode_tensor(new_forward[t["name"]].numpy(), t["dtype"]) if new_forward else old[t["offset"]:t["offset"] + t["byteLength"]]
+        blob += b"\0" * (-len(blob) % 4)
+        entries.append({**t, "offset": len(blob), "byteLength": len(data)})
+        blob += data
     tensors = part.named_format_tensors()
     for name, shape in part.specs():
         a = tensors[name].numpy()
@@ -295,8 +306,10 @@ def main(argv=None):
         cfg = ck["config"]
         part = BidirPart(forward, cfg["cell"], cfg["embedding"], cfg["hidden"])
         part.load_state_dict(ck["part"])
+        if ck.get("forward"):
+            forward.load_state_dict(ck["forward"])  # trained alongside (--train-forward)
         card = {"bidirectional": json.loads(ck.get("card", "{}"))}
-        m = export_bidir(args.model, part, args.out_model, args.dtype, card)
+        m = export_bidir(args.model, part, args.out_model, args.dtype, card, forward if ck.get("forward") else None)
         print("wrote %s: %d tensors, weights %d bytes" % (args.out_model, len(m["tensors"]), m["weights"]["byteLength"]))
         return 0
     if not args.out:

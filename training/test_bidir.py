@@ -94,6 +94,22 @@ class BidirTest(unittest.TestCase):
         with self.assertRaisesRegex(FormatError, "no backward section"):
             validate_manifest(bad)
 
+    def test_export_with_a_forward_trained_alongside_writes_its_weights(self):
+        part = BidirPart(self.forward, "lstm", 4, [5]).eval()
+        tuned = CharModel("gru", V, 6, [10, 9]).eval()  # other weights, the same shapes
+        out = os.path.join(self.tmp.name, "tuned")
+        export_bidir(self.fdir, part, out, "float32", forward=tuned)
+        back, _, _ = read_model(out)
+        for name, t in tuned.named_format_tensors().items():
+            self.assertTrue(torch.equal(t, back.named_format_tensors()[name]), name)
+        # Without it, the forward bytes are the original file's, as they were.
+        kept = os.path.join(self.tmp.name, "kept")
+        export_bidir(self.fdir, part, kept, "float32")
+        with open(os.path.join(self.fdir, "weights.bin"), "rb") as f:
+            original = f.read()
+        with open(os.path.join(kept, "weights.bin"), "rb") as f:
+            self.assertEqual(f.read()[:len(original)], original)
+
     def test_fresh_part_predicts_as_the_forward_model(self):
         part = BidirPart(self.forward, "lstm", 4, [6, 5]).eval()
         self.assertEqual(float(part.combine.weight[:, 9:].abs().max()), 0.0)
