@@ -151,7 +151,7 @@ export function pickGaps(text: string, count: number, rand: () => number, file =
  * each: the rows are right-aligned, so a shorter one starts later and stays
  * zero until then. Returns the states after every row's last character.
  */
-function readLanes(model: Model, seqs: number[][]): LayerState[] {
+export function readLanes(model: Model, seqs: number[][]): LayerState[] {
   const B = seqs.length;
   const T = Math.max(0, ...seqs.map((s) => s.length));
   let states = zeroState(model, B);
