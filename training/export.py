@@ -181,6 +181,8 @@ def dump_manifest(m):
         if k == "tensors":
             body = ",\n".join("    " + json.dumps(t, ensure_ascii=False) for t in v)
             val = "[\n%s\n  ]" % body if v else "[]"
+        elif k == "lexicon":
+            val = json.dumps(v, ensure_ascii=False, separators=(",", ":"))  # 80,000 words: no spaces
         else:
             val = json.dumps(v, ensure_ascii=False)
         lines.append("  %s: %s" % (json.dumps(k), val))
