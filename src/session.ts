@@ -280,8 +280,8 @@ export class WorkerSession implements Session {
     // nothing else in flight: answered now, in call order; the worker still
     // reads the character (its state for it is ready).
     const typed = before.startsWith(base) && !base.endsWith('\r') ? before.slice(base.length) : '';
-    const endOfLine = ahead?.anyRight || rightContext(text.slice(before.length)) === '';
-    const hit = ahead && endOfLine && !this.#running && !this.#queue.length && k === ahead.k ? ahead.entries.find(([c]) => c === typed)?.[1] : undefined;
+    // Answers sent ahead hold for a caret with nothing after it on its line (or any, without the bidirectional part).
+    const hit = ahead && (ahead.anyRight || rightContext(text.slice(before.length)) === '') && !this.#running && !this.#queue.length && k === ahead.k ? ahead.entries.find(([c]) => c === typed)?.[1] : undefined;
     if (hit) {
       this.#text = before;
       this.#appliedSeq = seq;

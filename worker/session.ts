@@ -65,6 +65,8 @@ export class Session {
    * along the text before the caret. Made when first needed.
    */
   #right: Session | null = null;
+  /** The line after the caret the right reader has read (null while it reads). */
+  #rightText: string | null = null;
   /** The text after the caret is not empty (and the model can read it): predictions use both sides. */
   #midText = false;
   /** The caret has text after it on its line: completions are one word, ending where that text resumes (see #meet). */
@@ -161,13 +163,19 @@ export class Session {
    */
   async #readRight(after: string): Promise<void> {
     const bidir = this.model.bidir;
-    const right = rightContext(normalizeNewlines(after));
+    // rightContext stops at the first '\r' or '\n', so nothing in the line needs normalising (and the
+    // rest of a long document is never scanned).
+    const right = rightContext(after);
     this.#inLine = right !== '';
     this.#meet = this.#inLine ? (this.model.index.get(right.codePointAt(0)!) ?? 0) : -1;
     this.#midText = this.#inLine && !!bidir;
     if (!this.#midText) return;
+    // Typing at the caret leaves the line after it as it was: nothing to encode or compare.
+    if (this.#right && right === this.#rightText) return;
     this.#right ??= new Session(bidir!.backward, this.policy, this.readLimit);
+    this.#rightText = null;
     await this.#right.readText(Array.from(right).reverse().join(''));
+    this.#rightText = right;
   }
 
   /** Reads to `text` without predicting (the right reader's use). */
@@ -203,6 +211,7 @@ export class Session {
     this.#disposeMid();
     this.#right?.dispose();
     this.#right = null;
+    this.#rightText = null;
     this.#midText = false;
   }
 
