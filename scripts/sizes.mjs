@@ -26,7 +26,8 @@ const BUDGETS = [
   // 14.5 KB: the widget's mid-line suggestions and callout (issue 19) took it from 13.0 to 14.1 KB.
   { file: 'dist/nextkey.min.js', budget: 14.5 * KB },
   // 124 KB: adaptation to the user's text (worker/adapt/, issue 18) took it to 120.9 KB.
-  { file: 'dist/worker.js', budget: 124 * KB },
+  // 126 KB: the combining head's hidden layer (issue 19) took it to 124.2 KB.
+  { file: 'dist/worker.js', budget: 126 * KB },
   { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },
   { file: 'models/default/', parts: ['model.json', 'weights.bin'], budget: 2 * KB * KB },
 ];

@@ -8,17 +8,24 @@
 import { assert, assertClose, assertEqual, GOLDEN, loadJson } from './helpers.js';
 
 const DIR = '/test/fixtures/bidir/';
+// The same models with a combining head that has a hidden layer (make_bidir_golden.py --mlp 5).
+const MLP_DIR = '/test/fixtures/bidir-mlp/';
 
 describe('bidirectional part', () => {
   let m;
   let json;
   let bytes;
   let expected;
+  /** Both fixtures: [{ name, json, bytes, expected }]. */
+  const fixtures = [];
   before(async () => {
     m = await import('/__units/bidir.js');
-    json = await loadJson(`${DIR}model.json`);
-    bytes = await (await fetch(`${DIR}${json.weights.path}`)).arrayBuffer();
-    expected = await loadJson(`${DIR}expected.json`);
+    for (const dir of [DIR, MLP_DIR]) {
+      const j = await loadJson(`${dir}model.json`);
+      const b = await (await fetch(`${dir}${j.weights.path}`)).arrayBuffer();
+      fixtures.push({ name: dir === DIR ? 'linear head' : 'head with a hidden layer', json: j, bytes: b, expected: await loadJson(`${dir}expected.json`) });
+    }
+    ({ json, bytes, expected } = fixtures[0]);
   });
 
   /** Reads `ids` one step at a time from `states` (consumed); returns the new states. */
@@ -63,47 +70,49 @@ describe('bidirectional part', () => {
   }
 
   for (const [backend, tol] of [['cpu', 1e-4], ['wasm', 1e-4], ['webgl', 1e-3]]) {
-    it(`${backend}: the combined logits match PyTorch within ${tol} (step kernel and tfjs ops), and the forward model's stay its own`, async () => {
+    it(`${backend}: the combined logits match PyTorch within ${tol} (step kernel and tfjs ops; linear head and one with a hidden layer), and the forward model's stay its own`, async () => {
       await m.selectBackend(backend, '/dist/');
       assertEqual(m.tf.getBackend(), backend, 'backend');
-      const before = m.tf.memory().numTensors;
-      const model = m.buildModel(m.validateManifest(json), bytes);
-      const kernel = backend !== 'webgl';
-      const zero = m.zeroState(model);
-      const probe = m.stepWithLogits(model, Int32Array.of(1), zero);
-      assertEqual(probe !== null, kernel, 'step kernel on this backend');
-      m.tf.dispose([...m.stateTensors(zero), ...(probe ? m.stateTensors(probe.states) : [])]);
-      try {
-        assert(model.bidir !== null, 'the part is built');
-        assertEqual(model.bidir.backward.manifest.cell, 'peephole', 'backward cell');
-        assertEqual(model.bidir.backward.manifest.hiddenSizes, [8, 8], 'backward sizes');
-        assertEqual(model.bidir.backward.lexicon, null, 'no lexicon of its own');
-        let worst = 0;
-        for (const c of expected.cases) {
-          const ids = m.encode(model, c.left);
-          const states = read(model, ids.slice(0, -1), m.zeroState(model));
-          const last = ids[ids.length - 1];
-          const what = `${backend}: ${JSON.stringify(c.left)} | ${JSON.stringify(c.right)}`;
-          // The forward model first, so the step kernel's inputs for its layers exist before the mid-text model steps.
-          worst = Math.max(worst, assertClose(stepLogits(model, last, states, kernel), c.forwardLogits, tol, `${what}: forward logits`));
-          const mid = m.midTextModel(model, model.bidir, rightOf(model, c.right));
-          try {
-            worst = Math.max(worst, assertClose(stepLogits(mid, last, states, kernel), c.logits, tol, `${what}: combined logits`));
-            // The same step with tfjs ops (logits of the stepped state), and the forward model again: its own head.
-            const next = m.tf.tidy(() => m.step(mid, Int32Array.of(last), states));
-            worst = Math.max(worst, assertClose(values(() => m.logits(mid, next)), c.logits, tol, `${what}: combined logits (ops)`));
-            m.tf.dispose(m.stateTensors(next));
-            worst = Math.max(worst, assertClose(stepLogits(model, last, states, kernel), c.forwardLogits, tol, `${what}: forward logits after the mid-text model`));
-          } finally {
-            m.disposeMidText(mid);
-            m.tf.dispose(m.stateTensors(states));
+      for (const { name, json, bytes, expected } of fixtures) {
+        const before = m.tf.memory().numTensors;
+        const model = m.buildModel(m.validateManifest(json), bytes);
+        const kernel = backend !== 'webgl';
+        const zero = m.zeroState(model);
+        const probe = m.stepWithLogits(model, Int32Array.of(1), zero);
+        assertEqual(probe !== null, kernel, 'step kernel on this backend');
+        m.tf.dispose([...m.stateTensors(zero), ...(probe ? m.stateTensors(probe.states) : [])]);
+        try {
+          assert(model.bidir !== null, 'the part is built');
+          assertEqual(model.bidir.backward.manifest.cell, 'peephole', 'backward cell');
+          assertEqual(model.bidir.backward.manifest.hiddenSizes, [8, 8], 'backward sizes');
+          assertEqual(model.bidir.backward.lexicon, null, 'no lexicon of its own');
+          let worst = 0;
+          for (const c of expected.cases) {
+            const ids = m.encode(model, c.left);
+            const states = read(model, ids.slice(0, -1), m.zeroState(model));
+            const last = ids[ids.length - 1];
+            const what = `${backend}, ${name}: ${JSON.stringify(c.left)} | ${JSON.stringify(c.right)}`;
+            // The forward model first, so the step kernel's inputs for its layers exist before the mid-text model steps.
+            worst = Math.max(worst, assertClose(stepLogits(model, last, states, kernel), c.forwardLogits, tol, `${what}: forward logits`));
+            const mid = m.midTextModel(model, model.bidir, rightOf(model, c.right));
+            try {
+              worst = Math.max(worst, assertClose(stepLogits(mid, last, states, kernel), c.logits, tol, `${what}: combined logits`));
+              // The same step with tfjs ops (logits of the stepped state), and the forward model again: its own head.
+              const next = m.tf.tidy(() => m.step(mid, Int32Array.of(last), states));
+              worst = Math.max(worst, assertClose(values(() => m.logits(mid, next)), c.logits, tol, `${what}: combined logits (ops)`));
+              m.tf.dispose(m.stateTensors(next));
+              worst = Math.max(worst, assertClose(stepLogits(model, last, states, kernel), c.forwardLogits, tol, `${what}: forward logits after the mid-text model`));
+            } finally {
+              m.disposeMidText(mid);
+              m.tf.dispose(m.stateTensors(states));
+            }
           }
+          console.log(`bidir golden ${backend}, ${name}: worst abs diff ${worst.toExponential(2)} over ${expected.cases.length} cases`);
+        } finally {
+          m.disposeModel(model);
         }
-        console.log(`bidir golden ${backend}: worst abs diff ${worst.toExponential(2)} over ${expected.cases.length} cases`);
-      } finally {
-        m.disposeModel(model);
+        assertEqual(m.tf.memory().numTensors, before, 'every tensor of the model and its part freed');
       }
-      assertEqual(m.tf.memory().numTensors, before, 'every tensor of the model and its part freed');
     });
   }
 
@@ -178,6 +187,9 @@ describe('bidirectional part', () => {
       ['backward tensors without the section', (j) => delete j.backward, /field "tensors\[\d+\]\.name" must be .*need a "backward" section/],
       ['the section without its tensors', (j) => (j.tensors = j.tensors.filter((t) => !t.name.startsWith('combine.'))), /field "tensors" must be to include "combine\.weight"/],
       ['a backward cell whose gates do not fit the tensors', (j) => (j.backward.cell = 'gru'), /field "tensors\[\d+\]\.shape" must be \[24, 6\] for "backward\.layers\.0\.weight_ih"/],
+      ['a combineHidden that is not a positive integer', (j) => (j.backward.combineHidden = 2.5), /field "backward\.combineHidden" must be a positive integer/],
+      ['hidden-layer tensors without combineHidden', (j) => (j.tensors = fixtures[1].json.tensors), /field "tensors\[\d+\]\.name" must be .*"combine\.hidden\.weight"/],
+      ['combineHidden without its tensors', (j) => (j.backward.combineHidden = 5), /field "tensors" must be to include "combine\.hidden\.weight"/],
     ];
     for (const [what, f, pattern] of cases) {
       it(what, () => {

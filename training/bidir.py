@@ -15,7 +15,15 @@ same cell formats). The combining head gives the next character at the caret
 from both: logits = combine.weight @ [h_forward ; h_backward] + combine.bias,
 h the top layer's output (zeros for the backward side when nothing follows
 the caret). It starts as the forward head (the backward columns zero), so
-before any training it predicts exactly as the forward model does.
+before any training it predicts exactly as the forward model does. With
+--mlp M the head gains a hidden layer, added to those logits:
+  + combine.out.weight @ tanh(combine.hidden.weight @ [h_f ; h_b] + combine.hidden.bias)
+(out starts at zero). A linear head only adds the backward side's logits to
+the forward side's, the same bias at every letter of the word being typed;
+the hidden layer lets what follows the caret and what was typed act
+together ("st" before " to buy milk" is "store", before " on the left"
+"street"). --init CKPT starts from another run's part (the tensors whose
+names and shapes match).
 
 Objective (fill-in, the case of a caret in the middle of the text): windows
 of PREFIX + LEN characters; the forward model reads all of it (the prefix
@@ -74,20 +82,34 @@ def is_word_cp(cp):
 class BidirPart(nn.Module):
     """The backward stack (a CharModel whose head is the training-only backward loss) and the combining head."""
 
-    def __init__(self, forward, cell, embedding_size, hidden_sizes):
+    def __init__(self, forward, cell, embedding_size, hidden_sizes, mlp=0):
         super().__init__()
         V = forward.vocab_size
         self.forward_hidden = forward.hidden_sizes[-1]
+        self.mlp = mlp
+        both = self.forward_hidden + hidden_sizes[-1]
         self.backward = CharModel(cell, V, embedding_size, hidden_sizes)
-        self.combine = nn.Linear(self.forward_hidden + hidden_sizes[-1], V)
+        self.combine = nn.Linear(both, V)
         with torch.no_grad():
             self.combine.weight.zero_()
             self.combine.weight[:, :self.forward_hidden] = forward.head.weight
             self.combine.bias.copy_(forward.head.bias)
+        if mlp:
+            self.hidden = nn.Linear(both, mlp)
+            self.out = nn.Linear(mlp, V, bias=False)
+            with torch.no_grad():
+                self.out.weight.zero_()
+
+    def head(self, both):
+        """Logits from [h_f ; h_b] (..., Hf + Hb)."""
+        z = self.combine(both)
+        if self.mlp:
+            z = z + self.out(torch.tanh(self.hidden(both)))
+        return z
 
     def specs(self):
         b = self.backward
-        return bidir_tensor_specs(b.vocab_size, self.forward_hidden, b.cell, b.embedding_size, b.hidden_sizes)
+        return bidir_tensor_specs(b.vocab_size, self.forward_hidden, b.cell, b.embedding_size, b.hidden_sizes, self.mlp)
 
     def named_format_tensors(self):
         out = {}
@@ -96,6 +118,10 @@ class BidirPart(nn.Module):
                 out[BACKWARD_PREFIX + n] = t
         out["combine.weight"] = self.combine.weight.detach().float().cpu().clone()
         out["combine.bias"] = self.combine.bias.detach().float().cpu().clone()
+        if self.mlp:
+            out["combine.hidden.weight"] = self.hidden.weight.detach().float().cpu().clone()
+            out["combine.hidden.bias"] = self.hidden.bias.detach().float().cpu().clone()
+            out["combine.out.weight"] = self.out.weight.detach().float().cpu().clone()
         return out
 
     def load_format_tensors(self, tensors):
@@ -107,6 +133,10 @@ class BidirPart(nn.Module):
         with torch.no_grad():
             self.combine.weight.copy_(torch.as_tensor(tensors["combine.weight"]))
             self.combine.bias.copy_(torch.as_tensor(tensors["combine.bias"]))
+            if self.mlp:
+                self.hidden.weight.copy_(torch.as_tensor(tensors["combine.hidden.weight"]))
+                self.hidden.bias.copy_(torch.as_tensor(tensors["combine.hidden.bias"]))
+                self.out.weight.copy_(torch.as_tensor(tensors["combine.out.weight"]))
         return self
 
 
@@ -154,7 +184,7 @@ def fill_in_loss(forward, part, full, prefix, j, reduce=True, forward_grad=False
     hb_all = backward_states(part, region)
     idx = torch.as_tensor(j, dtype=torch.long).unsqueeze(-1).expand(B, L, hb_all.shape[2])
     hb = torch.gather(hb_all, 1, idx)
-    logits = part.combine(torch.cat([hf, hb], dim=2))
+    logits = part.head(torch.cat([hf, hb], dim=2))
     ce = F.cross_entropy(logits.reshape(B * L, -1), region.reshape(-1), reduction="none").reshape(B, L)
     # backward next-character: from the state at j + 1 (having read region[j+1:]), region[j]
     back_logits = part.backward.head(hb_all[:, 1:L])
@@ -244,6 +274,8 @@ def export_bidir(model_dir, part, out_dir, dtype="float16", card=None, forward=N
     for k, v in m.items():
         if k == "tensors":
             out["backward"] = {"cell": b.cell, "embeddingSize": b.embedding_size, "hiddenSizes": list(b.hidden_sizes)}
+            if part.mlp:
+                out["backward"]["combineHidden"] = part.mlp
             out[k] = entries
         elif k == "weights":
             out[k] = {"path": "weights.bin", "byteLength": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
@@ -280,6 +312,8 @@ def parse_args(argv):
     a("--cell", default="lstm")
     a("--embedding", type=int, default=32)
     a("--hidden", type=int, nargs="+", default=[128])
+    a("--mlp", type=int, default=0, help="hidden units of the combining head (0: linear)")
+    a("--init", metavar="CKPT", help="start the part from CKPT's (matching names and shapes)")
     a("--batch", type=int, default=64)
     a("--prefix", type=int, default=64, help="characters the forward model reads before the region")
     a("--len", type=int, default=192, help="region: the characters predicted, and the right context")
@@ -304,7 +338,7 @@ def main(argv=None):
         ck = torch.load(args.export, map_location="cpu")
         forward, vocab, _ = read_model(args.model)
         cfg = ck["config"]
-        part = BidirPart(forward, cfg["cell"], cfg["embedding"], cfg["hidden"])
+        part = BidirPart(forward, cfg["cell"], cfg["embedding"], cfg["hidden"], cfg.get("mlp", 0))
         part.load_state_dict(ck["part"])
         if ck.get("forward"):
             forward.load_state_dict(ck["forward"])  # trained alongside (--train-forward)
@@ -321,11 +355,18 @@ def main(argv=None):
         ck = torch.load(last, map_location="cpu")
         saved = ck["args"]
         for k in ("model", "train", "valid", "cell", "embedding", "hidden", "batch", "prefix", "len", "max_gap", "lr",
-                  "back_weight", "train_forward", "seed"):
-            setattr(args, k, saved[k])
+                  "back_weight", "train_forward", "seed", "mlp"):
+            setattr(args, k, saved.get(k, 0))
     forward, vocab, manifest = read_model(args.model)
     word = np.array([is_word_cp(cp) for cp in vocab], dtype=bool)
-    part = BidirPart(forward, args.cell, args.embedding, args.hidden)
+    part = BidirPart(forward, args.cell, args.embedding, args.hidden, args.mlp)
+    if args.init and not ck:
+        own = part.state_dict()
+        theirs = torch.load(args.init, map_location="cpu")["part"]
+        same = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
+        own.update(same)
+        part.load_state_dict(own)
+        print("--init: %d of %d tensors from %s" % (len(same), len(own), args.init), flush=True)
     if not args.train_forward:
         for p in forward.parameters():
             p.requires_grad_(False)
@@ -356,7 +397,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     log = open(os.path.join(args.out, "log.jsonl"), "a")
-    config = {"cell": args.cell, "embedding": args.embedding, "hidden": args.hidden}
+    config = {"cell": args.cell, "embedding": args.embedding, "hidden": args.hidden, "mlp": args.mlp}
 
     def save(path, metrics=None):
         atomic_save({"args": vars(args), "config": config, "part": part.state_dict(),

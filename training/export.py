@@ -260,7 +260,8 @@ def validate_manifest(m):
         if not isinstance(b, dict):
             raise FormatError("backward: expected an object")
         bcell, be, bh = _check_stack(b, "backward.")
-        expected.update(bidir_tensor_specs(len(m["vocab"]), hs[-1], bcell, be, bh))
+        mlp = _pos_int(b["combineHidden"], "backward.combineHidden") if "combineHidden" in b else 0
+        expected.update(bidir_tensor_specs(len(m["vocab"]), hs[-1], bcell, be, bh, mlp))
     ts = m.get("tensors")
     if not isinstance(ts, list):
         raise FormatError("tensors: expected an array")

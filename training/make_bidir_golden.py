@@ -1,6 +1,7 @@
 """Generate the golden fixture of the bidirectional part (issue 19) for the TypeScript runtime.
 
     /usr/bin/python3 training/make_bidir_golden.py --out test/fixtures/bidir
+    /usr/bin/python3 training/make_bidir_golden.py --mlp 5 --out test/fixtures/bidir-mlp
 
 A small random forward model (lstm, vocab 22, embedding 8, hidden [12]) and a
 random bidirectional part (training/bidir.py's BidirPart: a peephole backward
@@ -10,7 +11,9 @@ random, the backward columns too) are exported with export_bidir (float32) as
 right) pairs, the combined next-character logits at the caret computed in
 PyTorch in float64: the forward model over the left text from a zero state,
 the backward stack over the right text reversed from a zero state (zeros when
-the right text is empty), then combine.weight @ [h_f ; h_b] + combine.bias;
+the right text is empty), then combine.weight @ [h_f ; h_b] + combine.bias
+(with --mlp M, plus combine.out.weight @ tanh(combine.hidden.weight @
+[h_f ; h_b] + combine.hidden.bias), M hidden units, every weight random);
 and the forward model's own logits (its head) after the left text. The script
 asserts the float32 modules agree with the float64 ones, and that the
 exported folder reads back (validate_manifest, BidirPart.load_format_tensors)
@@ -71,13 +74,14 @@ def combined(forward, part, left, right):
         hf, _ = features(forward, torch.tensor([encode(left)]))
         hf = hf[:, -1]
         hb = backward_states(part, torch.tensor([encode(right)], dtype=torch.long))[:, 0]
-        z = part.combine(torch.cat([hf, hb], dim=1))[0]
+        z = part.head(torch.cat([hf, hb], dim=1))[0]
         return z, forward.head(hf)[0]
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="test/fixtures/bidir")
+    ap.add_argument("--mlp", type=int, default=0, help="hidden units of the combining head")
     args = ap.parse_args(argv)
     torch.manual_seed(0)
     rng = np.random.RandomState(SEED)
@@ -86,7 +90,7 @@ def main(argv=None):
     with torch.no_grad():
         forward.embedding.weight.copy_(torch.from_numpy(rng.uniform(-1, 1, size=(V, FORWARD[1]))))
         forward.head.weight.copy_(torch.from_numpy(rng.uniform(-2, 2, size=(V, FORWARD[2][-1]))))
-    part = BidirPart(forward, *BACKWARD)
+    part = BidirPart(forward, *BACKWARD, mlp=args.mlp)
     randomise(part, rng, {"peep_i": 0.2, "peep_f": 0.2, "peep_o": 0.2})
     with torch.no_grad():
         part.backward.embedding.weight.copy_(torch.from_numpy(rng.uniform(-1, 1, size=(V, BACKWARD[1]))))
@@ -101,7 +105,8 @@ def main(argv=None):
     # Read back as a user of the file would, then compute in float64 and float32.
     forward_r, vocab, manifest = read_model(args.out)
     assert vocab == VOCAB and manifest["backward"]["cell"] == BACKWARD[0]
-    part_r = BidirPart(forward_r, *BACKWARD)
+    assert manifest["backward"].get("combineHidden", 0) == args.mlp
+    part_r = BidirPart(forward_r, *BACKWARD, mlp=args.mlp)
     tensors = {}
     with open(os.path.join(args.out, "weights.bin"), "rb") as f:
         blob = f.read()

@@ -50,13 +50,19 @@ def format_tensor_specs(cell, vocab_size, embedding_size, hidden_sizes):
 BACKWARD_PREFIX = "backward."
 
 
-def bidir_tensor_specs(vocab_size, forward_hidden, cell, embedding_size, hidden_sizes):
+def bidir_tensor_specs(vocab_size, forward_hidden, cell, embedding_size, hidden_sizes, mlp=0):
     """[(name, shape)] of a model's optional bidirectional part, in file order (after the
     forward tensors): the backward stack's embedding and layers ("backward." + the forward
-    names; it has no head of its own) and the combining head over [h_forward ; h_backward]."""
+    names; it has no head of its own) and the combining head over [h_forward ; h_backward]:
+    its linear part, and with mlp > 0 a hidden layer of mlp tanh units
+    (combine.hidden.*) whose output combine.out.weight maps onto the logits."""
     specs = [(BACKWARD_PREFIX + n, s) for n, s in format_tensor_specs(cell, vocab_size, embedding_size, hidden_sizes)
              if not n.startswith("head.")]
-    specs += [("combine.weight", (vocab_size, forward_hidden + hidden_sizes[-1])), ("combine.bias", (vocab_size,))]
+    both = forward_hidden + hidden_sizes[-1]
+    specs += [("combine.weight", (vocab_size, both)), ("combine.bias", (vocab_size,))]
+    if mlp:
+        specs += [("combine.hidden.weight", (mlp, both)), ("combine.hidden.bias", (mlp,)),
+                  ("combine.out.weight", (vocab_size, mlp))]
     return specs
 
 

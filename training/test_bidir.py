@@ -24,7 +24,7 @@ VOCAB = [0] + [ord(c) for c in " abcdefgh.,\n'"]
 V = len(VOCAB)
 
 
-def load_part(out_dir, forward, config):
+def load_part(out_dir, forward, config, mlp=0):
     """The part as stored in out_dir, read back into a fresh BidirPart."""
     with open(os.path.join(out_dir, "model.json"), encoding="utf-8") as f:
         m = json.load(f)
@@ -32,14 +32,14 @@ def load_part(out_dir, forward, config):
         blob = f.read()
     tensors = {t["name"]: torch.from_numpy(np.frombuffer(blob, "<f4", int(np.prod(t["shape"])), t["offset"]).reshape(t["shape"]).copy())
                for t in m["tensors"] if t["name"].startswith(("backward.", "combine."))}
-    return BidirPart(forward, *config).load_format_tensors(tensors), m
+    return BidirPart(forward, *config, mlp=mlp).load_format_tensors(tensors), m
 
 
 def combined(forward, part, left, right):
     with torch.no_grad():
         hf, _ = features(forward, left)
         hb = backward_states(part, right)[:, 0]
-        return part.combine(torch.cat([hf[:, -1], hb], dim=1))
+        return part.head(torch.cat([hf[:, -1], hb], dim=1))
 
 
 class BidirTest(unittest.TestCase):
@@ -92,6 +92,35 @@ class BidirTest(unittest.TestCase):
         bad = json.loads(json.dumps(on_disk))
         del bad["backward"]
         with self.assertRaisesRegex(FormatError, "no backward section"):
+            validate_manifest(bad)
+
+    def test_head_with_a_hidden_layer_round_trips_and_starts_as_the_linear_one(self):
+        config = ("lstm", 4, [6])
+        part = BidirPart(self.forward, *config, mlp=3).eval()
+        left = torch.tensor([[1, 2, 3, 1, 4]])
+        r = torch.tensor([[5, 6, 1, 2]])
+        with torch.no_grad():
+            linear = part.combine(torch.cat([features(self.forward, left)[0][:, -1], backward_states(part, r)[:, 0]], dim=1))
+        self.assertTrue(torch.equal(combined(self.forward, part, left, r), linear), "out starts at zero")
+        with torch.no_grad():
+            part.out.weight.uniform_(-1, 1)
+            part.combine.weight.uniform_(-1, 1)
+        out = os.path.join(self.tmp.name, "mlp")
+        export_bidir(self.fdir, part, out, "float32")
+        forward2, _, _ = read_model(out)
+        part2, on_disk = load_part(out, forward2, config, mlp=3)
+        self.assertEqual(on_disk["backward"]["combineHidden"], 3)
+        shapes = {t["name"]: t["shape"] for t in on_disk["tensors"]}
+        self.assertEqual((shapes["combine.hidden.weight"], shapes["combine.hidden.bias"], shapes["combine.out.weight"]), ([3, 9 + 6], [3], [V, 3]))
+        got = combined(forward2, part2.eval(), left, r)
+        self.assertTrue(torch.equal(combined(self.forward, part, left, r), got))
+        self.assertFalse(torch.allclose(got, linear), "the hidden layer adds to the logits")
+        bad = json.loads(json.dumps(on_disk))
+        bad["backward"]["combineHidden"] = 0
+        with self.assertRaisesRegex(FormatError, "backward.combineHidden"):
+            validate_manifest(bad)
+        del bad["backward"]["combineHidden"]
+        with self.assertRaisesRegex(FormatError, r"combine\.hidden"):
             validate_manifest(bad)
 
     def test_export_with_a_forward_trained_alongside_writes_its_weights(self):

@@ -18,7 +18,9 @@ import { GATES } from '../model/manifest.js';
  * Inputs: emb [V, E]; per layer l: h{l}, c{l} (LSTM family) [B, H] and the
  * cell's weights (stacked cells: w{l} [In + H, G·H], b{l} [1, G·H], peephole
  * pi{l} pf{l} po{l}; gru: wx{l} [In, 3H], wh{l} [H, 3H], bx{l}, bh{l}); with
- * logits also headW [H, V] and headB [V].
+ * logits also headW [H, V] and headB [V], and for a head with a hidden
+ * layer (a mid-text model's, worker/model/bidir.ts) mlpW1 [H, M], mlpB1 [M],
+ * mlpW2 [M, V]: logits + tanh(h · mlpW1 + mlpB1) · mlpW2.
  * Attrs: cell, layers, ids (one vocabulary index per row), logits.
  * Outputs: h0', c0', h1', c1', … and logits [B, V] last when asked.
  */
@@ -126,6 +128,22 @@ function runStep<H>(mem: Mem<H>, inputs: Record<string, TensorInfo>, a: StepAttr
     const zv = mem.view(z);
     const bv = mem.view(mem.input(inputs.headB!));
     for (let r = 0; r < B; r++) for (let i = 0; i < V; i++) zv[r * V + i] = zv[r * V + i]! + bv[i]!;
+    if (inputs.mlpW1) {
+      const M = inputs.mlpB1!.shape[0]!;
+      const u = mem.alloc(B, M);
+      mem.matmul(x!, mem.input(inputs.mlpW1), u, B, In, M);
+      const uv = mem.view(u);
+      const b1 = mem.view(mem.input(inputs.mlpB1!));
+      for (let r = 0; r < B; r++) for (let i = 0; i < M; i++) uv[r * M + i] = Math.tanh(uv[r * M + i]! + b1[i]!);
+      const y = mem.alloc(B, V);
+      mem.matmul(u, mem.input(inputs.mlpW2!), y, B, M, V);
+      mem.release(u);
+      // Views again: an allocation may have moved the heap (wasm).
+      const yv = mem.view(y);
+      const zw = mem.view(z);
+      for (let i = 0; i < B * V; i++) zw[i] = zw[i]! + yv[i]!;
+      mem.release(y);
+    }
     outputs.push(z);
   }
   return outputs.map((o) => mem.info(o));

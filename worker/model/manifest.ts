@@ -35,7 +35,10 @@ export interface Manifest {
    * Optional: the bidirectional part (training/bidir.py): a backward stack
    * that reads the text after the caret from its end, with its tensors named
    * as the forward ones prefixed "backward." (no head), and a combining head
-   * combine.weight [V, H_last + backward H_last], combine.bias [V].
+   * combine.weight [V, H_last + backward H_last], combine.bias [V]; with
+   * combineHidden M, also a hidden layer of M tanh units whose output adds to
+   * those logits: combine.hidden.weight [M, H_last + backward H_last],
+   * combine.hidden.bias [M], combine.out.weight [V, M].
    */
   backward?: BackwardSection;
 }
@@ -45,6 +48,8 @@ export interface BackwardSection {
   cell: CellType;
   embeddingSize: number;
   hiddenSizes: number[];
+  /** Hidden units of the combining head (absent: the head is linear). */
+  combineHidden?: number;
 }
 
 /** Prefix of the backward stack's tensor names. */
@@ -109,8 +114,15 @@ export function expectedTensors(cell: CellType, vocabSize: number, embeddingSize
   out.set('head.bias', [vocabSize]);
   if (backward) {
     for (const [name, shape] of stackTensors(BACKWARD_PREFIX, backward.cell, vocabSize, backward.embeddingSize, backward.hiddenSizes)) out.set(name, shape);
-    out.set('combine.weight', [vocabSize, last + backward.hiddenSizes[backward.hiddenSizes.length - 1]!]);
+    const both = last + backward.hiddenSizes[backward.hiddenSizes.length - 1]!;
+    out.set('combine.weight', [vocabSize, both]);
     out.set('combine.bias', [vocabSize]);
+    const m = backward.combineHidden;
+    if (m) {
+      out.set('combine.hidden.weight', [m, both]);
+      out.set('combine.hidden.bias', [m]);
+      out.set('combine.out.weight', [vocabSize, m]);
+    }
   }
   return out;
 }
@@ -143,12 +155,13 @@ function isCell(v: unknown): v is CellType {
 
 /** The optional backward section, checked as the forward stack's fields are. */
 function backwardSection(b: unknown): BackwardSection {
-  if (!isRecord(b)) bad('backward', 'an object { cell, embeddingSize, hiddenSizes } (the bidirectional part)', b);
+  if (!isRecord(b)) bad('backward', 'an object { cell, embeddingSize, hiddenSizes[, combineHidden] } (the bidirectional part)', b);
   if (!isCell(b.cell)) bad('backward.cell', CELL_NAMES, b.cell);
   const embeddingSize = positiveInt(b.embeddingSize, 'backward.embeddingSize');
   if (!Array.isArray(b.hiddenSizes) || b.hiddenSizes.length === 0) bad('backward.hiddenSizes', 'a non-empty array of positive integers', b.hiddenSizes);
   const hiddenSizes = b.hiddenSizes.map((h, i) => positiveInt(h, `backward.hiddenSizes[${i}]`));
-  return { cell: b.cell, embeddingSize, hiddenSizes };
+  if (b.combineHidden === undefined) return { cell: b.cell, embeddingSize, hiddenSizes };
+  return { cell: b.cell, embeddingSize, hiddenSizes, combineHidden: positiveInt(b.combineHidden, 'backward.combineHidden') };
 }
 
 /**

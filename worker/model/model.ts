@@ -1,4 +1,4 @@
-import { add, gather, matMul, tensor1d, tensor2d, zeros, type Tensor, type Tensor1D, type Tensor2D } from '@tensorflow/tfjs-core';
+import { add, gather, matMul, tanh, tensor1d, tensor2d, zeros, type Tensor, type Tensor1D, type Tensor2D } from '@tensorflow/tfjs-core';
 import { cells, type Cell, type LayerState, type RawLayer } from '../cells/index.js';
 import { transpose } from '../cells/common.js';
 import { decodeTensor } from './decode.js';
@@ -22,6 +22,19 @@ export interface Model {
   readonly lexicon: ModelLexicon | null;
   /** The optional bidirectional part (the manifest's backward section), or null. See bidir.ts. */
   readonly bidir: Bidir | null;
+  /**
+   * A hidden layer of the head, whose output adds to the logits:
+   * tanh(h · mlp.w1 + mlp.b1) · mlp.w2. Only a mid-text model (bidir.ts) with
+   * a non-linear combining head has one.
+   */
+  readonly mlp?: HeadMlp;
+}
+
+/** A head's hidden layer: w1 [H_last, M], b1 [M], w2 [M, V]. */
+export interface HeadMlp {
+  readonly w1: Tensor2D;
+  readonly b1: Tensor1D;
+  readonly w2: Tensor2D;
 }
 
 /** Every tensor of a weights file as float32, by name (see decodeWeights). */
@@ -208,6 +221,15 @@ function oneCall(model: Model, indices: Int32Array, states: LayerState[], withLo
   inputs.emb = model.embedding;
   inputs.headW = model.headW;
   inputs.headB = model.headB;
+  if (model.mlp) {
+    inputs.mlpW1 = model.mlp.w1;
+    inputs.mlpB1 = model.mlp.b1;
+    inputs.mlpW2 = model.mlp.w2;
+  } else if (inputs.mlpW1) {
+    delete inputs.mlpW1;
+    delete inputs.mlpB1;
+    delete inputs.mlpW2;
+  }
   states.forEach((s, l) => {
     inputs[stepInput('h', l)] = s.h;
     if (s.c) inputs[stepInput('c', l)] = s.c;
@@ -220,7 +242,10 @@ function oneCall(model: Model, indices: Int32Array, states: LayerState[], withLo
 
 /** Next-character logits [batch, V] from the top layer's h. */
 export function logits(model: Model, states: LayerState[]): Tensor2D {
-  return add(matMul(states[states.length - 1]!.h, model.headW), model.headB);
+  const h = states[states.length - 1]!.h;
+  const z = add(matMul(h, model.headW), model.headB) as Tensor2D;
+  const m = model.mlp;
+  return m ? add(z, matMul(tanh(add(matMul(h, m.w1), m.b1)), m.w2)) : z;
 }
 
 /** The tensors of a state list, for keep/dispose bookkeeping. */

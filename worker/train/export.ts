@@ -23,7 +23,6 @@ function unstack(w: Float32Array, inputSize: number, hiddenSize: number, gates: 
 export async function formatV1Tensors(model: Model, weights: ModelWeights): Promise<Map<string, Float32Array>> {
   const m = model.manifest;
   const out = new Map<string, Float32Array>();
-  const V = m.vocab.length;
   out.set('embedding', await values(weights.embedding));
   let input = m.embeddingSize;
   for (let l = 0; l < m.hiddenSizes.length; l++) {
@@ -49,7 +48,8 @@ export async function formatV1Tensors(model: Model, weights: ModelWeights): Prom
     }
     input = H;
   }
-  out.set('head.weight', transpose(await values(weights.headW), input, V));
+  // A bidirectional part's backward model has a wider head (its own columns and the hidden layer's, bidir.ts).
+  out.set('head.weight', transpose(await values(weights.headW), input, weights.headW.shape[1]));
   out.set('head.bias', await values(weights.headB));
   return out;
 }
@@ -74,6 +74,8 @@ export async function encodeModel(
     // combine.weight [V, Hf + Hb]: each row the forward columns (headW is their transpose), then the backward ones (the backward model's head).
     const Hf = m.hiddenSizes[m.hiddenSizes.length - 1]!;
     const Hb = section!.hiddenSizes[section!.hiddenSizes.length - 1]!;
+    // The backward model's head.weight is [V + M, Hb]: the combining head's backward columns, then the hidden layer's (M = 0: linear).
+    const M = section!.combineHidden ?? 0;
     const wf = await values(bidir.headW);
     const wb = back.get('head.weight')!;
     const w = new Float32Array(V * (Hf + Hb));
@@ -83,6 +85,17 @@ export async function encodeModel(
     }
     data.set('combine.weight', w);
     data.set('combine.bias', await values(bidir.headB));
+    if (M > 0) {
+      const af = await values(bidir.mlp!.w1); // [Hf, M]
+      const a = new Float32Array(M * (Hf + Hb));
+      for (let j = 0; j < M; j++) {
+        for (let k = 0; k < Hf; k++) a[j * (Hf + Hb) + k] = af[k * M + j]!;
+        for (let k = 0; k < Hb; k++) a[j * (Hf + Hb) + Hf + k] = wb[(V + j) * Hb + k]!;
+      }
+      data.set('combine.hidden.weight', a);
+      data.set('combine.hidden.bias', back.get('head.bias')!.slice(V));
+      data.set('combine.out.weight', transpose(await values(bidir.mlp!.w2), M, V));
+    }
   }
   let size = 0;
   for (const shape of shapes.values()) size += 4 * shape.reduce((a, b) => a * b, 1);
