@@ -17,7 +17,8 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
  */
 const BUDGETS = [
   // 6 KB: watching the worker's life from its creation, call timeouts, bounded restarts and typed rejections (issue 17) took it from 5.0 to 5.5 KB.
-  { file: 'dist/index.js', budget: 6 * KB },
+  // 6.5 KB: session.corrections() (issue 20) took it to 6.3 KB.
+  { file: 'dist/index.js', budget: 6.5 * KB },
   // 8.5 KB: suggestions mid-line, drawn in a callout beside the caret's line (issue 19), took it from 7.1 to 8.1 KB.
   { file: 'dist/widget.js', budget: 8.5 * KB },
   { file: 'dist/element.js', budget: 1 * KB },
@@ -27,7 +28,8 @@ const BUDGETS = [
   { file: 'dist/nextkey.min.js', budget: 14.5 * KB },
   // 124 KB: adaptation to the user's text (worker/adapt/, issue 18) took it to 120.9 KB.
   // 126 KB: the combining head's hidden layer (issue 19) took it to 124.2 KB.
-  { file: 'dist/worker.js', budget: 126 * KB },
+  // 128 KB: the typo corrector (issue 20) took it to 126.8 KB.
+  { file: 'dist/worker.js', budget: 128 * KB },
   { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },
   { file: 'models/default/', parts: ['model.json', 'weights.bin'], budget: 2 * KB * KB },
 ];

@@ -8,6 +8,8 @@ export type {
   TextUpdate,
   CompleteOptions,
   CompletionResult,
+  CorrectionsOptions,
+  CorrectionsResult,
   GenerateOptions,
 } from './session.js';
 export {
@@ -32,6 +34,7 @@ export type {
   CheckpointOptions,
   Completion,
   CompletionStop,
+  Correction,
   FeedResult,
   FineTuneProgress,
   FineTuneResult,

@@ -108,6 +108,8 @@ export interface ModelInfo {
   sha256: string;
   /** The manifest's free-form model card. */
   card: Record<string, unknown>;
+  /** Its optional parts: the bidirectional part (predictions mid-text) and the typo corrector (Session.corrections). */
+  parts: { bidirectional: boolean; corrector: boolean };
 }
 
 export interface LoadResult {
@@ -149,6 +151,26 @@ export interface Completion {
   p: number;
   /** false when the search hit maxChars before a boundary. */
   complete: boolean;
+}
+
+/** One correction of a word: the word meant, and its probability under the model's corrector. */
+export interface Correction {
+  text: string;
+  p: number;
+}
+
+/** A corrections request as the worker takes it (the main thread fills in the defaults). */
+export interface CorrectionsRequest {
+  k: number;
+  beamWidth: number;
+  /** Code points [start, end) of the text before the caret (newlines normalised); null: the word before the caret. */
+  range: [number, number] | null;
+}
+
+/** The worker's answer: the word looked at (code points of the text before the caret), and its corrections. */
+export interface CorrectionsAnswer {
+  word: { start: number; end: number; text: string } | null;
+  corrections: Correction[];
 }
 
 /** Options of a completion request (all resolved on the main thread). */
@@ -398,6 +420,8 @@ export interface WorkerApi {
   setText(session: number, text: string, cursor: number | null, k: number, seq?: number): Promise<TextResult>;
   /** `request`: the options given; the worker fills in the defaults. */
   complete(session: number, request: Partial<CompleteRequest>): Promise<Completion[]>;
+  /** `request`: the options given (range already in code points); the worker fills in the defaults. */
+  corrections(session: number, request: Partial<CorrectionsRequest>): Promise<CorrectionsAnswer>;
   sessionStats(session: number): Promise<SessionStats>;
   generateStart(session: number, request: GenerateRequest): Promise<number>;
   /** Up to `n` more characters; fewer (or none) when the requested length is reached. */

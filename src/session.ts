@@ -1,10 +1,11 @@
 import { DisposedError, InvalidArgumentError } from './errors.js';
-import { beforeCursor, rightContext } from './text.js';
+import { beforeCursor, fromPoint, rightContext, toPoint } from './text.js';
 import type {
   AheadAnswers,
   CheckpointOptions,
   Completion,
   CompletionStop,
+  Correction,
   FeedResult,
   Prediction,
   SessionStats,
@@ -106,6 +107,35 @@ export interface CompletionResult {
   completions: Completion[];
 }
 
+/** Options of {@link Session.corrections}. */
+export interface CorrectionsOptions {
+  /** Corrections to return. Default 3. */
+  k?: number;
+  /** Hypotheses the decoder keeps per character. Default 4. */
+  beamWidth?: number;
+  /**
+   * The word to correct, as UTF-16 offsets into the text before the caret of
+   * the last setText (or everything fed). Default: the word just before the
+   * caret, or the one a single space or punctuation mark after it ends.
+   */
+  range?: { start: number; end: number };
+}
+
+/** Corrections of one word of the session's text. */
+export interface CorrectionsResult {
+  /** Sequence number of the setText whose text this is (0 before any setText). */
+  seq: number;
+  /** false when a newer setText was called while it ran. */
+  current: boolean;
+  /** The word looked at (UTF-16 offsets into the text before the caret), or null when there is none. */
+  word: { start: number; end: number; text: string } | null;
+  /**
+   * The likeliest intended words, best first, each with its probability under
+   * the corrector; the typed word itself is among them when it is likely right.
+   */
+  corrections: Correction[];
+}
+
 /** Options of {@link Session.generate}. */
 export interface GenerateOptions {
   /** Characters to generate. Default 100. */
@@ -136,6 +166,11 @@ export interface Session {
   predict(options?: PredictOptions): Promise<Prediction[]>;
   /** Ranked completions of the current word (or the next few words), by beam search. */
   complete(options?: CompleteOptions): Promise<CompletionResult>;
+  /**
+   * Likely corrections of a word before the caret (a model with the typo
+   * corrector, `predictor.model.parts.corrector`): "teh " → "the".
+   */
+  corrections(options?: CorrectionsOptions): Promise<CorrectionsResult>;
   /** Streams sampled characters after the current text; the session's state is left as it was. */
   generate(options?: GenerateOptions): AsyncIterableIterator<string>;
   /** A copy of the recurrent state per layer. */
@@ -350,6 +385,26 @@ export class WorkerSession implements Session {
       const seq = this.#appliedSeq;
       const completions = await this.run((api) => api.complete(this.id, request));
       return { seq, current: seq === this.#seq, completions };
+    });
+  }
+
+  corrections(options: CorrectionsOptions = {}): Promise<CorrectionsResult> {
+    const dead = this.#dead();
+    if (dead) return dead;
+    const { k, beamWidth, range } = options;
+    if (range !== undefined && !(range !== null && typeof range === 'object' && Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start < range.end)) {
+      return Promise.reject(new InvalidArgumentError(`corrections({ range }) must be { start, end }, integers with 0 <= start < end, got ${JSON.stringify(range)}`));
+    }
+    return this.#enqueue(async () => {
+      const seq = this.#appliedSeq;
+      const text = this.#text;
+      if (range && range.end > text.length) throw new InvalidArgumentError(`corrections({ range }) ends at ${range.end}, after the caret (${text.length} UTF-16 units before it)`);
+      // The worker counts code points of the text with its newlines normalised.
+      const points: [number, number] | null = range ? [toPoint(text, range.start), toPoint(text, range.end)] : null;
+      const r = await this.run((api) => api.corrections(this.id, { k, beamWidth, range: points }));
+      const word = r.word && { start: fromPoint(text, r.word.start), end: fromPoint(text, r.word.end), text: '' };
+      if (word) word.text = text.slice(word.start, word.end);
+      return { seq, current: seq === this.#seq, word, corrections: r.corrections };
     });
   }
 

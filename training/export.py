@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nextkey_model import CELL_GATES, CharModel, bidir_tensor_specs, format_tensor_specs  # noqa: E402
+from nextkey_model import CELL_GATES, CharModel, bidir_tensor_specs, corrector_tensor_specs, format_tensor_specs  # noqa: E402
 
 FORMAT = "nextkey"
 VERSION = 1
@@ -262,6 +262,13 @@ def validate_manifest(m):
         bcell, be, bh = _check_stack(b, "backward.")
         mlp = _pos_int(b["combineHidden"], "backward.combineHidden") if "combineHidden" in b else 0
         expected.update(bidir_tensor_specs(len(m["vocab"]), hs[-1], bcell, be, bh, mlp))
+    if "corrector" in m:
+        # The optional typo corrector (training/corrector.py).
+        c = m["corrector"]
+        if not isinstance(c, dict):
+            raise FormatError("corrector: expected an object")
+        sizes = [_pos_int(c.get(k), "corrector." + k) for k in ("embeddingSize", "encoderSize", "decoderSize")]
+        expected.update(corrector_tensor_specs(len(m["vocab"]), hs[-1], *sizes))
     ts = m.get("tensors")
     if not isinstance(ts, list):
         raise FormatError("tensors: expected an array")
@@ -317,8 +324,8 @@ def read_model(model_dir):
         raise FormatError("weights.sha256: does not match %s" % m["weights"]["path"])
     tensors = {}
     for t in m["tensors"]:
-        if t["name"].startswith(("backward.", "combine.")):
-            continue  # the bidirectional part: training/bidir.py reads it
+        if t["name"].startswith(("backward.", "combine.", "corrector.")):
+            continue  # the bidirectional part (training/bidir.py reads it) and the corrector (training/corrector.py)
         buf = blob[t["offset"]:t["offset"] + t["byteLength"]]
         tensors[t["name"]] = torch.from_numpy(decode_tensor(buf, t["shape"], t["dtype"]).copy())
     model = CharModel(m["cell"], len(m["vocab"]), m["embeddingSize"], m["hiddenSizes"])

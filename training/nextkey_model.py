@@ -50,6 +50,24 @@ def format_tensor_specs(cell, vocab_size, embedding_size, hidden_sizes):
 BACKWARD_PREFIX = "backward."
 
 
+CORRECTOR_PREFIX = "corrector."
+
+
+def corrector_tensor_specs(vocab_size, lm_hidden, embedding_size, encoder_size, decoder_size):
+    """[(name, shape)] of a model's optional typo corrector (training/corrector.py), in file order:
+    a character encoder-decoder whose encoder and decoder start from the language model's top h."""
+    V, H, E, He, Hd = vocab_size, lm_hidden, embedding_size, encoder_size, decoder_size
+    specs = [("embedding", (V, E)), ("encoder.init.weight", (He, H)), ("encoder.init.bias", (He,))]
+    for side in ("forward", "backward"):
+        specs += [("encoder.%s.weight_ih" % side, (3 * He, E)), ("encoder.%s.weight_hh" % side, (3 * He, He)),
+                  ("encoder.%s.bias_ih" % side, (3 * He,)), ("encoder.%s.bias_hh" % side, (3 * He,))]
+    specs += [("decoder.init.weight", (Hd, H + 2 * He)), ("decoder.init.bias", (Hd,)),
+              ("decoder.weight_ih", (3 * Hd, E)), ("decoder.weight_hh", (3 * Hd, Hd)),
+              ("decoder.bias_ih", (3 * Hd,)), ("decoder.bias_hh", (3 * Hd,)),
+              ("attention.weight", (2 * He, Hd)), ("out.weight", (V, Hd + 2 * He)), ("out.bias", (V,))]
+    return [(CORRECTOR_PREFIX + n, s) for n, s in specs]
+
+
 def bidir_tensor_specs(vocab_size, forward_hidden, cell, embedding_size, hidden_sizes, mlp=0):
     """[(name, shape)] of a model's optional bidirectional part, in file order (after the
     forward tensors): the backward stack's embedding and layers ("backward." + the forward

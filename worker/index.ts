@@ -3,7 +3,7 @@ import { ROLE } from './life.js';
 import * as Comlink from 'comlink';
 import { dispose, memory } from '@tensorflow/tfjs-core';
 import { AHEAD_MESSAGE, BACKEND_MESSAGE } from '../src/protocol.js';
-import type { AheadAnswers, BackendReport, CompleteRequest, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, UnreadableSavedModel, WarningCode, WorkerApi } from '../src/protocol.js';
+import type { AheadAnswers, BackendReport, CompleteRequest, CorrectionsRequest, FineTuneResult, LoadRequest, LoadResult, ProgressEvent, SavedModelInfo, UnreadableSavedModel, WarningCode, WorkerApi } from '../src/protocol.js';
 import { fallbackBackend, selectBackend, webglCanvas, webglContextLost } from './backend.js';
 import { probeStore } from './cache.js';
 import { workerError } from './errors.js';
@@ -327,6 +327,7 @@ const api: WorkerApi = {
         weightsBytes: manifest.weights.byteLength,
         sha256: manifest.weights.sha256,
         card: manifest.card,
+        parts: { bidirectional: model.bidir !== null, corrector: !!model.corrector },
       };
       report({ status: 'ready', model: info, backend });
       return { model: info, backend, warnings };
@@ -411,6 +412,17 @@ const api: WorkerApi = {
     // No learnPending() here: a completion asked for right after the keystroke that committed a word
     // does not wait for that word to be learned (it is, in the idle time after; the next keystroke knows it).
     return reading(() => session(id).complete(request));
+  },
+
+  async corrections(id, given) {
+    const request: CorrectionsRequest = { k: given.k ?? 3, beamWidth: given.beamWidth ?? 4, range: given.range ?? null };
+    positiveInt(request.k, 'corrections({ k })', 32);
+    positiveInt(request.beamWidth, 'corrections({ beamWidth })', 32);
+    const r = request.range;
+    if (r !== null && !(Array.isArray(r) && r.length === 2 && Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[0] >= 0 && r[0] < r[1])) {
+      throw workerError('InvalidArgumentError', `corrections({ range }) must be { start, end } with 0 <= start < end, got ${JSON.stringify(r)}`);
+    }
+    return reading(() => session(id).corrections(request));
   },
 
   async sessionStats(id) {

@@ -1,11 +1,13 @@
 import { clone, concat, dispose, getBackend, split, tidy, type Tensor, type Tensor2D, type TensorContainer } from '@tensorflow/tfjs-core';
-import type { CheckpointOptions, Completion, CompleteRequest, FeedResult, GenerateRequest, Prediction, SessionStats, StateSnapshot, TextResult } from '../src/protocol.js';
+import type { CheckpointOptions, Completion, CompleteRequest, CorrectionsAnswer, CorrectionsRequest, FeedResult, GenerateRequest, Prediction, SessionStats, StateSnapshot, TextResult } from '../src/protocol.js';
 import type { LayerState } from './cells/index.js';
 import { Checkpoints } from './checkpoints.js';
 import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 import { disposeMidText, midTextModel } from './model/bidir.js';
+import { correct } from './model/corrector.js';
+import { workerError } from './errors.js';
 import { rightContext } from '../src/text.js';
 import { CommitTracker, contextOf, unionWords, vocabView, type Adaptation, type WordList } from './adapt/index.js';
 
@@ -535,6 +537,74 @@ export class Session {
       return beamSearch(this.#midText ? this.#midModel() : this.model, this.current, { ...request, stop: 'word', ...meet, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
     }
     return beamSearch(this.model, this.current, { ...request, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
+  }
+
+  /**
+   * The likeliest corrections of a word of the text before the caret, from
+   * the model's corrector with the language model's state before the word:
+   * by default the word just before the caret, or the one that one space or
+   * punctuation mark ends ("teh " or "teh,": the word just finished).
+   * `range` (code points of the text read) names a word instead; it must be
+   * a word (word characters only) of that text.
+   */
+  async corrections(request: CorrectionsRequest): Promise<CorrectionsAnswer> {
+    const net = this.model.corrector;
+    if (!net) throw workerError('InvalidArgumentError', 'corrections(): this model has no typo corrector (its model.json has no "corrector" section; training/corrector.py adds one)');
+    const vocab = this.model.manifest.vocab;
+    const ref = this.#ref;
+    const charAt = (i: number) => (ref[i]! === 0 ? '' : String.fromCodePoint(vocab[ref[i]!]!));
+    const wordAt = (i: number) => i >= 0 && i < this.#length && isWordChar(charAt(i));
+    let start: number;
+    let end: number;
+    if (request.range) {
+      [start, end] = request.range;
+      if (end > this.#length) throw workerError('InvalidArgumentError', `corrections({ range }) ends at ${end}, after the caret (${this.#length} code points before it)`);
+      for (let i = start; i < end; i++) {
+        if (!wordAt(i)) throw workerError('InvalidArgumentError', `corrections({ range }): code point ${i} is not a word character`);
+      }
+    } else {
+      end = this.#length;
+      if (!wordAt(end - 1) && wordAt(end - 2)) end--;
+      start = end;
+      while (wordAt(start - 1)) start--;
+      if (start === end) return { word: null, corrections: [] };
+    }
+    let typed = '';
+    for (let i = start; i < end; i++) typed += charAt(i);
+    const word = { start, end, text: typed };
+    let known: WordList | null = this.model.lexicon?.lookup() ?? null;
+    // The user's own words are known words too.
+    if (known && this.adapt && this.adapt.words.size > 0) known = unionWords(known, this.adapt.words);
+    const h = this.#topBefore(start);
+    const corrections = correct(net, h, typed, {
+      k: request.k,
+      beamWidth: request.beamWidth,
+      known,
+      index: this.model.index,
+      end: this.model.index.get(32) ?? 0,
+      maxChars: Math.min(typed.length + 8, 40),
+    });
+    return { word, corrections };
+  }
+
+  /** The language model's top h after the first `pos` characters read (a checkpoint, or stepped to from the one before). */
+  #topBefore(pos: number): Float32Array {
+    const have = this.#ckpts.get(pos);
+    const top = (st: LayerState[]) => st[st.length - 1]!.h.dataSync().slice() as Float32Array;
+    if (have) return top(have);
+    let from = this.#ckpts.floor(pos);
+    let state = this.#ckpts.get(from)!;
+    for (; from < pos; from++) {
+      this.#input[0] = this.#ref[from]!;
+      const prev = state;
+      state = tidy(() => step(this.model, this.#input, prev) as unknown as TensorContainer) as unknown as LayerState[];
+      if (!this.#ckpts.has(from)) dispose(stateTensors(prev));
+    }
+    try {
+      return top(state);
+    } finally {
+      dispose(stateTensors(state));
+    }
   }
 
   /** The word characters just before the cursor: the part of a word already typed. */

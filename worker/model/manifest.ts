@@ -41,7 +41,24 @@ export interface Manifest {
    * combine.hidden.bias [M], combine.out.weight [V, M].
    */
   backward?: BackwardSection;
+  /**
+   * Optional: the typo corrector (training/corrector.py), a character
+   * encoder-decoder whose tensors are named "corrector.*" (see
+   * docs/model-format.md and worker/model/corrector.ts).
+   */
+  corrector?: CorrectorSection;
 }
+
+/** The manifest's optional corrector section: the encoder-decoder's sizes. */
+export interface CorrectorSection {
+  embeddingSize: number;
+  /** Units of each of the encoder's two GRUs. */
+  encoderSize: number;
+  decoderSize: number;
+}
+
+/** Prefix of the corrector's tensor names. */
+export const CORRECTOR_PREFIX = 'corrector.';
 
 /** The manifest's optional backward section: the backward stack's shape. */
 export interface BackwardSection {
@@ -127,6 +144,32 @@ export function expectedTensors(cell: CellType, vocabSize: number, embeddingSize
   return out;
 }
 
+/** The corrector's tensors and shapes (training/nextkey_model.py corrector_tensor_specs), for a language model whose top h has `lm` units. */
+export function correctorTensors(vocabSize: number, lm: number, c: CorrectorSection): Map<string, number[]> {
+  const { embeddingSize: E, encoderSize: He, decoderSize: Hd } = c;
+  const V = vocabSize;
+  const out = new Map<string, number[]>([
+    ['embedding', [V, E]],
+    ['encoder.init.weight', [He, lm]],
+    ['encoder.init.bias', [He]],
+  ]);
+  const gru = (name: string, H: number) => {
+    out.set(`${name}.weight_ih`, [3 * H, E]);
+    out.set(`${name}.weight_hh`, [3 * H, H]);
+    out.set(`${name}.bias_ih`, [3 * H]);
+    out.set(`${name}.bias_hh`, [3 * H]);
+  };
+  gru('encoder.forward', He);
+  gru('encoder.backward', He);
+  out.set('decoder.init.weight', [Hd, lm + 2 * He]);
+  out.set('decoder.init.bias', [Hd]);
+  gru('decoder', Hd);
+  out.set('attention.weight', [2 * He, Hd]);
+  out.set('out.weight', [V, Hd + 2 * He]);
+  out.set('out.bias', [V]);
+  return new Map([...out].map(([n, s]) => [CORRECTOR_PREFIX + n, s]));
+}
+
 /** A stack's embedding and layers (no head), each name prefixed. */
 function stackTensors(prefix: string, cell: CellType, vocabSize: number, embeddingSize: number, hiddenSizes: number[]): Map<string, number[]> {
   const g = GATES[cell];
@@ -162,6 +205,16 @@ function backwardSection(b: unknown): BackwardSection {
   const hiddenSizes = b.hiddenSizes.map((h, i) => positiveInt(h, `backward.hiddenSizes[${i}]`));
   if (b.combineHidden === undefined) return { cell: b.cell, embeddingSize, hiddenSizes };
   return { cell: b.cell, embeddingSize, hiddenSizes, combineHidden: positiveInt(b.combineHidden, 'backward.combineHidden') };
+}
+
+/** The optional corrector section: three positive sizes. */
+function correctorSection(c: unknown): CorrectorSection {
+  if (!isRecord(c)) bad('corrector', 'an object { embeddingSize, encoderSize, decoderSize } (the typo corrector)', c);
+  return {
+    embeddingSize: positiveInt(c.embeddingSize, 'corrector.embeddingSize'),
+    encoderSize: positiveInt(c.encoderSize, 'corrector.encoderSize'),
+    decoderSize: positiveInt(c.decoderSize, 'corrector.decoderSize'),
+  };
 }
 
 /**
@@ -203,6 +256,8 @@ export function validateManifest(json: unknown): Manifest {
   if (!Array.isArray(json.tensors)) bad('tensors', 'an array of tensor entries', json.tensors);
   const backward = json.backward === undefined ? undefined : backwardSection(json.backward);
   const expected = expectedTensors(cell as CellType, vocab.length, embeddingSize, hiddenSizes, backward);
+  const corrector = json.corrector === undefined ? undefined : correctorSection(json.corrector);
+  if (corrector) for (const [name, shape] of correctorTensors(vocab.length, hiddenSizes[hiddenSizes.length - 1]!, corrector)) expected.set(name, shape);
   const what = `${hiddenSizes.length}-layer ${cell} model${backward ? ` with a ${backward.hiddenSizes.length}-layer ${backward.cell} backward part` : ''}`;
   const tensors: TensorEntry[] = [];
   const names = new Set<string>();
@@ -212,7 +267,12 @@ export function validateManifest(json: unknown): Manifest {
     if (typeof t.name !== 'string') bad(`${f}.name`, 'a string', t.name);
     const want = expected.get(t.name);
     if (!want) {
-      const hint = !backward && /^(backward|combine)\./.test(t.name) ? ' (tensors "backward.*" and "combine.*" need a "backward" section)' : '';
+      const hint =
+        !backward && /^(backward|combine)\./.test(t.name)
+          ? ' (tensors "backward.*" and "combine.*" need a "backward" section)'
+          : !corrector && t.name.startsWith(CORRECTOR_PREFIX)
+            ? ' (tensors "corrector.*" need a "corrector" section)'
+            : '';
       bad(`${f}.name`, `one of the tensors of a ${what}${hint} (${[...expected.keys()].join(', ')})`, t.name);
     }
     if (names.has(t.name)) bad(`${f}.name`, 'a name not already listed', t.name);
@@ -272,6 +332,7 @@ export function validateManifest(json: unknown): Manifest {
     card,
     ...(lexicon ? { lexicon: lexicon as string[] } : {}),
     ...(backward ? { backward } : {}),
+    ...(corrector ? { corrector } : {}),
   };
 }
 

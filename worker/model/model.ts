@@ -6,6 +6,7 @@ import { ModelLexicon } from './beam.js';
 import { runStepKernel, stepInput, stepKernelHere } from '../kernels/step.js';
 import { MAX_LEXICON_WORDS, type Manifest } from './manifest.js';
 import { buildBidir, disposeBidir, type Bidir } from './bidir.js';
+import { buildCorrector, type Corrector } from './corrector.js';
 
 /** A model on the device: embedding, stacked cell layers, output head. */
 export interface Model {
@@ -28,6 +29,8 @@ export interface Model {
    * a non-linear combining head has one.
    */
   readonly mlp?: HeadMlp;
+  /** The optional typo corrector (the manifest's corrector section; host arrays, no tensors), or null. See corrector.ts. */
+  readonly corrector?: Corrector | null;
 }
 
 /** A head's hidden layer: w1 [H_last, M], b1 [M], w2 [M, V]. */
@@ -73,6 +76,7 @@ export function buildModel(manifest: Manifest, weights: ArrayBuffer | DecodedWei
     parameters,
     lexicon: manifest.lexicon ? new ModelLexicon(manifest.lexicon, MAX_LEXICON_WORDS) : null,
     bidir: buildBidir(manifest, values),
+    corrector: buildCorrector(manifest, values),
   };
 }
 

@@ -1,0 +1,6 @@
+// What test/corrector.test.js needs of the worker: the typo corrector run by hand, and the language model beside it.
+export * as tf from '@tensorflow/tfjs-core';
+export { selectBackend } from '../../worker/backend.js';
+export { validateManifest } from '../../worker/model/manifest.js';
+export { buildModel, decodeWeights, disposeModel, encode, step, stateTensors, zeroState } from '../../worker/model/model.js';
+export { buildCorrector, correct, decoderScratch, decoderStep, encodeWord } from '../../worker/model/corrector.js';

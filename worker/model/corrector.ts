@@ -1,0 +1,330 @@
+import { CORRECTOR_PREFIX, type Manifest } from './manifest.js';
+import type { DecodedWeights } from './model.js';
+import type { WordList } from '../adapt/words.js';
+
+/**
+ * A model's optional typo corrector (the manifest's corrector section,
+ * trained by training/corrector.py): a character encoder-decoder. The
+ * encoder reads the typed word with two GRUs, one from its start (its first
+ * state tanh(encoder.init · h_lm), h_lm the language model's top h before the
+ * word) and one from its end (from zeros); the decoder, a GRU over the
+ * previous output character (a space first) from tanh(decoder.init · [h_lm ;
+ * last forward output ; last backward output]), attends over the typed
+ * characters and writes the intended word, ending with a space.
+ *
+ * It runs on the host in plain typed arrays, not tfjs: a word is a few dozen
+ * steps of matrices of about 100 × 100, where a tfjs op's own cost would be
+ * most of the time. Each GRU's input products are a table per vocabulary
+ * entry (embedding · W_ihᵀ + b_ih), made at load.
+ */
+export interface Corrector {
+  readonly V: number;
+  /** Sizes: embedding, encoder (per direction), decoder, the language model's top h. */
+  readonly E: number;
+  readonly He: number;
+  readonly Hd: number;
+  readonly Hlm: number;
+  readonly encInitW: Float32Array; // [He, Hlm]
+  readonly encInitB: Float32Array; // [He]
+  readonly encF: Gru;
+  readonly encB: Gru;
+  readonly decInitW: Float32Array; // [Hd, Hlm + 2He]
+  readonly decInitB: Float32Array; // [Hd]
+  readonly dec: Gru;
+  readonly att: Float32Array; // [2He, Hd]
+  readonly outW: Float32Array; // [V, Hd + 2He]
+  readonly outB: Float32Array; // [V]
+  readonly parameters: number;
+}
+
+/** A GRU's recurrent weights and its input table: PyTorch's gates r, z, n. */
+interface Gru {
+  readonly H: number;
+  readonly whh: Float32Array; // [3H, H]
+  readonly bhh: Float32Array; // [3H]
+  readonly xtab: Float32Array; // [V, 3H]: embedding[v] · W_ihᵀ + b_ih
+}
+
+/** One candidate correction: the word, and its probability under the decoder. */
+export interface Correction {
+  text: string;
+  p: number;
+}
+
+/** Builds the corrector of validated weights on the host; null when the manifest has none. */
+export function buildCorrector(manifest: Manifest, values: DecodedWeights): Corrector | null {
+  const c = manifest.corrector;
+  if (!c) return null;
+  const get = (name: string) => values.get(CORRECTOR_PREFIX + name)!;
+  const V = manifest.vocab.length;
+  const E = c.embeddingSize;
+  const He = c.encoderSize;
+  const Hd = c.decoderSize;
+  const Hlm = manifest.hiddenSizes[manifest.hiddenSizes.length - 1]!;
+  const emb = get('embedding');
+  const gru = (prefix: string, H: number): Gru => {
+    const wih = get(`${prefix}.weight_ih`); // [3H, E]
+    const bih = get(`${prefix}.bias_ih`);
+    const bhh = get(`${prefix}.bias_hh`);
+    const xtab = new Float32Array(V * 3 * H);
+    for (let v = 0; v < V; v++) matvec(wih, 3 * H, E, emb, v * E, bih, xtab, v * 3 * H);
+    return { H, whh: get(`${prefix}.weight_hh`), bhh, xtab };
+  };
+  let parameters = 0;
+  for (const [name, t] of values) if (name.startsWith(CORRECTOR_PREFIX)) parameters += t.length;
+  return {
+    V,
+    E,
+    He,
+    Hd,
+    Hlm,
+    encInitW: get('encoder.init.weight'),
+    encInitB: get('encoder.init.bias'),
+    encF: gru('encoder.forward', He),
+    encB: gru('encoder.backward', He),
+    decInitW: get('decoder.init.weight'),
+    decInitB: get('decoder.init.bias'),
+    dec: gru('decoder', Hd),
+    att: get('attention.weight'),
+    outW: get('out.weight'),
+    outB: get('out.bias'),
+    parameters,
+  };
+}
+
+/** out[o + i] = Σ_j w[i, j] · x[xo + j] + b[i], for w [rows, cols] row-major. */
+function matvec(w: Float32Array, rows: number, cols: number, x: Float32Array, xo: number, b: Float32Array | null, out: Float32Array, o: number): void {
+  for (let i = 0; i < rows; i++) {
+    let s = b ? b[i]! : 0;
+    const r = i * cols;
+    for (let j = 0; j < cols; j++) s += w[r + j]! * x[xo + j]!;
+    out[o + i] = s;
+  }
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** One GRU step on vocabulary entry `id` from h (read) into out (written; may not be h). gh: scratch [3H]. */
+function gruStep(g: Gru, id: number, h: Float32Array, out: Float32Array, gh: Float32Array): void {
+  const H = g.H;
+  matvec(g.whh, 3 * H, H, h, 0, g.bhh, gh, 0);
+  const x = id * 3 * H;
+  const t = g.xtab;
+  for (let i = 0; i < H; i++) {
+    const r = sigmoid(t[x + i]! + gh[i]!);
+    const z = sigmoid(t[x + H + i]! + gh[H + i]!);
+    const n = Math.tanh(t[x + 2 * H + i]! + r * gh[2 * H + i]!);
+    out[i] = (1 - z) * n + z * h[i]!;
+  }
+}
+
+/** What the decoder attends over, for one typed word. */
+export interface Encoded {
+  /** [S, 2He]: per typed character, the forward and backward outputs. */
+  enc: Float32Array;
+  S: number;
+  /** The decoder's first state [Hd]. */
+  h0: Float32Array;
+}
+
+/** Encodes a typed word (vocabulary indices, at least one) given the language model's top h before it. */
+export function encodeWord(net: Corrector, hLm: Float32Array, ids: ArrayLike<number>): Encoded {
+  const { He, Hd, Hlm } = net;
+  const S = ids.length;
+  if (S === 0) throw new RangeError('encodeWord: the typed word is empty');
+  if (hLm.length !== Hlm) throw new RangeError(`encodeWord: h_lm holds ${hLm.length} numbers, the model's top layer ${Hlm}`);
+  const enc = new Float32Array(S * 2 * He);
+  const gh = new Float32Array(3 * Math.max(He, Hd));
+  let h = new Float32Array(He);
+  matvec(net.encInitW, He, Hlm, hLm, 0, net.encInitB, h, 0);
+  for (let i = 0; i < He; i++) h[i] = Math.tanh(h[i]!);
+  let next = new Float32Array(He);
+  for (let s = 0; s < S; s++) {
+    gruStep(net.encF, ids[s]!, h, next, gh);
+    [h, next] = [next, h];
+    enc.set(h, s * 2 * He);
+  }
+  const fLast = h.slice();
+  h = new Float32Array(He);
+  for (let s = S - 1; s >= 0; s--) {
+    gruStep(net.encB, ids[s]!, h, next, gh);
+    [h, next] = [next, h];
+    enc.set(h, s * 2 * He + He);
+  }
+  // The backward GRU's last output is at the word's first character.
+  const joint = new Float32Array(Hlm + 2 * He);
+  joint.set(hLm, 0);
+  joint.set(fLast, Hlm);
+  joint.set(enc.subarray(He, 2 * He), Hlm + He);
+  const h0 = new Float32Array(Hd);
+  matvec(net.decInitW, Hd, Hlm + 2 * He, joint, 0, net.decInitB, h0, 0);
+  for (let i = 0; i < Hd; i++) h0[i] = Math.tanh(h0[i]!);
+  return { enc, S, h0 };
+}
+
+/**
+ * One decoder step: from state h after the previous character `prev`, the
+ * new state (into `out`) and the log-probabilities of the next character
+ * (into `lp` [V]). `scratch` from decoderScratch.
+ */
+export function decoderStep(net: Corrector, e: Encoded, prev: number, h: Float32Array, out: Float32Array, lp: Float64Array, scratch: DecoderScratch): void {
+  const { He, Hd, V } = net;
+  const { gh, q, a, hc } = scratch;
+  gruStep(net.dec, prev, h, out, gh);
+  matvec(net.att, 2 * He, Hd, out, 0, null, q, 0);
+  let max = -Infinity;
+  for (let s = 0; s < e.S; s++) {
+    let v = 0;
+    const o = s * 2 * He;
+    for (let j = 0; j < 2 * He; j++) v += e.enc[o + j]! * q[j]!;
+    a[s] = v;
+    if (v > max) max = v;
+  }
+  let sum = 0;
+  for (let s = 0; s < e.S; s++) sum += a[s] = Math.exp(a[s]! - max);
+  hc.set(out, 0);
+  hc.fill(0, Hd);
+  for (let s = 0; s < e.S; s++) {
+    const w = a[s]! / sum;
+    const o = s * 2 * He;
+    for (let j = 0; j < 2 * He; j++) hc[Hd + j] += w * e.enc[o + j]!;
+  }
+  let zmax = -Infinity;
+  const cols = Hd + 2 * He;
+  for (let v = 0; v < V; v++) {
+    let z = net.outB[v]!;
+    const r = v * cols;
+    for (let j = 0; j < cols; j++) z += net.outW[r + j]! * hc[j]!;
+    lp[v] = z;
+    if (z > zmax) zmax = z;
+  }
+  let zs = 0;
+  for (let v = 0; v < V; v++) zs += Math.exp(lp[v]! - zmax);
+  const lz = zmax + Math.log(zs);
+  for (let v = 0; v < V; v++) lp[v] = lp[v]! - lz;
+}
+
+export interface DecoderScratch {
+  gh: Float32Array;
+  q: Float32Array;
+  a: Float32Array;
+  hc: Float32Array;
+}
+
+export function decoderScratch(net: Corrector, S: number): DecoderScratch {
+  return { gh: new Float32Array(3 * net.Hd), q: new Float32Array(2 * net.He), a: new Float32Array(S), hc: new Float32Array(net.Hd + 2 * net.He) };
+}
+
+export interface CorrectOptions {
+  /** Candidates to return. */
+  k: number;
+  /** Hypotheses kept per step. */
+  beamWidth: number;
+  /** The words the decoder may write (besides the typed word itself); null: any string. */
+  known: WordList | null;
+  /** code point -> vocabulary index. */
+  index: Map<number, number>;
+  /** The vocabulary index that ends a word (a space). */
+  end: number;
+  /** Longest word written, in code points. */
+  maxChars: number;
+}
+
+interface Hyp {
+  text: string;
+  /** Code points of text. */
+  n: number;
+  prev: number;
+  h: Float32Array;
+  score: number;
+}
+
+/**
+ * The likeliest intended words for `typed`, best first: a beam search of the
+ * decoder kept inside `known` (and the typed word itself, which is always a
+ * path), each with its probability under the decoder. A typed word that
+ * starts with a capital may also become a known word written with a capital
+ * ("Teh" → "The"). An empty list when the typed word has a character
+ * outside the vocabulary.
+ */
+export function correct(net: Corrector, hLm: Float32Array, typed: string, o: CorrectOptions): Correction[] {
+  const cps = Array.from(typed);
+  const ids: number[] = [];
+  for (const ch of cps) {
+    const id = o.index.get(ch.codePointAt(0)!);
+    if (id === undefined) return [];
+    ids.push(id);
+  }
+  if (ids.length === 0) return [];
+  const e = encodeWord(net, hLm, ids);
+  const scratch = decoderScratch(net, e.S);
+  const lp = new Float64Array(net.V);
+  const capital = cps[0] !== cps[0]!.toLowerCase();
+  const done: { text: string; score: number }[] = [];
+  let alive: Hyp[] = [{ text: '', n: 0, prev: o.end, h: e.h0, score: 0 }];
+  const kth = () => (done.length >= o.k ? done[o.k - 1]!.score : -Infinity);
+  for (let step = 0; step <= o.maxChars && alive.length > 0; step++) {
+    const grown: { from: Hyp; id: number; ch: string; score: number }[] = [];
+    for (const hyp of alive) {
+      const out = new Float32Array(net.Hd);
+      decoderStep(net, e, hyp.prev, hyp.h, out, lp, scratch);
+      hyp.h = out;
+      const { chars, word } = allowed(hyp.text, hyp.n, cps, capital, o.known);
+      if (word) insertDone(done, { text: hyp.text, score: hyp.score + lp[o.end]! });
+      if (hyp.n >= o.maxChars) continue;
+      for (const ch of chars) {
+        const id = o.index.get(ch.codePointAt(0)!);
+        if (id === undefined || id === o.end) continue;
+        grown.push({ from: hyp, id, ch, score: hyp.score + lp[id]! });
+      }
+    }
+    grown.sort((x, y) => y.score - x.score);
+    const bar = kth();
+    alive = [];
+    for (const g of grown) {
+      // Scores only fall as a word grows: one already below the k-th finished word can never pass it.
+      if (alive.length === o.beamWidth || g.score <= bar) break;
+      alive.push({ text: g.from.text + g.ch, n: g.from.n + 1, prev: g.id, h: g.from.h, score: g.score });
+    }
+  }
+  return done.slice(0, o.k).map((d) => ({ text: d.text, p: Math.exp(d.score) }));
+}
+
+function insertDone(done: { text: string; score: number }[], d: { text: string; score: number }): void {
+  if (done.some((x) => x.text === d.text)) return;
+  let i = done.length;
+  while (i > 0 && done[i - 1]!.score < d.score) i--;
+  done.splice(i, 0, d);
+}
+
+/** The characters that may follow `prefix` (n code points), and whether it may end there. */
+function allowed(prefix: string, n: number, typed: string[], capital: boolean, known: WordList | null): { chars: Set<string>; word: boolean } {
+  let word = false;
+  const chars = new Set<string>();
+  if (n < typed.length && typed.slice(0, n).join('') === prefix) chars.add(typed[n]!);
+  if (n === typed.length && typed.join('') === prefix) word = true;
+  if (!known) {
+    // No word list: any character of the vocabulary (the caller's index filters).
+    return { chars: new Set([...chars, ...ALL]), word: word || n > 0 };
+  }
+  const add = (p: string, upperFirst: boolean) => {
+    const r = known.next(p);
+    if (!r) return;
+    word ||= r.word;
+    for (const ch of r.chars) chars.add(upperFirst && p === '' ? ch.toUpperCase() : ch);
+  };
+  add(prefix, false);
+  if (capital) {
+    // "Teh" may be "The": a known lowercase word, capitalised.
+    if (n === 0) add('', true);
+    else {
+      const first = String.fromCodePoint(prefix.codePointAt(0)!);
+      const lower = first.toLowerCase();
+      if (lower !== first) add(lower + prefix.slice(first.length), false);
+    }
+  }
+  return { chars, word };
+}
+
+/** Printable ASCII, for decoding with no word list (tests, models without a lexicon). */
+const ALL: string[] = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i));
