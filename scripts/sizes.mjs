@@ -20,12 +20,14 @@ const BUDGETS = [
   // 6.5 KB: session.corrections() (issue 20) took it to 6.3 KB.
   { file: 'dist/index.js', budget: 6.5 * KB },
   // 8.5 KB: suggestions mid-line, drawn in a callout beside the caret's line (issue 19), took it from 7.1 to 8.1 KB.
-  { file: 'dist/widget.js', budget: 8.5 * KB },
+  // 9.5 KB: corrections offered in a callout, accepted with a key, taken back with Backspace, and autocorrect (issue 20) took it to 9.2 KB.
+  { file: 'dist/widget.js', budget: 9.5 * KB },
   { file: 'dist/element.js', budget: 1 * KB },
   // 13 KB: the widget's status, error event and console advice (issue 16) took it from 11.6 to 12.2 KB.
   // 13.5 KB: createPredictor({ adapt }) and predictor.forget() (issue 18) took it from 12.8 to 13.0 KB.
   // 14.5 KB: the widget's mid-line suggestions and callout (issue 19) took it from 13.0 to 14.1 KB.
-  { file: 'dist/nextkey.min.js', budget: 14.5 * KB },
+  // 16 KB: session.corrections() and the widget's corrections (issue 20) took it to 15.5 KB.
+  { file: 'dist/nextkey.min.js', budget: 16 * KB },
   // 124 KB: adaptation to the user's text (worker/adapt/, issue 18) took it to 120.9 KB.
   // 126 KB: the combining head's hidden layer (issue 19) took it to 124.2 KB.
   // 128 KB: the typo corrector (issue 20) took it to 126.8 KB.

@@ -78,7 +78,7 @@ describe('typo corrector', function () {
     console.log(`corrector golden: worst abs diff ${worst.toExponential(2)} over ${expected.cases.length} cases`);
   });
 
-  it('the beam search inside the lexicon finds the best-scoring allowed words, each scored as teacher forcing scores it', () => {
+  it('the beam search inside the lexicon finds the best-scoring allowed words, each scored from teacher forcing normalised over what is allowed', () => {
     const lexicon = json.lexicon;
     const known = {
       next(w) {
@@ -88,7 +88,23 @@ describe('typo corrector', function () {
       },
     };
     const end = index.get(32);
-    const score = (hLm, typed, word) => teacher(hLm, typed, word).reduce((a, row, t) => a + row[t < word.length ? ids(word)[t] : end], 0);
+    /**
+     * ln p of `word` as correct() defines it, from decoderStep's full distributions: at each step the
+     * character taken, normalised over the characters allowed there (the lexicon's next characters
+     * and the typed word's, and the end where a word or the typed word ends).
+     */
+    const score = (hLm, typed, word) =>
+      teacher(hLm, typed, word).reduce((acc, row, t) => {
+        const prefix = word.slice(0, t);
+        const r = known.next(prefix);
+        const chars = new Set(r ? r.chars : []);
+        if (typed.startsWith(prefix) && t < typed.length) chars.add(typed[t]);
+        const ok = [...chars].map((ch) => index.get(ch.codePointAt(0))).filter((id) => id !== undefined && id !== end);
+        if ((r && r.word) || prefix === typed) ok.push(end);
+        const max = Math.max(...ok.map((id) => row[id]));
+        const lz = max + Math.log(ok.reduce((x, id) => x + Math.exp(row[id] - max), 0));
+        return acc + row[t < word.length ? ids(word)[t] : end] - lz;
+      }, 0);
     for (const c of expected.cases) {
       if (ids(c.typed).includes(0)) {
         assertEqual(m.correct(net, Float32Array.from(c.hLm), c.typed, { k: 3, beamWidth: 4, known, index, end, maxChars: 12 }), [], 'a character outside the vocabulary: nothing');
@@ -101,7 +117,7 @@ describe('typo corrector', function () {
       assert(got.length === 5, `${c.typed}: 5 answers`);
       for (let i = 0; i < got.length; i++) {
         assert(allowed.has(got[i].text), `${c.typed}: ${got[i].text} is allowed`);
-        assertClose([Math.log(got[i].p)], [score(c.hLm, c.typed, got[i].text)], 1e-9, `${c.typed}: ${got[i].text}'s score`);
+        assertClose([Math.log(got[i].p)], [score(c.hLm, c.typed, got[i].text)], 1e-6, `${c.typed}: ${got[i].text}'s score`);
         if (i > 0) assert(got[i].p <= got[i - 1].p, 'best first');
       }
       assertEqual(got.map((g) => g.text), all.slice(0, 5).map((a) => a.text), `${c.typed}: the exhaustive top 5`);

@@ -40,6 +40,8 @@ import { sha256Hex } from '../worker/model/sha256.js';
 import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithLogits, type Model } from '../worker/model/model.js';
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
+import { DEFAULT_MIN_CORRECTION, shouldCorrect } from '../src/widget/policy.js';
+import { correct as correctWord } from '../worker/model/corrector.js';
 import { mulberry32 } from '../worker/session.js';
 import { readLanes } from './gapfill.js';
 
@@ -73,6 +75,7 @@ interface Args {
   correct: number;
   tune: number;
   penalty: number | null;
+  minCorrection: number | null;
   seed: number;
   lanes: number;
   backend: 'wasm' | 'cpu';
@@ -86,7 +89,7 @@ function usage(message?: string): never {
   if (message) console.error(`typos: ${message}`);
   console.error(
     'usage: npm run eval:typos -- --model DIR [--real 1000] [--synthetic 1000] [--correct 2000] [--tune 300]\n' +
-      '                            [--penalty NATS] [--seed 1] [--lanes 32] [--backend wasm|cpu] [--json]\n' +
+      '                            [--penalty NATS] [--min-correction P] [--seed 1] [--lanes 32] [--backend wasm|cpu] [--json]\n' +
       '                            [--typos FILE] [--text DIR] [--python /usr/bin/python3]',
   );
   process.exit(2);
@@ -100,6 +103,7 @@ function parseArgs(argv: string[]): Args {
     correct: 2000,
     tune: 300,
     penalty: null,
+    minCorrection: null,
     seed: 1,
     lanes: 32,
     backend: 'wasm',
@@ -124,6 +128,9 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--penalty') {
       args.penalty = Number(value());
       if (!(args.penalty >= 0)) usage('--penalty must be a number of nats ≥ 0');
+    } else if (a === '--min-correction') {
+      args.minCorrection = Number(value());
+      if (!(args.minCorrection >= 0 && args.minCorrection <= 1)) usage('--min-correction must be a number from 0 to 1');
     } else if (a === '--seed') args.seed = count(a, value());
     else if (a === '--lanes') args.lanes = Math.max(1, count(a, value()));
     else if (a === '--backend') {
@@ -477,6 +484,80 @@ class NoisyChannel {
   }
 }
 
+// ------------------------------------------------------- the model's corrector
+
+/**
+ * The model's own corrector (issue 20): the arithmetic of
+ * session.corrections() (worker/model/corrector.ts, beams kept inside the
+ * lexicon and the typed word), from the language model's state after the
+ * left context, and the widget's rule for changing a word (shouldCorrect with
+ * `min`): when it would not, the typed word comes first.
+ */
+class ModelCorrector {
+  readonly name = 'nextkey corrector (encoder-decoder)';
+  constructor(
+    readonly model: Model,
+    readonly lanes: number,
+    public min: number,
+  ) {
+    if (!model.corrector) throw new Error('the model has no corrector (model.json has no "corrector" section)');
+  }
+
+  /** For each item, the corrector's candidates (k of them, best first, with p). */
+  async candidates(items: readonly TypoItem[], k: number): Promise<{ text: string; p: number }[][]> {
+    const net = this.model.corrector!;
+    const known = this.model.lexicon?.lookup() ?? null;
+    const end = this.model.index.get(32) ?? 0;
+    const out: { text: string; p: number }[][] = [];
+    for (let b0 = 0; b0 < items.length; b0 += this.lanes) {
+      const batch = items.slice(b0, b0 + this.lanes);
+      const ctx = readLanes(this.model, batch.map((it) => encode(this.model, it.left)));
+      const H = ctx[ctx.length - 1]!.h.dataSync() as Float32Array;
+      dispose(stateTensors(ctx));
+      batch.forEach((it, i) => {
+        const h = H.slice(i * net.Hlm, (i + 1) * net.Hlm);
+        out.push(correctWord(net, h, it.typed, { k, beamWidth: 4, known, index: this.model.index, end, maxChars: Math.min(Array.from(it.typed).length + 8, 40) }));
+      });
+    }
+    return out;
+  }
+
+  /** The candidates in the order a user of the widget meets them: the typed word first unless the widget would change it. */
+  static order(list: readonly { text: string; p: number }[], typed: string, min: number): string[] {
+    const texts = list.map((c) => c.text);
+    if (shouldCorrect(list, typed, min) || !list.length) return texts;
+    return [typed, ...texts.filter((t) => t !== typed)];
+  }
+
+  corrector(): Corrector {
+    return {
+      name: this.name,
+      correct: async (items, k) => (await this.candidates(items, Math.max(k, 3))).map((list, i) => ModelCorrector.order(list, items[i]!.typed, this.min).slice(0, k)),
+    };
+  }
+}
+
+/** Least confidences the tuning tries for the corrector. */
+const MINS = [0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+/**
+ * The corrector's least confidence, chosen on the tuning slice as the
+ * channel's penalty is: the most words right (an error corrected at top-1, a
+ * correct word left as it is).
+ */
+async function tuneMin(c: ModelCorrector, tune: TypoItem[]) {
+  const lists = await c.candidates(tune, 3);
+  const scores = MINS.map((min) => {
+    let right = 0;
+    tune.forEach((it, i) => {
+      const top = ModelCorrector.order(lists[i]!, it.typed, min)[0];
+      if (it.kind === 'none' ? top === undefined || top === it.typed : top !== undefined && it.intended.includes(top)) right++;
+    });
+    return { min, accuracy: right / tune.length };
+  });
+  return { min: scores.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)).min, scores };
+}
+
 /** Penalties (nats per edit) the tuning tries. */
 const PENALTIES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 15];
 
@@ -560,8 +641,17 @@ export async function main(argv: string[]): Promise<void> {
       channel.penalty = tuning.penalty;
       log(`penalty ${tuning.penalty} nats per edit, chosen on ${synth.tune.length} held-out words in ${((performance.now() - tt) / 1000).toFixed(0)} s: ${tuning.scores.map((s) => `${s.penalty}: ${(s.accuracy * 100).toFixed(1)}%`).join(', ')}`);
     }
-    // A third method (the model's own corrector, issue 20) goes here.
     const correctors: Corrector[] = [hunspell(), channel.corrector()];
+    let corrTuning: Awaited<ReturnType<typeof tuneMin>> | null = null;
+    let own: ModelCorrector | null = null;
+    if (model.corrector) {
+      own = new ModelCorrector(model, args.lanes, args.minCorrection ?? DEFAULT_MIN_CORRECTION);
+      if (args.minCorrection === null && synth.tune.length) {
+        corrTuning = await tuneMin(own, synth.tune);
+        log(`corrector: least confidence ${corrTuning.min} would be chosen on the ${synth.tune.length} held-out words: ${corrTuning.scores.map((s) => `${s.min}: ${(s.accuracy * 100).toFixed(1)}%`).join(', ')}; the widget's default ${DEFAULT_MIN_CORRECTION} is used`);
+      }
+      correctors.push(own.corrector());
+    } else log('the model has no corrector: the two baselines only');
     const rows: Row[] = [];
     for (const [set, items] of [['real', real], ['synthetic', synth.errors], ['correct', synth.correct]] as const) {
       if (!items.length) continue;
@@ -578,6 +668,8 @@ export async function main(argv: string[]): Promise<void> {
       lexicon: model.lexicon?.size ?? 0,
       penalty: channel.penalty,
       tuning,
+      minCorrection: own?.min ?? null,
+      correctorTuning: corrTuning,
       rows,
       seconds: (performance.now() - t0) / 1000,
     };

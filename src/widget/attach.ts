@@ -2,7 +2,7 @@ import { DisposedError, InvalidArgumentError, ModelFetchError, WorkerError, type
 import type { Completion, CompletionStop } from '../protocol.js';
 import { editable, sameState, textControl, type Field, type FieldState } from './field.js';
 import { GhostView } from './ghost.js';
-import { SPACE_TAKERS, completeOptions, fitBefore, nextWordLength, pickSuggestion, resolvePolicy, type SuggestionPolicy } from './policy.js';
+import { SPACE_TAKERS, completeOptions, fitBefore, nextWordLength, pickSuggestion, resolvePolicy, shouldCorrect, type SuggestionPolicy } from './policy.js';
 import { isWordChar } from '../text.js';
 import { acquirePredictor, releasePredictor } from './shared.js';
 
@@ -69,6 +69,40 @@ export interface AutocompleteOptions {
   render?: (ghost: HTMLElement, suggestion: string) => void;
   /** Called each time the model answers for the current text, with what is now offered. */
   onSuggestion?: (event: SuggestionEvent) => void;
+  /**
+   * With a model that has the typo corrector (`predictor.model.parts.corrector`):
+   * when a word has just been finished (a space or punctuation typed after
+   * it) and the corrector thinks it likely mistyped, offer its correction,
+   * drawn in a callout beside the caret ("~~teh~~ → the", the changed letters
+   * in bold) in place of the suggestion; a key of `correctKeys` accepts it,
+   * and Backspace right after an accepted correction brings back what was
+   * typed, as phone keyboards do. Nothing is replaced without that key
+   * unless `autocorrect` is on. Default true.
+   */
+  corrections?: boolean;
+  /** Replace a likely mistyped word as soon as it is finished, without asking (Backspace right after brings it back). Default false. */
+  autocorrect?: boolean;
+  /**
+   * Offer (or make) a correction only when the corrector gives it at least
+   * this probability (0–1), and more than the word as typed (see
+   * shouldCorrect). Default 0.5.
+   */
+  minCorrectionConfidence?: number;
+  /** `KeyboardEvent.key` values (no modifiers) that accept an offered correction. Default `['Tab']`. */
+  correctKeys?: readonly string[];
+  /** Called when a correction is offered, accepted, made by `autocorrect`, or reverted with Backspace. */
+  onCorrection?: (event: CorrectionEvent) => void;
+}
+
+/** What {@link AutocompleteOptions.onCorrection} receives. */
+export interface CorrectionEvent {
+  action: 'offered' | 'accepted' | 'autocorrected' | 'reverted';
+  /** The word as typed. */
+  typed: string;
+  /** The correction. */
+  correction: string;
+  /** Its probability under the corrector. */
+  p: number;
 }
 
 /** What {@link AutocompleteOptions.onSuggestion} receives. */
@@ -129,7 +163,11 @@ export interface AutocompleteHandle {
    * false when there was no suggestion.
    */
   acceptWord(): boolean;
-  /** Hides the suggestion until the text or caret changes. */
+  /** The correction offered now (for the word just finished), or null. */
+  readonly correction: { typed: string; text: string; p: number } | null;
+  /** Replaces the word with the correction offered, as one native, undoable edit. false when there was none. */
+  acceptCorrection(): boolean;
+  /** Hides the suggestion (or the correction offered) until the text or caret changes. */
   dismiss(): void;
   /** Removes everything the widget added (listeners, overlay, aria-describedby) and closes the session. */
   detach(): Promise<void>;
@@ -163,10 +201,15 @@ function checkOptions(o: AutocompleteOptions): SuggestionPolicy {
       `attach({ acceptWordKeys }) must be an array of keys such as 'Control+ArrowRight' (modifiers Control, Alt, Meta, Shift), got ${JSON.stringify(o.acceptWordKeys)}`,
     );
   }
-  for (const name of ['smartPunctuation', 'midLine'] as const) {
+  if (o.correctKeys !== undefined && !(Array.isArray(o.correctKeys) && o.correctKeys.every((k) => typeof k === 'string'))) {
+    throw new InvalidArgumentError('attach({ correctKeys }) must be an array of KeyboardEvent.key strings');
+  }
+  const m = o.minCorrectionConfidence;
+  if (m !== undefined && !(typeof m === 'number' && m >= 0 && m <= 1)) throw new InvalidArgumentError(`attach({ minCorrectionConfidence }) must be a number from 0 to 1, got ${String(m)}`);
+  for (const name of ['smartPunctuation', 'midLine', 'corrections', 'autocorrect'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new InvalidArgumentError(`attach({ ${name} }) must be true or false, got ${JSON.stringify(o[name])}`);
   }
-  for (const name of ['render', 'onSuggestion'] as const) {
+  for (const name of ['render', 'onSuggestion', 'onCorrection'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') throw new InvalidArgumentError(`attach({ ${name} }) must be a function`);
   }
   return policy;
@@ -246,6 +289,15 @@ class Autocomplete implements AutocompleteHandle {
   #watching = false;
   #status: AutocompleteStatus = 'loading';
   #error: Error | null = null;
+  /** The model has the typo corrector (known once the predictor has loaded). */
+  #corrector = false;
+  readonly #correctKeys: readonly string[];
+  /** The correction on screen, for the word just finished (the callout shows it instead of a suggestion). */
+  #offer: (CorrectionOffer & { state: FieldState }) | null = null;
+  /** Right after a correction was made: Backspace brings back what was typed. */
+  #revert: (CorrectionOffer & { state: FieldState }) | null = null;
+  /** Words whose correction the user took back with Backspace: not offered again in this field. */
+  readonly #kept = new Set<string>();
 
   constructor(
     readonly element: HTMLElement,
@@ -262,6 +314,7 @@ class Autocomplete implements AutocompleteHandle {
     this.#acceptWordKeys = options.acceptWordKeys ?? ['Control+ArrowRight', 'Meta+ArrowRight'];
     this.#smartPunctuation = options.smartPunctuation ?? true;
     this.#wordChords = this.#acceptWordKeys.map((k) => parseKey(k)!);
+    this.#correctKeys = options.correctKeys ?? ['Tab'];
     this.#render = options.render ?? ((ghost, suggestion) => void (ghost.textContent = suggestion));
     let id: string;
     do id = `nextkey-suggestion-${++ids}`;
@@ -280,7 +333,10 @@ class Autocomplete implements AutocompleteHandle {
       predictor = acquirePredictor(options.model);
       this.#release = () => releasePredictor(options.model);
     }
-    this.#session = predictor.then((p) => p.session());
+    this.#session = predictor.then((p) => {
+      this.#corrector = !!p.model.parts?.corrector;
+      return p.session();
+    });
     this.ready = this.#session.then(() => {});
     this.ready.then(
       () => {
@@ -342,6 +398,11 @@ class Autocomplete implements AutocompleteHandle {
     return this.#shown?.text ?? null;
   }
 
+  get correction(): { typed: string; text: string; p: number } | null {
+    const o = this.#offer;
+    return o && { typed: o.typed, text: o.fix, p: o.p };
+  }
+
   get status(): AutocompleteStatus {
     return this.#status;
   }
@@ -377,7 +438,11 @@ class Autocomplete implements AutocompleteHandle {
     const before = this.#last;
     this.#last = state;
     this.#token++;
+    if (this.#revert && !sameState(state, this.#revert.state)) this.#revert = null;
+    if (this.#offer) this.#hide();
     if (!state || !this.#eligible(state)) return this.#hide();
+    // One space or punctuation mark typed right after a word: the word is finished (a correction may be due).
+    const finished = !!before && state.after === before.after && state.before.length === before.before.length + 1 && state.before.startsWith(before.before) && endsWord(state.before);
     // Typing the suggestion's next characters consumes them at once, in this
     // same task, so the rest stays on screen without a frame of flicker.
     const shown = this.#shown;
@@ -388,7 +453,7 @@ class Autocomplete implements AutocompleteHandle {
     } else {
       this.#hide();
     }
-    void this.#predict(state, this.#token, t0);
+    void this.#predict(state, this.#token, t0, finished);
   }
 
   /**
@@ -402,7 +467,7 @@ class Autocomplete implements AutocompleteHandle {
     return s.caret && s.before !== '' && !this.#composing && this.#focused() && fits;
   }
 
-  async #predict(state: FieldState, token: number, t0: number): Promise<void> {
+  async #predict(state: FieldState, token: number, t0: number, finished = false): Promise<void> {
     let session: Session;
     try {
       session = await this.#session;
@@ -413,6 +478,8 @@ class Autocomplete implements AutocompleteHandle {
       if (token !== this.#token) return;
       const update = await session.setText(state.before + state.after, { cursor: state.before.length, k: 1 });
       if (!update.current || token !== this.#token) return;
+      if (finished && this.#corrector && this.#options.corrections !== false && (await this.#correct(session, state, token))) return;
+      if (token !== this.#token) return;
       const p = this.#policy;
       const result = await session.complete(completeOptions(p));
       // Shown only if nothing changed since the request: never an answer for an old text.
@@ -440,6 +507,50 @@ class Autocomplete implements AutocompleteHandle {
     }
   }
 
+  /**
+   * Asks the corrector about the word `state` has just finished; offers its
+   * correction (or, with autocorrect, makes it) when it is likely enough.
+   * true when it did, so no suggestion is shown for this text.
+   */
+  async #correct(session: Session, state: FieldState, token: number): Promise<boolean> {
+    const r = await session.corrections({ k: 3 });
+    if (!r.current || token !== this.#token || !r.word || !sameState(this.#field.read(), state)) return false;
+    const sep = state.before.slice(r.word.end);
+    const typed = r.word.text;
+    const best = r.corrections[0]!;
+    if (sep.length !== 1 || !shouldCorrect(r.corrections, typed, this.#options.minCorrectionConfidence) || this.#kept.has(typed)) return false;
+    const offer = { typed, fix: best.text, sep, p: best.p };
+    if (this.#options.autocorrect) {
+      this.#replace(offer, 'autocorrected');
+      return true;
+    }
+    if (!this.#view.show(state, best.text, (ghost) => renderCorrection(ghost, typed, best.text), true)) return false;
+    this.#shown = null;
+    this.#offer = { ...offer, state };
+    this.#watch();
+    const keys = this.#correctKeys.length ? `${spoken(this.#correctKeys[0]!)} to correct, ` : '';
+    this.#view.description.textContent = `Correction: ${best.text} for ${typed}. ${keys}Escape to dismiss.`;
+    this.#options.onCorrection?.({ action: 'offered', typed, correction: best.text, p: best.p });
+    return true;
+  }
+
+  /** Puts `o.fix` in place of the word before the caret (and its separator), as one native edit; Backspace right after takes it back. */
+  #replace(o: CorrectionOffer, action: 'accepted' | 'autocorrected'): void {
+    if (!this.#focused()) this.element.focus();
+    this.#hide();
+    this.#field.replaceBefore(o.typed.length + o.sep.length, o.fix + o.sep);
+    const state = this.#field.read();
+    this.#revert = state && { ...o, state };
+    this.#options.onCorrection?.({ action, typed: o.typed, correction: o.fix, p: o.p });
+  }
+
+  acceptCorrection(): boolean {
+    const o = this.#offer;
+    if (!o || this.#detached || !sameState(this.#field.read(), o.state)) return false;
+    this.#replace(o, 'accepted');
+    return true;
+  }
+
   #show(state: FieldState, text: string): boolean {
     if (!this.#view.show(state, text, this.#render)) {
       this.#hide();
@@ -456,8 +567,9 @@ class Autocomplete implements AutocompleteHandle {
   }
 
   #hide(): void {
-    if (!this.#shown) return;
+    if (!this.#shown && !this.#offer) return;
     this.#shown = null;
+    this.#offer = null;
     this.#view.hide();
     this.#view.description.textContent = '';
   }
@@ -473,7 +585,7 @@ class Autocomplete implements AutocompleteHandle {
     if (!this.#mirror || this.#watching) return;
     this.#watching = true;
     const tick = (): void => {
-      const shown = this.#shown;
+      const shown = this.#shown ?? this.#offer;
       if (!shown || this.#detached) {
         this.#watching = false;
         return;
@@ -488,11 +600,36 @@ class Autocomplete implements AutocompleteHandle {
   #redraw(): void {
     const shown = this.#shown;
     if (shown && !this.#view.show(shown.state, shown.text, this.#render)) this.#hide();
+    const o = this.#offer;
+    if (o && !this.#view.show(o.state, o.fix, (ghost) => renderCorrection(ghost, o.typed, o.fix), true)) this.#hide();
   }
 
   #keydown(e: KeyboardEvent): void {
     // keyCode 229: a key the IME is handling (Safari sends it after compositionend too).
-    if (!this.#shown || this.#composing || e.isComposing || e.keyCode === 229) return;
+    if (this.#composing || e.isComposing || e.keyCode === 229) return;
+    const plain = !(e.ctrlKey || e.altKey || e.metaKey || e.shiftKey);
+    const revert = this.#revert;
+    if (revert && plain && e.key === 'Backspace' && sameState(this.#field.read(), revert.state)) {
+      // Right after a correction, Backspace brings back what was typed (and the word is left alone from now on).
+      e.preventDefault();
+      this.#revert = null;
+      this.#kept.add(revert.typed);
+      this.#field.replaceBefore(revert.fix.length + revert.sep.length, revert.typed + revert.sep);
+      this.#options.onCorrection?.({ action: 'reverted', typed: revert.typed, correction: revert.fix, p: revert.p });
+      return;
+    }
+    if (this.#offer) {
+      if (!plain) return;
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.dismiss();
+      } else if (this.#correctKeys.includes(e.key)) {
+        e.preventDefault();
+        this.acceptCorrection();
+      }
+      return;
+    }
+    if (!this.#shown) return;
     // Arrow keys move the caret as usual unless it is at the very end of the text.
     const usable = e.key !== 'ArrowRight' || this.#shown.state.after === '';
     if (usable && this.#wordChords.some((c) => matches(c, e))) {
@@ -565,6 +702,50 @@ class Autocomplete implements AutocompleteHandle {
       this.#release();
     }
   }
+}
+
+/** A correction offered for the word just finished: the word as typed, its correction and probability, the character that finished it. */
+interface CorrectionOffer {
+  typed: string;
+  fix: string;
+  sep: string;
+  p: number;
+}
+
+/** Whether `text` ends with one character that is not a word character (a space, punctuation, a newline) right after a word character. */
+function endsWord(text: string): boolean {
+  const chars = Array.from(text.slice(-3));
+  const last = chars[chars.length - 1];
+  const prev = chars[chars.length - 2];
+  return !!last && !!prev && !isWordChar(last) && isWordChar(prev);
+}
+
+/**
+ * Draws a correction so the change shows: the word as typed, struck through
+ * and faint, an arrow, then the correction with the letters that differ in
+ * bold ("~~teh~~ → t**he**").
+ */
+function renderCorrection(ghost: HTMLElement, typed: string, fix: string): void {
+  ghost.textContent = '';
+  ghost.style.opacity = '1';
+  let a = 0;
+  while (a < typed.length && a < fix.length && typed[a] === fix[a]) a++;
+  let b = 0;
+  while (b < typed.length - a && b < fix.length - a && typed[typed.length - 1 - b] === fix[fix.length - 1 - b]) b++;
+  const span = (text: string, style: string, cls: string): HTMLElement => {
+    const el = document.createElement('span');
+    el.style.cssText = 'all:unset;' + style;
+    el.className = cls;
+    el.textContent = text;
+    return el;
+  };
+  ghost.append(
+    span(typed, 'text-decoration:line-through;opacity:.55;', 'nextkey-typed'),
+    span(' → ', 'opacity:.55;', 'nextkey-arrow'),
+    span(fix.slice(0, a), '', 'nextkey-fix'),
+    span(fix.slice(a, fix.length - b), 'font-weight:bold;', 'nextkey-changed'),
+    span(fix.slice(fix.length - b), '', 'nextkey-fix'),
+  );
 }
 
 /** '<textarea name="message">' and the like, for console messages. */

@@ -11,7 +11,7 @@ export interface NextkeyTextareaElement extends HTMLElement {
 }
 
 const FIELD = 'textarea, input, [contenteditable]:not([contenteditable=false])';
-const ATTRIBUTES = ['model', 'mode', 'min-confidence', 'max-chars'];
+const ATTRIBUTES = ['model', 'mode', 'min-confidence', 'max-chars', 'autocorrect'];
 /** Attributes of `<nextkey-textarea>` handed to the textarea it makes when it holds no field. */
 const FORWARDED = ['name', 'placeholder', 'rows', 'cols', 'maxlength', 'required', 'autofocus'];
 
@@ -25,6 +25,8 @@ function optionsOf(host: HTMLElement): AutocompleteOptions {
   if (mode) options.mode = mode as AutocompleteOptions['mode'];
   if (min) options.minConfidence = Number(min);
   if (max) options.maxChars = Number(max);
+  const auto = host.getAttribute('autocorrect');
+  if (auto !== null) options.autocorrect = auto !== 'off';
   return options;
 }
 
@@ -34,7 +36,8 @@ function optionsOf(host: HTMLElement): AutocompleteOptions {
  * contenteditable it contains, or to a `<textarea>` it creates when it
  * contains none (taking its `name`, `placeholder`, `rows`, `cols`,
  * `maxlength`, `required` and `autofocus`). Attributes `model`, `mode`,
- * `min-confidence` and `max-chars` map to the {@link attach} options; fields
+ * `min-confidence`, `max-chars` and `autocorrect` (present and not "off")
+ * map to the {@link attach} options; fields
  * with the same `model` share one predictor (and worker). The field stays in
  * the light DOM, so forms and labels work as usual.
  *

@@ -16,6 +16,8 @@ export interface Field {
   insert(text: string): void;
   /** Replaces the one character before the caret with `text`, as one native edit. */
   replaceLast(text: string): void;
+  /** Replaces the `n` characters (UTF-16 units; whole characters) before the caret with `text`, as one native edit. */
+  replaceBefore(n: number, text: string): void;
 }
 
 export function sameState(a: FieldState | null, b: FieldState | null): boolean {
@@ -47,8 +49,11 @@ export function textControl(el: HTMLTextAreaElement | HTMLInputElement): Field {
       }
     },
     replaceLast(text) {
+      this.replaceBefore(1, text);
+    },
+    replaceBefore(n, text) {
       const end = el.selectionEnd ?? el.value.length;
-      el.setSelectionRange(end - 1, end);
+      el.setSelectionRange(Math.max(0, end - n), end);
       this.insert(text);
     },
   };
@@ -138,9 +143,13 @@ export function editable(el: HTMLElement): Field {
       }
     },
     replaceLast(text) {
+      this.replaceBefore(1, text);
+    },
+    replaceBefore(n, text) {
       const sel = selectionOf(el);
       if (!sel || !range()) return;
-      sel.modify('extend', 'backward', 'character');
+      // Extends a character at a time until the selection holds n UTF-16 units (a surrogate pair is one step).
+      for (let guard = 0; sel.toString().length < n && guard < n; guard++) sel.modify('extend', 'backward', 'character');
       this.insert(text);
     },
   };

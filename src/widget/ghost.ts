@@ -115,8 +115,12 @@ export class GhostView {
     host.append(this.root);
   }
 
-  /** Shows `text` at the caret of `state`; false when it cannot be drawn there without covering text. */
-  show(state: FieldState, text: string, render: (ghost: HTMLElement, suggestion: string) => void): boolean {
+  /**
+   * Shows `text` at the caret of `state`; false when it cannot be drawn there
+   * without covering text. `callout`: in the callout beside the caret's line
+   * wherever the caret is (a correction offered for the word just typed).
+   */
+  show(state: FieldState, text: string, render: (ghost: HTMLElement, suggestion: string) => void, callout = false): boolean {
     const el = this.element;
     if (!el.isConnected || !el.offsetWidth) return this.hide();
     const cs = getComputedStyle(el);
@@ -160,8 +164,8 @@ export class GhostView {
       this.callout.append(ghost);
       box.scrollTop = el.scrollTop;
       box.scrollLeft = el.scrollLeft;
-      const m = state.after ? this.#mark.getBoundingClientRect() : null;
-      if (!midLine) {
+      const m = state.after || callout ? this.#mark.getBoundingClientRect() : null;
+      if (!midLine && !callout) {
         this.#mark.after(ghost);
         render(ghost, text);
         // At a line end with more lines after it, a ghost that wraps (or takes the word it
@@ -186,7 +190,7 @@ export class GhostView {
       if (caret.top < top || caret.top + caret.height > top + el.clientHeight + 1) return this.hide();
       const textStyle = getComputedStyle(caret.parent);
       this.overlay.style.setProperty('--nextkey-ink', textStyle.color);
-      if (!midLine && room >= 1) {
+      if (!midLine && !callout && room >= 1) {
         css(box, {
           left: `${left - origin.left}px`,
           top: `${top - origin.top}px`,

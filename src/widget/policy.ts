@@ -200,3 +200,23 @@ export function savedBy(suggestion: string | null, rest: string): Acceptance | n
   if (word) return { key: 'word', text: word, chars: length(word), keystrokes: 1 };
   return null;
 }
+
+/** One candidate of a correction (as Session.corrections gives them, best first). */
+interface Candidate {
+  text: string;
+  p: number;
+}
+
+/** The widget's default minCorrectionConfidence (chosen on the tuning slice of `npm run eval:typos`, see docs/typos.md). */
+export const DEFAULT_MIN_CORRECTION = 0.5;
+
+/**
+ * Whether the widget offers (or, with autocorrect, makes) the first of
+ * `corrections` for `typed`: it must be another word, at least `min` likely,
+ * and likelier than the word as typed. Shared with the evaluation.
+ */
+export function shouldCorrect(corrections: readonly Candidate[], typed: string, min = DEFAULT_MIN_CORRECTION): boolean {
+  const best = corrections[0];
+  const own = corrections.find((c) => c.text === typed)?.p ?? 0;
+  return !!best && best.text !== typed && best.p >= min && best.p > own;
+}

@@ -242,10 +242,12 @@ interface Hyp {
 /**
  * The likeliest intended words for `typed`, best first: a beam search of the
  * decoder kept inside `known` (and the typed word itself, which is always a
- * path), each with its probability under the decoder. A typed word that
- * starts with a capital may also become a known word written with a capital
- * ("Teh" → "The"). An empty list when the typed word has a character
- * outside the vocabulary.
+ * path). At each step the decoder's distribution is taken over the
+ * characters allowed there (and the word's end where a word ends), so p is
+ * the word's share among the words it may write: the candidates' p sum to at
+ * most 1. A typed word that starts with a capital may also become a known
+ * word written with a capital ("Teh" → "The"). An empty list when the typed
+ * word has a character outside the vocabulary.
  */
 export function correct(net: Corrector, hLm: Float32Array, typed: string, o: CorrectOptions): Correction[] {
   const cps = Array.from(typed);
@@ -257,32 +259,77 @@ export function correct(net: Corrector, hLm: Float32Array, typed: string, o: Cor
   }
   if (ids.length === 0) return [];
   const e = encodeWord(net, hLm, ids);
-  const scratch = decoderScratch(net, e.S);
-  const lp = new Float64Array(net.V);
+  const { Hd, He, S } = { ...net, S: e.S };
+  // Keys: each typed character's encoding through the attention matrix, [S, Hd], so a step scores with one product per character.
+  const keys = new Float32Array(S * Hd);
+  for (let s = 0; s < S; s++) {
+    for (let i = 0; i < 2 * He; i++) {
+      const v = e.enc[s * 2 * He + i]!;
+      if (v === 0) continue;
+      const row = i * Hd;
+      for (let j = 0; j < Hd; j++) keys[s * Hd + j] += v * net.att[row + j]!;
+    }
+  }
+  const gh = new Float32Array(3 * Hd);
+  const a = new Float64Array(S);
+  const c = new Float32Array(2 * He);
+  const cols = Hd + 2 * He;
   const capital = cps[0] !== cps[0]!.toLowerCase();
   const done: { text: string; score: number }[] = [];
   let alive: Hyp[] = [{ text: '', n: 0, prev: o.end, h: e.h0, score: 0 }];
-  const kth = () => (done.length >= o.k ? done[o.k - 1]!.score : -Infinity);
   for (let step = 0; step <= o.maxChars && alive.length > 0; step++) {
     const grown: { from: Hyp; id: number; ch: string; score: number }[] = [];
     for (const hyp of alive) {
-      const out = new Float32Array(net.Hd);
-      decoderStep(net, e, hyp.prev, hyp.h, out, lp, scratch);
-      hyp.h = out;
       const { chars, word } = allowed(hyp.text, hyp.n, cps, capital, o.known);
-      if (word) insertDone(done, { text: hyp.text, score: hyp.score + lp[o.end]! });
-      if (hyp.n >= o.maxChars) continue;
-      for (const ch of chars) {
-        const id = o.index.get(ch.codePointAt(0)!);
-        if (id === undefined || id === o.end) continue;
-        grown.push({ from: hyp, id, ch, score: hyp.score + lp[id]! });
+      const next: { id: number; ch: string }[] = [];
+      if (hyp.n < o.maxChars) {
+        for (const ch of chars) {
+          const id = o.index.get(ch.codePointAt(0)!);
+          if (id !== undefined && id !== o.end) next.push({ id, ch });
+        }
       }
+      if (!next.length && !word) continue;
+      const h = new Float32Array(Hd);
+      gruStep(net.dec, hyp.prev, hyp.h, h, gh);
+      // Attention over the typed characters.
+      let max = -Infinity;
+      for (let s = 0; s < S; s++) {
+        let v = 0;
+        for (let j = 0; j < Hd; j++) v += keys[s * Hd + j]! * h[j]!;
+        a[s] = v;
+        if (v > max) max = v;
+      }
+      let sum = 0;
+      for (let s = 0; s < S; s++) sum += a[s] = Math.exp(a[s]! - max);
+      c.fill(0);
+      for (let s = 0; s < S; s++) {
+        const w = a[s]! / sum;
+        for (let j = 0; j < 2 * He; j++) c[j] += w * e.enc[s * 2 * He + j]!;
+      }
+      // Logits of the allowed characters only, normalised over them.
+      const logit = (id: number): number => {
+        let z = net.outB[id]!;
+        const r = id * cols;
+        for (let j = 0; j < Hd; j++) z += net.outW[r + j]! * h[j]!;
+        for (let j = 0; j < 2 * He; j++) z += net.outW[r + Hd + j]! * c[j]!;
+        return z;
+      };
+      const zs = next.map((x) => logit(x.id));
+      const zEnd = word ? logit(o.end) : -Infinity;
+      let zmax = zEnd;
+      for (const z of zs) if (z > zmax) zmax = z;
+      let total = word ? Math.exp(zEnd - zmax) : 0;
+      for (const z of zs) total += Math.exp(z - zmax);
+      const lz = zmax + Math.log(total);
+      if (word) insertDone(done, { text: hyp.text, score: hyp.score + zEnd - lz });
+      hyp.h = h;
+      next.forEach((x, i) => grown.push({ from: hyp, id: x.id, ch: x.ch, score: hyp.score + zs[i]! - lz }));
     }
     grown.sort((x, y) => y.score - x.score);
-    const bar = kth();
+    // Scores only fall as a word grows: one already below the k-th finished word can never pass it.
+    const bar = done.length >= o.k ? done[o.k - 1]!.score : -Infinity;
     alive = [];
     for (const g of grown) {
-      // Scores only fall as a word grows: one already below the k-th finished word can never pass it.
       if (alive.length === o.beamWidth || g.score <= bar) break;
       alive.push({ text: g.from.text + g.ch, n: g.from.n + 1, prev: g.id, h: g.from.h, score: g.score });
     }
