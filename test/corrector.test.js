@@ -90,17 +90,15 @@ describe('typo corrector', function () {
     const end = index.get(32);
     /**
      * ln p of `word` as correct() defines it, from decoderStep's full distributions: at each step the
-     * character taken, normalised over the characters allowed there (the lexicon's next characters
-     * and the typed word's, and the end where a word or the typed word ends).
+     * character taken, normalised over the characters the lexicon allows there (and the end where a
+     * word of it ends).
      */
     const score = (hLm, typed, word) =>
       teacher(hLm, typed, word).reduce((acc, row, t) => {
         const prefix = word.slice(0, t);
         const r = known.next(prefix);
-        const chars = new Set(r ? r.chars : []);
-        if (typed.startsWith(prefix) && t < typed.length) chars.add(typed[t]);
-        const ok = [...chars].map((ch) => index.get(ch.codePointAt(0))).filter((id) => id !== undefined && id !== end);
-        if ((r && r.word) || prefix === typed) ok.push(end);
+        const ok = [...(r ? r.chars : [])].map((ch) => index.get(ch.codePointAt(0))).filter((id) => id !== undefined && id !== end);
+        if (r && r.word) ok.push(end);
         const max = Math.max(...ok.map((id) => row[id]));
         const lz = max + Math.log(ok.reduce((x, id) => x + Math.exp(row[id] - max), 0));
         return acc + row[t < word.length ? ids(word)[t] : end] - lz;
@@ -111,8 +109,9 @@ describe('typo corrector', function () {
         continue;
       }
       const got = m.correct(net, Float32Array.from(c.hLm), c.typed, { k: 5, beamWidth: 64, known, index, end, maxChars: 12 });
-      // Every allowed word (the lexicon, its capitalised forms for a capitalised typed word, the typed word), scored exactly.
-      const allowed = new Set([...lexicon, c.typed]);
+      // Every allowed word (the lexicon's: the typed words here are not in it, so not among them), scored exactly.
+      assert(!lexicon.includes(c.typed), `${c.typed} is not a known word`);
+      const allowed = new Set(lexicon);
       const all = [...allowed].map((w) => ({ text: w, s: score(c.hLm, c.typed, w) })).sort((a, b) => b.s - a.s);
       assert(got.length === 5, `${c.typed}: 5 answers`);
       for (let i = 0; i < got.length; i++) {
@@ -127,7 +126,7 @@ describe('typo corrector', function () {
     }
   });
 
-  it('a capitalised typed word may become a known word with a capital', () => {
+  it('a capitalised typed word may become a known word with a capital; the answers are a distribution over the known words', () => {
     const known = {
       next(w) {
         const rest = json.lexicon.filter((x) => x.startsWith(w));
@@ -136,8 +135,12 @@ describe('typo corrector', function () {
     };
     const got = m.correct(net, new Float32Array(net.Hlm), 'Tne', { k: 40, beamWidth: 64, known, index, end: index.get(32), maxChars: 8 });
     const texts = got.map((g) => g.text);
-    assert(texts.includes('Tne') && texts.includes('The') && texts.includes('Ten') && texts.includes('Tea'), `capitalised lexicon words: ${texts}`);
-    assert(texts.every((t) => t === 'Tne' || json.lexicon.includes(t) || json.lexicon.includes(t[0].toLowerCase() + t.slice(1))), 'nothing else');
+    assert(texts.includes('The') && texts.includes('Ten') && texts.includes('Tea') && texts.includes('Then'), `capitalised lexicon words: ${texts}`);
+    assert(texts.every((t) => json.lexicon.includes(t) || json.lexicon.includes(t[0].toLowerCase() + t.slice(1))), `nothing else: ${texts}`);
+    assertClose([got.reduce((a, g) => a + g.p, 0)], [1], 1e-9, 'with every allowed word listed, the probabilities sum to 1');
+    // A typed word that is a known word is one of the answers ("the" as typed).
+    const own = m.correct(net, new Float32Array(net.Hlm), 'the', { k: 40, beamWidth: 64, known, index, end: index.get(32), maxChars: 8 });
+    assert(own.some((g) => g.text === 'the'), 'the typed word, known, is among them');
   });
 
   describe('a broken corrector section is refused, naming the field', () => {
@@ -185,7 +188,7 @@ describe('typo corrector', function () {
         }
         const h = states[states.length - 1].h.dataSync().slice();
         m.tf.dispose(m.stateTensors(states));
-        return m.correct(net, h, typed, { k, beamWidth: 4, known: model.lexicon.lookup(), index, end: index.get(32), maxChars: typed.length + 8 });
+        return m.correct(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, k, 4));
       } finally {
         m.disposeModel(model);
       }

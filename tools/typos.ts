@@ -41,7 +41,7 @@ import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithL
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_MIN_CORRECTION, shouldCorrect } from '../src/widget/policy.js';
-import { correct as correctWord } from '../worker/model/corrector.js';
+import { correct as correctWord, correctionOptions } from '../worker/model/corrector.js';
 import { mulberry32 } from '../worker/session.js';
 import { readLanes } from './gapfill.js';
 
@@ -507,7 +507,6 @@ class ModelCorrector {
   async candidates(items: readonly TypoItem[], k: number): Promise<{ text: string; p: number }[][]> {
     const net = this.model.corrector!;
     const known = this.model.lexicon?.lookup() ?? null;
-    const end = this.model.index.get(32) ?? 0;
     const out: { text: string; p: number }[][] = [];
     for (let b0 = 0; b0 < items.length; b0 += this.lanes) {
       const batch = items.slice(b0, b0 + this.lanes);
@@ -516,7 +515,7 @@ class ModelCorrector {
       dispose(stateTensors(ctx));
       batch.forEach((it, i) => {
         const h = H.slice(i * net.Hlm, (i + 1) * net.Hlm);
-        out.push(correctWord(net, h, it.typed, { k, beamWidth: 4, known, index: this.model.index, end, maxChars: Math.min(Array.from(it.typed).length + 8, 40) }));
+        out.push(correctWord(net, h, it.typed, correctionOptions(this.model.index, known, it.typed, k, 4)));
       });
     }
     return out;

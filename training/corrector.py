@@ -38,7 +38,10 @@ with probability 1 - --clean, else leaves it as it is (the decoder learns to
 keep a right word); with probability --no-context the language model's state
 is zeros (a word with no text before it). A share (--type-share) of the words
 is drawn uniformly from the lexicon's lowercase words that the Hunspell
-dictionary also knows, with no context, so rare words are written too.
+dictionary also knows, with no context, so rare words are written too. With
+--dictionary-targets a lowercase word the dictionary does not know is never
+a target: the lexicon holds the misspellings its text has ("definately",
+"untill"), and the decoder should write what they were meant to be.
 
 RUN_DIR gets log.jsonl, best.pt (lowest validation loss) and last.pt
 (resumable). Only torch, numpy and the standard library; PyTorch 1.13 or 2.x.
@@ -188,7 +191,13 @@ def collect(forward, vocab, files, lexicon, chars, lanes=32, chunk=256, seed=0):
 class Examples:
     """Batches of (h_lm, typed, intended) drawn from collected words, misspelled by the noise model."""
 
-    def __init__(self, H, words, vocab, noise, clean, no_context, seed, types=(), type_share=0.0):
+    def __init__(self, H, words, vocab, noise, clean, no_context, seed, types=(), type_share=0.0, good=None):
+        if good is not None:
+            # Only words the decoder should write: the rest (misspellings the text has, such as
+            # "definately") are never a target, so it learns to correct them even though the
+            # lexicon has them.
+            keep = [i for i, w in enumerate(words) if good(w)]
+            H, words = H[torch.as_tensor(keep)], [words[i] for i in keep]
         self.H, self.words, self.noise = H, words, noise
         self.clean, self.no_context = clean, no_context
         self.types, self.type_share = list(types), type_share if types else 0.0
@@ -327,6 +336,7 @@ def parse_args(argv):
     a("--lr", type=float, default=3e-3)
     a("--clean", type=float, default=0.3, help="share of examples left as they are")
     a("--no-context", type=float, default=0.15, help="share of examples with the zero language-model state")
+    a("--dictionary-targets", action="store_true", help="only words with a capital or that the Hunspell dictionary knows are written (targets)")
     a("--type-share", type=float, default=0.15, help="share of examples whose word is drawn uniformly from the lowercase lexicon words Hunspell knows (no context)")
     a("--dictionary", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node_modules", "dictionary-en", "index"))
     a("--minutes", type=float, default=40)
@@ -387,9 +397,12 @@ def main(argv=None):
     corr = Corrector(len(vocab), forward.hidden_sizes[-1], args.embedding, args.encoder, args.decoder)
     opt = torch.optim.Adam(corr.parameters(), lr=args.lr)
     types = sorted(w for w in lexicon if w == w.lower() and w in real and WORD_RE.match(w))
-    train_ex = Examples(*data["train"], vocab, Noise(args.seed, real_words=real), args.clean, args.no_context, args.seed, types, args.type_share)
+    # A word the decoder may write: one with a capital (names, acronyms: the dictionary lacks most),
+    # or one the Hunspell dictionary knows.
+    good = (lambda w: w != w.lower() or w.lower() in real) if args.dictionary_targets else None
+    train_ex = Examples(*data["train"], vocab, Noise(args.seed, real_words=real), args.clean, args.no_context, args.seed, types, args.type_share, good)
     # Validation: fixed batches (the noise seeded apart from training's).
-    vex = Examples(*data["valid"], vocab, Noise(args.seed + 100, real_words=real), args.clean, args.no_context, args.seed + 100)
+    vex = Examples(*data["valid"], vocab, Noise(args.seed + 100, real_words=real), args.clean, args.no_context, args.seed + 100, good=good)
     valid = [vex.batch(256) for _ in range(4)]
     step, elapsed, best = 0, 0.0, float("inf")
     if ck:
@@ -417,6 +430,7 @@ def main(argv=None):
                      "step": step, "elapsed": elapsed, "best": best, "total": total,
                      "card": json.dumps({"metrics": metrics, "step": step, "minutes": round(elapsed / 60, 1),
                                          "clean": args.clean, "noContext": args.no_context, "typeShare": args.type_share,
+                                         "dictionaryTargets": args.dictionary_targets, "sizes": corr.sizes,
                                          "train": [os.path.basename(p) for p in args.train]})}, path)
 
     def validate():

@@ -6,7 +6,7 @@ import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 import { disposeMidText, midTextModel } from './model/bidir.js';
-import { correct } from './model/corrector.js';
+import { correct, correctionOptions } from './model/corrector.js';
 import { workerError } from './errors.js';
 import { rightContext } from '../src/text.js';
 import { CommitTracker, contextOf, unionWords, vocabView, type Adaptation, type WordList } from './adapt/index.js';
@@ -576,14 +576,7 @@ export class Session {
     // The user's own words are known words too.
     if (known && this.adapt && this.adapt.words.size > 0) known = unionWords(known, this.adapt.words);
     const h = this.#topBefore(start);
-    const corrections = correct(net, h, typed, {
-      k: request.k,
-      beamWidth: request.beamWidth,
-      known,
-      index: this.model.index,
-      end: this.model.index.get(32) ?? 0,
-      maxChars: Math.min(typed.length + 8, 40),
-    });
+    const corrections = correct(net, h, typed, correctionOptions(this.model.index, known, typed, request.k, request.beamWidth));
     return { word, corrections };
   }
 

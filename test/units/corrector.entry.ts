@@ -3,4 +3,4 @@ export * as tf from '@tensorflow/tfjs-core';
 export { selectBackend } from '../../worker/backend.js';
 export { validateManifest } from '../../worker/model/manifest.js';
 export { buildModel, decodeWeights, disposeModel, encode, step, stateTensors, zeroState } from '../../worker/model/model.js';
-export { buildCorrector, correct, decoderScratch, decoderStep, encodeWord } from '../../worker/model/corrector.js';
+export { buildCorrector, correct, correctionOptions, decoderScratch, decoderStep, encodeWord } from '../../worker/model/corrector.js';

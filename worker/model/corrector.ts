@@ -94,12 +94,24 @@ export function buildCorrector(manifest: Manifest, values: DecodedWeights): Corr
 
 /** out[o + i] = Σ_j w[i, j] · x[xo + j] + b[i], for w [rows, cols] row-major. */
 function matvec(w: Float32Array, rows: number, cols: number, x: Float32Array, xo: number, b: Float32Array | null, out: Float32Array, o: number): void {
-  for (let i = 0; i < rows; i++) {
-    let s = b ? b[i]! : 0;
-    const r = i * cols;
-    for (let j = 0; j < cols; j++) s += w[r + j]! * x[xo + j]!;
-    out[o + i] = s;
+  for (let i = 0; i < rows; i++) out[o + i] = dot(w, i * cols, x, xo, cols) + (b ? b[i]! : 0);
+}
+
+/** Σ_j w[r + j] · x[xo + j] for j < n, with four running sums (no chain of dependent additions). */
+function dot(w: Float32Array, r: number, x: Float32Array, xo: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    s0 += w[r + j]! * x[xo + j]!;
+    s1 += w[r + j + 1]! * x[xo + j + 1]!;
+    s2 += w[r + j + 2]! * x[xo + j + 2]!;
+    s3 += w[r + j + 3]! * x[xo + j + 3]!;
   }
+  for (; j < n; j++) s0 += w[r + j]! * x[xo + j]!;
+  return s0 + s1 + s2 + s3;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -115,6 +127,31 @@ function gruStep(g: Gru, id: number, h: Float32Array, out: Float32Array, gh: Flo
     const z = sigmoid(t[x + H + i]! + gh[H + i]!);
     const n = Math.tanh(t[x + 2 * H + i]! + r * gh[2 * H + i]!);
     out[i] = (1 - z) * n + z * h[i]!;
+  }
+}
+
+/** gruStep for several rows at once (ids[b], hs[b] → outs[b]): each row of W_hh is read once for all. gh: scratch [rows · 3H]. */
+function gruSteps(g: Gru, ids: readonly number[], hs: readonly Float32Array[], outs: readonly Float32Array[], gh: Float32Array): void {
+  const H = g.H;
+  const B = ids.length;
+  const G = 3 * H;
+  for (let i = 0; i < G; i++) {
+    const r = i * H;
+    const bias = g.bhh[i]!;
+    for (let b = 0; b < B; b++) gh[b * G + i] = dot(g.whh, r, hs[b]!, 0, H) + bias;
+  }
+  const t = g.xtab;
+  for (let b = 0; b < B; b++) {
+    const x = ids[b]! * G;
+    const o = b * G;
+    const h = hs[b]!;
+    const out = outs[b]!;
+    for (let i = 0; i < H; i++) {
+      const r = sigmoid(t[x + i]! + gh[o + i]!);
+      const z = sigmoid(t[x + H + i]! + gh[o + H + i]!);
+      const n = Math.tanh(t[x + 2 * H + i]! + r * gh[o + 2 * H + i]!);
+      out[i] = (1 - z) * n + z * h[i]!;
+    }
   }
 }
 
@@ -228,6 +265,22 @@ export interface CorrectOptions {
   end: number;
   /** Longest word written, in code points. */
   maxChars: number;
+  /**
+   * Drop words this many times less likely than the best one found, and
+   * hypotheses this many times less likely than the best one growing beside
+   * them (default: keep all; the search is then exact up to the beam width).
+   */
+  prune?: number;
+}
+
+/** Words and hypotheses this many times less likely than the best are dropped (session.corrections, eval:typos). */
+export const PRUNE = 1e4;
+/** Corrections are at most this many characters longer than the typed word. */
+export const LONGER = 6;
+
+/** The options session.corrections() searches with (eval:typos uses the same). */
+export function correctionOptions(index: Map<number, number>, known: WordList | null, typed: string, k: number, beamWidth: number): CorrectOptions {
+  return { k, beamWidth, known, index, end: index.get(32) ?? 0, maxChars: Math.min(Array.from(typed).length + LONGER, 48), prune: PRUNE };
 }
 
 interface Hyp {
@@ -241,11 +294,14 @@ interface Hyp {
 
 /**
  * The likeliest intended words for `typed`, best first: a beam search of the
- * decoder kept inside `known` (and the typed word itself, which is always a
- * path). At each step the decoder's distribution is taken over the
- * characters allowed there (and the word's end where a word ends), so p is
- * the word's share among the words it may write: the candidates' p sum to at
- * most 1. A typed word that starts with a capital may also become a known
+ * decoder kept inside `known` (which may hold the typed word itself). The
+ * decoder was trained to write known words only, so its distribution is
+ * taken at each step over the characters `known` allows there (and the
+ * word's end where a known word ends): p is a word's probability among the
+ * known words, and a typed word that is not one is never among the answers
+ * (its chance of being meant is what the others leave). Words and hypotheses
+ * less than `prune` times as likely as the best are dropped on the way. A
+ * typed word that starts with a capital may also become a known
  * word written with a capital ("Teh" → "The"). An empty list when the typed
  * word has a character outside the vocabulary.
  */
@@ -270,17 +326,22 @@ export function correct(net: Corrector, hLm: Float32Array, typed: string, o: Cor
       for (let j = 0; j < Hd; j++) keys[s * Hd + j] += v * net.att[row + j]!;
     }
   }
-  const gh = new Float32Array(3 * Hd);
   const a = new Float64Array(S);
-  const c = new Float32Array(2 * He);
   const cols = Hd + 2 * He;
+  const W = Math.max(1, o.beamWidth);
+  const gh = new Float32Array(W * 3 * Hd);
+  const hcs = Array.from({ length: W }, () => new Float32Array(cols));
   const capital = cps[0] !== cps[0]!.toLowerCase();
+  // The typed word is a path only when it is a known word itself: the decoder learned to write known words.
+  const path = !o.known || o.known.next(typed)?.word === true ? cps : null;
   const done: { text: string; score: number }[] = [];
   let alive: Hyp[] = [{ text: '', n: 0, prev: o.end, h: e.h0, score: 0 }];
   for (let step = 0; step <= o.maxChars && alive.length > 0; step++) {
     const grown: { from: Hyp; id: number; ch: string; score: number }[] = [];
+    // What each hypothesis may do next; those that may do nothing are done.
+    const live: { hyp: Hyp; next: { id: number; ch: string }[]; word: boolean }[] = [];
     for (const hyp of alive) {
-      const { chars, word } = allowed(hyp.text, hyp.n, cps, capital, o.known);
+      const { chars, word } = allowed(hyp.text, hyp.n, path, capital, o.known);
       const next: { id: number; ch: string }[] = [];
       if (hyp.n < o.maxChars) {
         for (const ch of chars) {
@@ -288,32 +349,36 @@ export function correct(net: Corrector, hLm: Float32Array, typed: string, o: Cor
           if (id !== undefined && id !== o.end) next.push({ id, ch });
         }
       }
-      if (!next.length && !word) continue;
-      const h = new Float32Array(Hd);
-      gruStep(net.dec, hyp.prev, hyp.h, h, gh);
+      if (next.length || word) live.push({ hyp, next, word });
+    }
+    const B = live.length;
+    // The beam's decoder steps side by side: each weight row is read once for all of them.
+    const hs = live.map(() => new Float32Array(Hd));
+    gruSteps(net.dec, live.map((l) => l.hyp.prev), live.map((l) => l.hyp.h), hs, gh);
+    for (let bi = 0; bi < B; bi++) {
+      const h = hs[bi]!;
+      const hc = hcs[bi]!;
       // Attention over the typed characters.
       let max = -Infinity;
       for (let s = 0; s < S; s++) {
-        let v = 0;
-        for (let j = 0; j < Hd; j++) v += keys[s * Hd + j]! * h[j]!;
+        const v = dot(keys, s * Hd, h, 0, Hd);
         a[s] = v;
         if (v > max) max = v;
       }
       let sum = 0;
       for (let s = 0; s < S; s++) sum += a[s] = Math.exp(a[s]! - max);
-      c.fill(0);
+      hc.set(h, 0);
+      hc.fill(0, Hd);
       for (let s = 0; s < S; s++) {
         const w = a[s]! / sum;
-        for (let j = 0; j < 2 * He; j++) c[j] += w * e.enc[s * 2 * He + j]!;
+        for (let j = 0; j < 2 * He; j++) hc[Hd + j] += w * e.enc[s * 2 * He + j]!;
       }
-      // Logits of the allowed characters only, normalised over them.
-      const logit = (id: number): number => {
-        let z = net.outB[id]!;
-        const r = id * cols;
-        for (let j = 0; j < Hd; j++) z += net.outW[r + j]! * h[j]!;
-        for (let j = 0; j < 2 * He; j++) z += net.outW[r + Hd + j]! * c[j]!;
-        return z;
-      };
+    }
+    // The decoder's logits of the allowed characters (and the end where a word may end), normalised over them.
+    for (let bi = 0; bi < B; bi++) {
+      const { hyp, next, word } = live[bi]!;
+      const hc = hcs[bi]!;
+      const logit = (id: number): number => net.outB[id]! + dot(net.outW, id * cols, hc, 0, cols);
       const zs = next.map((x) => logit(x.id));
       const zEnd = word ? logit(o.end) : -Infinity;
       let zmax = zEnd;
@@ -322,12 +387,15 @@ export function correct(net: Corrector, hLm: Float32Array, typed: string, o: Cor
       for (const z of zs) total += Math.exp(z - zmax);
       const lz = zmax + Math.log(total);
       if (word) insertDone(done, { text: hyp.text, score: hyp.score + zEnd - lz });
-      hyp.h = h;
+      hyp.h = hs[bi]!;
       next.forEach((x, i) => grown.push({ from: hyp, id: x.id, ch: x.ch, score: hyp.score + zs[i]! - lz }));
     }
     grown.sort((x, y) => y.score - x.score);
-    // Scores only fall as a word grows: one already below the k-th finished word can never pass it.
-    const bar = done.length >= o.k ? done[o.k - 1]!.score : -Infinity;
+    // Scores only fall as a word grows: one already below the k-th finished word can never pass it,
+    // nor come within `prune` times of the best.
+    // A hypothesis `prune` times less likely than the best one growing beside it is dropped too.
+    const cut = Math.log(o.prune ?? Infinity);
+    const bar = Math.max(done.length >= o.k ? done[o.k - 1]!.score : -Infinity, done.length ? done[0]!.score - cut : -Infinity, grown.length ? grown[0]!.score - cut : -Infinity);
     alive = [];
     for (const g of grown) {
       if (alive.length === o.beamWidth || g.score <= bar) break;
@@ -344,12 +412,12 @@ function insertDone(done: { text: string; score: number }[], d: { text: string; 
   done.splice(i, 0, d);
 }
 
-/** The characters that may follow `prefix` (n code points), and whether it may end there. */
-function allowed(prefix: string, n: number, typed: string[], capital: boolean, known: WordList | null): { chars: Set<string>; word: boolean } {
+/** The characters that may follow `prefix` (n code points), and whether it may end there. `typed`: the typed word's characters when it is a path. */
+function allowed(prefix: string, n: number, typed: string[] | null, capital: boolean, known: WordList | null): { chars: Set<string>; word: boolean } {
   let word = false;
   const chars = new Set<string>();
-  if (n < typed.length && typed.slice(0, n).join('') === prefix) chars.add(typed[n]!);
-  if (n === typed.length && typed.join('') === prefix) word = true;
+  if (typed && n < typed.length && typed.slice(0, n).join('') === prefix) chars.add(typed[n]!);
+  if (typed && n === typed.length && typed.join('') === prefix) word = true;
   if (!known) {
     // No word list: any character of the vocabulary (the caller's index filters).
     return { chars: new Set([...chars, ...ALL]), word: word || n > 0 };
