@@ -98,6 +98,38 @@ async function paired(a, b, n, warmup, timed, prepare = async () => {}) {
   return { a: summary(times.a), b: summary(times.b) };
 }
 
+/** `w` misspelled as a hurried typist might: its second and third letters swapped ("teh"); words of under 4 letters as they are. */
+const swapped = (w) => (w.length < 4 ? w : w[0] + w[2] + w[1] + w.slice(3));
+
+/**
+ * The word just finished, after each word of the sample and its space (every
+ * other word misspelled by `swapped`): session.corrections() for it, and the
+ * word completion for the same text, taking turns (which goes first
+ * alternates), each timed. The text is set untimed first.
+ */
+async function correctionTimes(session, n, warmup) {
+  const words = SAMPLE.split(' ').filter(Boolean);
+  const times = { corrections: [], complete: [] };
+  let text = '';
+  for (let k = 0; k < warmup + n; k++) {
+    const w = words[k % words.length];
+    text += (k % 2 ? swapped(w) : w) + ' ';
+    if (text.length > 400) text = w + ' ';
+    await session.setText(text);
+    const calls = [
+      ['corrections', () => session.corrections({ k: 3 })],
+      ['complete', () => session.complete({ beamWidth: 4, maxChars: 12, stop: 'word' })],
+    ];
+    for (const [name, call] of k % 2 ? calls.reverse() : calls) {
+      const t0 = performance.now();
+      await call();
+      const dt = performance.now() - t0;
+      if (k >= warmup) times[name].push(dt);
+    }
+  }
+  return { corrections: summary(times.corrections), complete: summary(times.complete) };
+}
+
 /** Keystrokes in two sessions in turn: setText +1 char → top-5, timed each. */
 const pairedKeystrokes = (a, b, n, warmup) =>
   paired(a, b, n, warmup, async (s, text) => {
@@ -216,6 +248,14 @@ async function keystrokePhase(rows, { model, compareModel, backends, samples, co
         await Promise.all([end.dispose(), mid.dispose()]);
       }
       step('mid-text');
+      if (predictor.model.parts.corrector) {
+        // Typo corrections (issue 20) for the word just finished, next to the word completion on the same texts.
+        const s = await predictor.session();
+        const t = await correctionTimes(s, Math.max(minSamples.complete, Math.round(completionSamples * scale)), 10);
+        rows.push({ backend, metric: 'corrections', impl: 'nextkey', ...t.corrections }, { backend, metric: 'corrections', impl: 'complete', ...t.complete });
+        await s.dispose();
+        step('corrections');
+      }
       await session.dispose();
       rows.push({ backend, metric: 'agreement', maxAbsDiff: await agreement(predictor, api, vocab) });
       step('agreement');

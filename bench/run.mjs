@@ -4,7 +4,7 @@
 // measured in this run next to its baseline) and writes bench/results.json.
 //
 // Phases (--only takes a comma-separated subset; default all):
-//   keystroke      per-keystroke and word-completion latency per backend, next to two tfjs-layers baselines
+//   keystroke      per-keystroke, word-completion and typo-correction latency per backend, next to two tfjs-layers baselines
 //   cold           cold start to the first prediction, IndexedDB miss and hit
 //   leak           live tensors before and after 10,000 keystrokes
 //   memory         the worker's tensor bytes and JS heap with 5 sessions of 2,000 characters
@@ -206,6 +206,8 @@ const labels = {
   'adapt-complete/on': 'word completion, adaptation on, same texts: beam 4, ≤ 12 chars',
   'midtext-keystroke/end': 'keystroke at the end of the text, keys taking turns with the row below: setText +1 char → top-5',
   'midtext-keystroke/mid': 'keystroke with the caret in the middle (a line of text after it), same keys: setText +1 char → top-5',
+  'corrections/nextkey': 'typo corrections of the word just finished (every other one misspelled), k 3',
+  'corrections/complete': 'word completion on the same texts, taking turns with the row above: beam 4, ≤ 12 chars',
   'cold-miss/nextkey': 'cold start to first prediction, cache miss',
   'cold-hit/nextkey': 'cold start to first prediction, IndexedDB hit',
   'live-settext/idle': 'a key every 50 ms, idle: setText +1 char → top-1',
@@ -228,13 +230,16 @@ const printRow = (r) => {
   // Mid-text against the end of the text, same run: the issue's bound is 2× (p50, wasm).
   const atEnd = r.impl === 'mid' ? find(r.backend, r.metric, 'end') : null;
   if (atEnd) ratio = `${(r.p50 / atEnd.p50).toFixed(2)}× end p50${r.bidirectional ? '' : ' (no bidirectional part: the forward model alone)'}`;
+  // Corrections against the word completion on the same texts: the issue's bound is 5 ms p50 on wasm.
+  const completion = r.metric === 'corrections' && r.impl === 'nextkey' ? find(r.backend, r.metric, 'complete') : null;
+  if (completion) ratio = `${(r.p50 / completion.p50).toFixed(2)}× completion p50`;
   const idle = find(r.backend, r.metric, 'idle');
   if (r.impl === 'finetune' && idle) ratio = `${(r.p50 / idle.p50).toFixed(1)}× idle p50, ${(r.p99 / idle.p99).toFixed(1)}× idle p99`;
   line(r.backend, label, r.n, ms(r.p50), ms(r.p99), ratio);
 };
 for (const r of result.rows.filter((x) => x.error)) line(r.backend, `${r.metric ?? ''}${r.impl ? ` (${r.impl})` : ''} unavailable: ${r.error}`, '', '', '', '');
 const ok = result.rows.filter((x) => !x.error);
-ok.filter((r) => ['keystroke', 'roundtrip', 'paced', 'complete', 'adapt-keystroke', 'adapt-complete', 'midtext-keystroke', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
+ok.filter((r) => ['keystroke', 'roundtrip', 'paced', 'complete', 'adapt-keystroke', 'adapt-complete', 'midtext-keystroke', 'corrections', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
 for (const r of ok.filter((x) => x.metric === 'paced-hits')) {
   line(r.backend, 'at typing pace: keystrokes whose state was stepped ahead while idle (hits / all)', r.hits + r.misses, `${r.hits} / ${r.hits + r.misses}`, '', '');
 }
