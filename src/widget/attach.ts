@@ -524,7 +524,7 @@ class Autocomplete implements AutocompleteHandle {
       this.#replace(offer, 'autocorrected');
       return true;
     }
-    if (!this.#view.show(state, best.text, (ghost) => renderCorrection(ghost, typed, best.text), true)) return false;
+    if (!this.#view.show(state, best.text, (ghost) => renderCorrection(ghost, typed, best.text, this.#correctKeys[0]), true)) return false;
     this.#shown = null;
     this.#offer = { ...offer, state };
     this.#watch();
@@ -601,7 +601,7 @@ class Autocomplete implements AutocompleteHandle {
     const shown = this.#shown;
     if (shown && !this.#view.show(shown.state, shown.text, this.#render)) this.#hide();
     const o = this.#offer;
-    if (o && !this.#view.show(o.state, o.fix, (ghost) => renderCorrection(ghost, o.typed, o.fix), true)) this.#hide();
+    if (o && !this.#view.show(o.state, o.fix, (ghost) => renderCorrection(ghost, o.typed, o.fix, this.#correctKeys[0]), true)) this.#hide();
   }
 
   #keydown(e: KeyboardEvent): void {
@@ -723,9 +723,9 @@ function endsWord(text: string): boolean {
 /**
  * Draws a correction so the change shows: the word as typed, struck through
  * and faint, an arrow, then the correction with the letters that differ in
- * bold ("~~teh~~ → t**he**").
+ * bold, and the key that accepts it ("~~teh~~ → t**he** Tab").
  */
-function renderCorrection(ghost: HTMLElement, typed: string, fix: string): void {
+function renderCorrection(ghost: HTMLElement, typed: string, fix: string, key: string | undefined): void {
   ghost.textContent = '';
   ghost.style.opacity = '1';
   let a = 0;
@@ -746,6 +746,8 @@ function renderCorrection(ghost: HTMLElement, typed: string, fix: string): void 
     span(fix.slice(a, fix.length - b), 'font-weight:bold;', 'nextkey-changed'),
     span(fix.slice(fix.length - b), '', 'nextkey-fix'),
   );
+  // The key that takes it, small and faint after it.
+  if (key) ghost.append(span(spoken(key), 'opacity:.5;font-size:.75em;margin-left:.6em;', 'nextkey-key'));
 }
 
 /** '<textarea name="message">' and the like, for console messages. */
