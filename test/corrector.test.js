@@ -143,6 +143,52 @@ describe('typo corrector', function () {
     assert(own.some((g) => g.text === 'the'), 'the typed word, known, is among them');
   });
 
+  it('wordLogProbs: each word and its end, read side by side, as one word at a time from the same state gives', async () => {
+    await m.selectBackend('cpu', '/dist/');
+    const model = m.buildModel(manifest, bytes);
+    const before = m.tf.memory().numTensors;
+    try {
+      const read = (ids, states) => {
+        for (const id of ids) {
+          const prev = states;
+          states = m.tf.tidy(() => m.step(model, Int32Array.of(id), prev));
+          m.tf.dispose(m.stateTensors(prev));
+        }
+        return states;
+      };
+      const lsm = (states) => {
+        const t = m.tf.tidy(() => m.logits(model, states));
+        const z = Array.from(t.dataSync());
+        t.dispose();
+        const max = Math.max(...z);
+        const lz = max + Math.log(z.reduce((a, v) => a + Math.exp(v - max), 0));
+        return z.map((v) => v - lz);
+      };
+      // The end of a word: any character that is not a word character (space, punctuation, newline).
+      const ends = json.vocab.map((cp, i) => (i > 0 && !/[\p{L}\p{N}\p{M}'\u2019]/u.test(String.fromCodePoint(cp)) ? i : -1)).filter((i) => i >= 0);
+      const start = read(m.encode(model, 'it is '), m.zeroState(model));
+      const words = ['the', 'a', 'there', 'note', 'x'];
+      const got = m.wordLogProbs(model, start, words);
+      const want = words.map((w) => {
+        let states = read([], start.map((s) => ({ h: m.tf.clone(s.h), ...(s.c ? { c: m.tf.clone(s.c) } : {}) })));
+        let total = 0;
+        for (const id of m.encode(model, w)) {
+          total += lsm(states)[id];
+          states = read([id], states);
+        }
+        const last = lsm(states);
+        total += Math.log(ends.reduce((a, i) => a + Math.exp(last[i]), 0));
+        m.tf.dispose(m.stateTensors(states));
+        return total;
+      });
+      assertClose(got, want, 1e-5, 'ln p of each word and its end');
+      m.tf.dispose(m.stateTensors(start));
+    } finally {
+      assertEqual(m.tf.memory().numTensors, before, 'wordLogProbs frees what it makes');
+      m.disposeModel(model);
+    }
+  });
+
   describe('a broken corrector section is refused, naming the field', () => {
     const cases = [
       ['a zero decoder size', (j) => (j.corrector.decoderSize = 0), /field "corrector\.decoderSize" must be a positive integer/],
@@ -175,7 +221,7 @@ describe('typo corrector', function () {
     });
     after(() => predictor?.dispose());
 
-    /** What correct() gives in the page for `typed` after `left`, with the model's lexicon. */
+    /** What the page computes for `typed` after `left`: the decoder's candidates in the model's lexicon, rescored with the language model. */
     async function reference(left, typed, k = 3) {
       await m.selectBackend('cpu', '/dist/');
       const model = m.buildModel(manifest, bytes);
@@ -187,8 +233,10 @@ describe('typo corrector', function () {
           m.tf.dispose(m.stateTensors(prev));
         }
         const h = states[states.length - 1].h.dataSync().slice();
+        const list = m.correct(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, Math.max(k, m.RESCORED), 4));
+        const lm = m.wordLogProbs(model, states, list.map((c) => c.text));
         m.tf.dispose(m.stateTensors(states));
-        return m.correct(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, k, 4));
+        return m.rescored(list, lm).slice(0, k);
       } finally {
         m.disposeModel(model);
       }

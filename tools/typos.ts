@@ -32,7 +32,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { dispose, tensor2d, tidy } from '@tensorflow/tfjs-core';
+import { dispose, slice, tensor2d, tidy, type Tensor2D } from '@tensorflow/tfjs-core';
 import nspell from 'nspell';
 import { selectBackend } from '../worker/backend.js';
 import { validateManifest } from '../worker/model/manifest.js';
@@ -41,7 +41,8 @@ import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithL
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_MIN_CORRECTION, shouldCorrect } from '../src/widget/policy.js';
-import { correct as correctWord, correctionOptions } from '../worker/model/corrector.js';
+import { CORRECTOR_LM_WEIGHT, RESCORED, correct as correctWord, correctionOptions, rescored } from '../worker/model/corrector.js';
+import { wordLogProbs } from '../worker/model/rescore.js';
 import { mulberry32 } from '../worker/session.js';
 import { readLanes } from './gapfill.js';
 
@@ -76,6 +77,9 @@ interface Args {
   tune: number;
   penalty: number | null;
   minCorrection: number | null;
+  beta: number | null;
+  tuneCorrector: boolean;
+  examples: number;
   seed: number;
   lanes: number;
   backend: 'wasm' | 'cpu';
@@ -89,7 +93,7 @@ function usage(message?: string): never {
   if (message) console.error(`typos: ${message}`);
   console.error(
     'usage: npm run eval:typos -- --model DIR [--real 1000] [--synthetic 1000] [--correct 2000] [--tune 300]\n' +
-      '                            [--penalty NATS] [--min-correction P] [--seed 1] [--lanes 32] [--backend wasm|cpu] [--json]\n' +
+      '                            [--penalty NATS] [--min-correction P] [--lm-weight B] [--tune-corrector] [--examples N] [--seed 1] [--lanes 32] [--backend wasm|cpu] [--json]\n' +
       '                            [--typos FILE] [--text DIR] [--python /usr/bin/python3]',
   );
   process.exit(2);
@@ -104,6 +108,9 @@ function parseArgs(argv: string[]): Args {
     tune: 300,
     penalty: null,
     minCorrection: null,
+    beta: null,
+    tuneCorrector: false,
+    examples: 0,
     seed: 1,
     lanes: 32,
     backend: 'wasm',
@@ -131,7 +138,12 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--min-correction') {
       args.minCorrection = Number(value());
       if (!(args.minCorrection >= 0 && args.minCorrection <= 1)) usage('--min-correction must be a number from 0 to 1');
-    } else if (a === '--seed') args.seed = count(a, value());
+    } else if (a === '--lm-weight') {
+      args.beta = Number(value());
+      if (!(args.beta >= 0)) usage('--lm-weight must be a number ≥ 0');
+    } else if (a === '--tune-corrector') args.tuneCorrector = true;
+    else if (a === '--examples') args.examples = count(a, value());
+    else if (a === '--seed') args.seed = count(a, value());
     else if (a === '--lanes') args.lanes = Math.max(1, count(a, value()));
     else if (a === '--backend') {
       const b = value();
@@ -177,7 +189,7 @@ function syntheticSets(args: Args) {
   const out = resolve('training/data/typos/synthetic.jsonl');
   const cmd = [
     'training/noise.py', '--make-eval', '--text', args.text, '--lexicon', join(args.model, 'model.json'),
-    '--errors', String(args.synthetic), '--correct', String(args.correct), '--tune', String(args.penalty === null ? args.tune : 0),
+    '--errors', String(args.synthetic), '--correct', String(args.correct), '--tune', String(args.penalty === null || args.tuneCorrector ? args.tune : 0),
     '--seed', String(args.seed), '--out', out,
   ];
   const r = spawnSync(args.python, cmd, { encoding: 'utf8' });
@@ -486,12 +498,21 @@ class NoisyChannel {
 
 // ------------------------------------------------------- the model's corrector
 
+/** A candidate of the model's corrector: the decoder's ln p (among known words) and the language model's ln p of the word in its context. */
+interface Scored {
+  text: string;
+  dec: number;
+  lm: number;
+}
+
 /**
- * The model's own corrector (issue 20): the arithmetic of
- * session.corrections() (worker/model/corrector.ts, beams kept inside the
- * lexicon and the typed word), from the language model's state after the
- * left context, and the widget's rule for changing a word (shouldCorrect with
- * `min`): when it would not, the typed word comes first.
+ * The model's own corrector (issue 20): the decoder's candidates
+ * (worker/model/corrector.ts, beams kept inside the lexicon) from the
+ * language model's state after the left context, rescored with the language
+ * model (worker/model/rescore.ts): score = ln p_dec + beta · ln p_lm, p the
+ * softmax of the scores over the candidates (Session.corrections does the
+ * same). The widget's rule then decides whether the word changes
+ * (shouldCorrect with `min`); when it would not, the typed word comes first.
  */
 class ModelCorrector {
   readonly name = 'nextkey corrector (encoder-decoder)';
@@ -499,62 +520,88 @@ class ModelCorrector {
     readonly model: Model,
     readonly lanes: number,
     public min: number,
+    public beta: number,
   ) {
     if (!model.corrector) throw new Error('the model has no corrector (model.json has no "corrector" section)');
   }
 
-  /** For each item, the corrector's candidates (k of them, best first, with p). */
-  async candidates(items: readonly TypoItem[], k: number): Promise<{ text: string; p: number }[][]> {
+  /** For each item, the corrector's candidates (k of them) with both scores. */
+  async candidates(items: readonly TypoItem[], k: number): Promise<Scored[][]> {
     const net = this.model.corrector!;
     const known = this.model.lexicon?.lookup() ?? null;
-    const out: { text: string; p: number }[][] = [];
+    const out: Scored[][] = [];
     for (let b0 = 0; b0 < items.length; b0 += this.lanes) {
       const batch = items.slice(b0, b0 + this.lanes);
       const ctx = readLanes(this.model, batch.map((it) => encode(this.model, it.left)));
       const H = ctx[ctx.length - 1]!.h.dataSync() as Float32Array;
-      dispose(stateTensors(ctx));
-      batch.forEach((it, i) => {
-        const h = H.slice(i * net.Hlm, (i + 1) * net.Hlm);
-        out.push(correctWord(net, h, it.typed, correctionOptions(this.model.index, known, it.typed, k, 4)));
-      });
+      try {
+        batch.forEach((it, i) => {
+          const h = H.slice(i * net.Hlm, (i + 1) * net.Hlm);
+          const list = correctWord(net, h, it.typed, correctionOptions(this.model.index, known, it.typed, k, 4));
+          const row = tidy(() => ctx.map((s) => ({ h: slice(s.h, [i, 0], [1, -1]) as Tensor2D, ...(s.c ? { c: slice(s.c, [i, 0], [1, -1]) as Tensor2D } : {}) })) as never) as unknown as LayerState[];
+          const lm = wordLogProbs(this.model, row, list.map((c) => c.text));
+          dispose(stateTensors(row));
+          out.push(list.map((c, j) => ({ text: c.text, dec: Math.log(c.p), lm: lm[j]! })));
+        });
+      } finally {
+        dispose(stateTensors(ctx));
+      }
     }
     return out;
   }
 
+  /** The candidates with p (softmax of ln p_dec + beta · ln p_lm over them), best first. */
+  static combine(list: readonly Scored[], beta: number): { text: string; p: number }[] {
+    return rescored(list.map((c) => ({ text: c.text, p: Math.exp(c.dec) })), list.map((c) => c.lm), beta);
+  }
+
   /** The candidates in the order a user of the widget meets them: the typed word first unless the widget would change it. */
-  static order(list: readonly { text: string; p: number }[], typed: string, min: number): string[] {
-    const texts = list.map((c) => c.text);
-    if (shouldCorrect(list, typed, min) || !list.length) return texts;
+  static order(list: readonly Scored[], typed: string, min: number, beta: number): string[] {
+    const ranked = ModelCorrector.combine(list, beta);
+    const texts = ranked.map((c) => c.text);
+    if (shouldCorrect(ranked, typed, min) || !list.length) return texts;
     return [typed, ...texts.filter((t) => t !== typed)];
   }
 
   corrector(): Corrector {
     return {
       name: this.name,
-      correct: async (items, k) => (await this.candidates(items, Math.max(k, 3))).map((list, i) => ModelCorrector.order(list, items[i]!.typed, this.min).slice(0, k)),
+      correct: async (items, k) => (await this.candidates(items, Math.max(k, CANDIDATES))).map((list, i) => ModelCorrector.order(list, items[i]!.typed, this.min, this.beta).slice(0, k)),
     };
   }
 }
 
-/** Least confidences the tuning tries for the corrector. */
-const MINS = [0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+const CANDIDATES = RESCORED;
+/** Least confidences and language-model weights the tuning tries for the corrector. */
+const MINS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+const BETAS = [0, 0.25, 0.5, 0.75, 1, 1.5];
 
 /**
- * The corrector's least confidence, chosen on the tuning slice as the
- * channel's penalty is: the most words right (an error corrected at top-1, a
- * correct word left as it is).
+ * The corrector's least confidence and language-model weight, chosen on the
+ * tuning slice: the most misspelled words corrected at top-1 among the
+ * settings whose false alarms on its correct words stay within the issue's
+ * bound (0.5%; ties: fewer false alarms).
  */
-async function tuneMin(c: ModelCorrector, tune: TypoItem[]) {
-  const lists = await c.candidates(tune, 3);
-  const scores = MINS.map((min) => {
-    let right = 0;
-    tune.forEach((it, i) => {
-      const top = ModelCorrector.order(lists[i]!, it.typed, min)[0];
-      if (it.kind === 'none' ? top === undefined || top === it.typed : top !== undefined && it.intended.includes(top)) right++;
-    });
-    return { min, accuracy: right / tune.length };
-  });
-  return { min: scores.reduce((a, b) => (b.accuracy > a.accuracy ? b : a)).min, scores };
+async function tuneCorrector(c: ModelCorrector, tune: TypoItem[]) {
+  const lists = await c.candidates(tune, CANDIDATES);
+  const errors = tune.filter((it) => it.kind !== 'none').length;
+  const correct = tune.length - errors;
+  const scores = BETAS.flatMap((beta) =>
+    MINS.map((min) => {
+      let fixed = 0;
+      let alarms = 0;
+      tune.forEach((it, i) => {
+        const top = ModelCorrector.order(lists[i]!, it.typed, min, beta)[0];
+        if (it.kind === 'none') alarms += top !== undefined && top !== it.typed ? 1 : 0;
+        else fixed += top !== undefined && it.intended.includes(top) ? 1 : 0;
+      });
+      return { beta, min, top1: fixed / Math.max(1, errors), falseAlarms: alarms / Math.max(1, correct) };
+    }),
+  );
+  const within = scores.filter((x) => x.falseAlarms <= 0.005);
+  const pool = within.length ? within : scores;
+  const best = pool.reduce((a, b) => (b.top1 > a.top1 || (b.top1 === a.top1 && b.falseAlarms < a.falseAlarms) ? b : a));
+  return { beta: best.beta, min: best.min, top1: best.top1, falseAlarms: best.falseAlarms, scores };
 }
 
 /** Penalties (nats per edit) the tuning tries. */
@@ -585,16 +632,23 @@ interface Row {
   top3: number | null;
   falseAlarms: number | null;
   msPerWord: number;
+  /** Words it got wrong (up to --examples of them). */
+  misses?: { typed: string; intended: string; got: string[]; left: string }[];
   /** Top-1 per kind of error (synthetic set). */
   byKind?: Record<string, { n: number; top1: number }>;
 }
 
-async function measure(c: Corrector, set: string, items: TypoItem[], lanes: number): Promise<Row> {
+async function measure(c: Corrector, set: string, items: TypoItem[], lanes: number, examples = 0): Promise<Row> {
   const t0 = performance.now();
   const lists: string[][] = [];
   for (let b = 0; b < items.length; b += lanes * 8) lists.push(...(await c.correct(items.slice(b, b + lanes * 8), 3)));
   const ms = (performance.now() - t0) / Math.max(1, items.length);
   const row: Row = { set, method: c.name, n: items.length, top1: null, top3: null, falseAlarms: null, msPerWord: ms };
+  // The first few words each method gets wrong, for reading (--examples N).
+  row.misses = items
+    .map((it, i) => ({ typed: it.typed, intended: it.intended[0]!, got: lists[i]!.slice(0, 3), left: it.left.slice(-40) }))
+    .filter((m, i) => (set === 'correct' ? m.got.length > 0 && m.got[0] !== m.typed : !items[i]!.intended.includes(m.got[0] ?? '')))
+    .slice(0, examples);
   if (set === 'correct') {
     // A false alarm: the top answer differs from the (correct) typed word; no answer changes nothing.
     row.falseAlarms = items.filter((it, i) => lists[i]!.length > 0 && lists[i]![0] !== it.typed).length / items.length;
@@ -641,13 +695,15 @@ export async function main(argv: string[]): Promise<void> {
       log(`penalty ${tuning.penalty} nats per edit, chosen on ${synth.tune.length} held-out words in ${((performance.now() - tt) / 1000).toFixed(0)} s: ${tuning.scores.map((s) => `${s.penalty}: ${(s.accuracy * 100).toFixed(1)}%`).join(', ')}`);
     }
     const correctors: Corrector[] = [hunspell(), channel.corrector()];
-    let corrTuning: Awaited<ReturnType<typeof tuneMin>> | null = null;
+    let corrTuning: Awaited<ReturnType<typeof tuneCorrector>> | null = null;
     let own: ModelCorrector | null = null;
     if (model.corrector) {
-      own = new ModelCorrector(model, args.lanes, args.minCorrection ?? DEFAULT_MIN_CORRECTION);
-      if (args.minCorrection === null && synth.tune.length) {
-        corrTuning = await tuneMin(own, synth.tune);
-        log(`corrector: least confidence ${corrTuning.min} would be chosen on the ${synth.tune.length} held-out words: ${corrTuning.scores.map((s) => `${s.min}: ${(s.accuracy * 100).toFixed(1)}%`).join(', ')}; the widget's default ${DEFAULT_MIN_CORRECTION} is used`);
+      own = new ModelCorrector(model, args.lanes, args.minCorrection ?? DEFAULT_MIN_CORRECTION, args.beta ?? CORRECTOR_LM_WEIGHT);
+      if (args.tuneCorrector && synth.tune.length) {
+        corrTuning = await tuneCorrector(own, synth.tune);
+        own.beta = corrTuning.beta;
+        own.min = corrTuning.min;
+        log(`corrector: language-model weight ${corrTuning.beta}, least confidence ${corrTuning.min}, chosen on the ${synth.tune.length} held-out words (top-1 ${(corrTuning.top1 * 100).toFixed(1)}%, false alarms ${(corrTuning.falseAlarms * 100).toFixed(1)}%)`);
       }
       correctors.push(own.corrector());
     } else log('the model has no corrector: the two baselines only');
@@ -655,7 +711,7 @@ export async function main(argv: string[]): Promise<void> {
     for (const [set, items] of [['real', real], ['synthetic', synth.errors], ['correct', synth.correct]] as const) {
       if (!items.length) continue;
       for (const c of correctors) {
-        rows.push(await measure(c, set, items, args.lanes));
+        rows.push(await measure(c, set, items, args.lanes, args.examples));
         log(`${set} × ${c.name}: done`);
       }
     }
@@ -668,6 +724,7 @@ export async function main(argv: string[]): Promise<void> {
       penalty: channel.penalty,
       tuning,
       minCorrection: own?.min ?? null,
+      correctorLmWeight: own?.beta ?? null,
       correctorTuning: corrTuning,
       rows,
       seconds: (performance.now() - t0) / 1000,
@@ -687,6 +744,10 @@ export async function main(argv: string[]): Promise<void> {
       const kinds = Object.keys(synthRows[0]!.byKind!).sort();
       console.log(`\nsynthetic set, top-1 by kind of error\n\n| kind | n | ${synthRows.map((r) => r.method).join(' | ')} |\n|---|---:|${synthRows.map(() => '---:').join('|')}|`);
       for (const k of kinds) console.log(`| ${k} | ${synthRows[0]!.byKind![k]!.n} | ${synthRows.map((r) => pct(r.byKind![k]?.top1 ?? null)).join(' | ')} |`);
+    }
+    for (const r of rows.filter((x) => x.misses?.length)) {
+      console.log(`\n${names[r.set]}, ${r.method}: first ${r.misses!.length} wrong (typed → intended: answers)`);
+      for (const m of r.misses!) console.log(`  …${JSON.stringify(m.left)} ${m.typed} → ${m.intended}: ${m.got.join(', ') || '(none)'}`);
     }
     console.log(`\n${result.seconds.toFixed(0)} s`);
   } finally {

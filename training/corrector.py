@@ -40,8 +40,10 @@ is zeros (a word with no text before it). A share (--type-share) of the words
 is drawn uniformly from the lexicon's lowercase words that the Hunspell
 dictionary also knows, with no context, so rare words are written too. With
 --dictionary-targets a lowercase word the dictionary does not know is never
-a target: the lexicon holds the misspellings its text has ("definately",
-"untill"), and the decoder should write what they were meant to be.
+misspelled, only copied: the lexicon holds the misspellings its text has
+("definately", "untill") beside jargon ("kube", "webhook"); the decoder
+learns to keep both as typed, and, from the misspellings the noise makes of
+"definitely", that "definately" was more likely meant as that.
 
 RUN_DIR gets log.jsonl, best.pt (lowest validation loss) and last.pt
 (resumable). Only torch, numpy and the standard library; PyTorch 1.13 or 2.x.
@@ -192,12 +194,10 @@ class Examples:
     """Batches of (h_lm, typed, intended) drawn from collected words, misspelled by the noise model."""
 
     def __init__(self, H, words, vocab, noise, clean, no_context, seed, types=(), type_share=0.0, good=None):
-        if good is not None:
-            # Only words the decoder should write: the rest (misspellings the text has, such as
-            # "definately") are never a target, so it learns to correct them even though the
-            # lexicon has them.
-            keep = [i for i, w in enumerate(words) if good(w)]
-            H, words = H[torch.as_tensor(keep)], [words[i] for i in keep]
+        # good(w): whether w may be the intended word of a misspelling. Other words (the lexicon's
+        # own misspellings such as "definately", and jargon the dictionary lacks) are only ever
+        # copied: the decoder learns to keep them as typed, and to correct into good words.
+        self.good = good
         self.H, self.words, self.noise = H, words, noise
         self.clean, self.no_context = clean, no_context
         self.types, self.type_share = list(types), type_share if types else 0.0
@@ -221,7 +221,7 @@ class Examples:
             h[b] = 0
         typed = []
         for w in intended:
-            t = None if self.rng.random() < self.clean else self.noise.corrupt(w)
+            t = None if self.rng.random() < self.clean or (self.good and not self.good(w)) else self.noise.corrupt(w)
             typed.append(t[0] if t and t[0] else w)
         return make_batch(h, typed, intended, self.ids, self.space)
 
@@ -336,7 +336,7 @@ def parse_args(argv):
     a("--lr", type=float, default=3e-3)
     a("--clean", type=float, default=0.3, help="share of examples left as they are")
     a("--no-context", type=float, default=0.15, help="share of examples with the zero language-model state")
-    a("--dictionary-targets", action="store_true", help="only words with a capital or that the Hunspell dictionary knows are written (targets)")
+    a("--dictionary-targets", action="store_true", help="only words with a capital or that the Hunspell dictionary knows are misspelled (other words are only copied)")
     a("--type-share", type=float, default=0.15, help="share of examples whose word is drawn uniformly from the lowercase lexicon words Hunspell knows (no context)")
     a("--dictionary", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node_modules", "dictionary-en", "index"))
     a("--minutes", type=float, default=40)

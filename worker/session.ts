@@ -6,7 +6,8 @@ import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 import { disposeMidText, midTextModel } from './model/bidir.js';
-import { correct, correctionOptions } from './model/corrector.js';
+import { RESCORED, correct, correctionOptions, rescored } from './model/corrector.js';
+import { wordLogProbs } from './model/rescore.js';
 import { workerError } from './errors.js';
 import { rightContext } from '../src/text.js';
 import { CommitTracker, contextOf, unionWords, vocabView, type Adaptation, type WordList } from './adapt/index.js';
@@ -575,16 +576,22 @@ export class Session {
     let known: WordList | null = this.model.lexicon?.lookup() ?? null;
     // The user's own words are known words too.
     if (known && this.adapt && this.adapt.words.size > 0) known = unionWords(known, this.adapt.words);
-    const h = this.#topBefore(start);
-    const corrections = correct(net, h, typed, correctionOptions(this.model.index, known, typed, request.k, request.beamWidth));
-    return { word, corrections };
+    const { state, owned } = this.#stateBefore(start);
+    try {
+      const h = state[state.length - 1]!.h.dataSync().slice() as Float32Array;
+      // The decoder's candidates, rescored with the language model in their context.
+      const list = correct(net, h, typed, correctionOptions(this.model.index, known, typed, Math.max(request.k, RESCORED), request.beamWidth));
+      const corrections = rescored(list, wordLogProbs(this.model, state, list.map((c) => c.text))).slice(0, request.k);
+      return { word, corrections };
+    } finally {
+      if (owned) dispose(stateTensors(state));
+    }
   }
 
-  /** The language model's top h after the first `pos` characters read (a checkpoint, or stepped to from the one before). */
-  #topBefore(pos: number): Float32Array {
+  /** The state after the first `pos` characters read: a checkpoint (owned: false), or stepped to from the one before (owned: the caller frees it). */
+  #stateBefore(pos: number): { state: LayerState[]; owned: boolean } {
     const have = this.#ckpts.get(pos);
-    const top = (st: LayerState[]) => st[st.length - 1]!.h.dataSync().slice() as Float32Array;
-    if (have) return top(have);
+    if (have) return { state: have, owned: false };
     let from = this.#ckpts.floor(pos);
     let state = this.#ckpts.get(from)!;
     for (; from < pos; from++) {
@@ -593,11 +600,7 @@ export class Session {
       state = tidy(() => step(this.model, this.#input, prev) as unknown as TensorContainer) as unknown as LayerState[];
       if (!this.#ckpts.has(from)) dispose(stateTensors(prev));
     }
-    try {
-      return top(state);
-    } finally {
-      dispose(stateTensors(state));
-    }
+    return { state, owned: true };
   }
 
   /** The word characters just before the cursor: the part of a word already typed. */

@@ -273,6 +273,29 @@ export interface CorrectOptions {
   prune?: number;
 }
 
+/**
+ * The language model's weight when the decoder's candidates are rescored:
+ * score = ln p_dec + CORRECTOR_LM_WEIGHT · ln p_lm (session.corrections,
+ * eval:typos; chosen with eval:typos --tune-corrector, see docs/typos.md).
+ */
+export const CORRECTOR_LM_WEIGHT = 0.5;
+
+/** Candidates the decoder gives for the language model to rescore (at least k). */
+export const RESCORED = 6;
+
+/**
+ * The decoder's candidates rescored with the language model: score = ln p_dec
+ * + weight · lm[i] (lm: ln p of each word in its context, rescore.ts), p the
+ * softmax of the scores over the candidates, best first.
+ */
+export function rescored(list: readonly Correction[], lm: readonly number[], weight = CORRECTOR_LM_WEIGHT): Correction[] {
+  const s = list.map((c, i) => Math.log(c.p) + weight * lm[i]!);
+  const max = Math.max(...s);
+  const e = s.map((x) => Math.exp(x - max));
+  const z = e.reduce((a, b) => a + b, 0);
+  return list.map((c, i) => ({ text: c.text, p: e[i]! / z })).sort((a, b) => b.p - a.p);
+}
+
 /** Words and hypotheses this many times less likely than the best are dropped (session.corrections, eval:typos). */
 export const PRUNE = 1e4;
 /** Corrections are at most this many characters longer than the typed word. */
