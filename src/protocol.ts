@@ -169,7 +169,7 @@ export interface CorrectionsRequest {
 
 /** The worker's answer: the word looked at (code points of the text before the caret), and its corrections. */
 export interface CorrectionsAnswer {
-  word: { start: number; end: number; text: string } | null;
+  word: { start: number; end: number; text: string; known: boolean } | null;
   corrections: Correction[];
 }
 

@@ -127,8 +127,12 @@ export interface CorrectionsResult {
   seq: number;
   /** false when a newer setText was called while it ran. */
   current: boolean;
-  /** The word looked at (UTF-16 offsets into the text before the caret), or null when there is none. */
-  word: { start: number; end: number; text: string } | null;
+  /**
+   * The word looked at (UTF-16 offsets into the text before the caret; known:
+   * whether the model knows it, in its lexicon or learned from the user), or
+   * null when there is none.
+   */
+  word: { start: number; end: number; text: string; known: boolean } | null;
   /**
    * The likeliest intended words, best first, each with its probability under
    * the corrector; the typed word itself is among them when it is likely right.
@@ -402,7 +406,7 @@ export class WorkerSession implements Session {
       // The worker counts code points of the text with its newlines normalised.
       const points: [number, number] | null = range ? [toPoint(text, range.start), toPoint(text, range.end)] : null;
       const r = await this.run((api) => api.corrections(this.id, { k, beamWidth, range: points }));
-      const word = r.word && { start: fromPoint(text, r.word.start), end: fromPoint(text, r.word.end), text: '' };
+      const word = r.word && { start: fromPoint(text, r.word.start), end: fromPoint(text, r.word.end), text: '', known: r.word.known };
       if (word) word.text = text.slice(word.start, word.end);
       return { seq, current: seq === this.#seq, word, corrections: r.corrections };
     });

@@ -257,7 +257,7 @@ describe('typo corrector', function () {
       ]) {
         await s.setText(text);
         const r = await s.corrections();
-        assertEqual(r.word, { start, end: start + typed.length, text: typed }, `${JSON.stringify(text)}: the word`);
+        assertEqual(r.word, { start, end: start + typed.length, text: typed, known: false }, `${JSON.stringify(text)}: the word`);
         assert(r.current, 'current');
         const want = await reference(text.slice(0, start).replace(/\r\n/g, '\n'), typed);
         assertEqual(r.corrections.map((c) => c.text), want.map((c) => c.text), `${JSON.stringify(text)}: the page's answer`);
@@ -275,7 +275,9 @@ describe('typo corrector', function () {
       const s = await predictor.session();
       await s.setText('tehre it is nto');
       const r = await s.corrections({ range: { start: 0, end: 5 }, k: 2 });
-      assertEqual(r.word, { start: 0, end: 5, text: 'tehre' }, 'the word');
+      assertEqual(r.word, { start: 0, end: 5, text: 'tehre', known: false }, 'the word');
+      const known = await s.corrections({ range: { start: 6, end: 8 } });
+      assertEqual(known.word, { start: 6, end: 8, text: 'it', known: true }, 'a word of the lexicon is known');
       const want = await reference('', 'tehre', 2);
       assertEqual(r.corrections.map((c) => c.text), want.map((c) => c.text), 'the page\'s answer');
       await assertRejects(s.corrections({ range: { start: 0, end: 40 } }), InvalidArgumentError, /range.*after the caret/, 'past the caret');

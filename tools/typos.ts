@@ -40,7 +40,7 @@ import { sha256Hex } from '../worker/model/sha256.js';
 import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithLogits, type Model } from '../worker/model/model.js';
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
-import { DEFAULT_MIN_CORRECTION, shouldCorrect } from '../src/widget/policy.js';
+import { DEFAULT_MIN_CORRECTION, shouldCorrect, type CorrectionThresholds } from '../src/widget/policy.js';
 import { CORRECTOR_LM_WEIGHT, RESCORED, correct as correctWord, correctionOptions, rescored } from '../worker/model/corrector.js';
 import { wordLogProbs } from '../worker/model/rescore.js';
 import { mulberry32 } from '../worker/session.js';
@@ -505,6 +505,12 @@ interface Scored {
   lm: number;
 }
 
+/** An item's candidates, and whether its typed word is a known word. */
+interface Candidates {
+  known: boolean;
+  list: Scored[];
+}
+
 /**
  * The model's own corrector (issue 20): the decoder's candidates
  * (worker/model/corrector.ts, beams kept inside the lexicon) from the
@@ -519,17 +525,17 @@ class ModelCorrector {
   constructor(
     readonly model: Model,
     readonly lanes: number,
-    public min: number,
+    public min: CorrectionThresholds,
     public beta: number,
   ) {
     if (!model.corrector) throw new Error('the model has no corrector (model.json has no "corrector" section)');
   }
 
   /** For each item, the corrector's candidates (k of them) with both scores. */
-  async candidates(items: readonly TypoItem[], k: number): Promise<Scored[][]> {
+  async candidates(items: readonly TypoItem[], k: number): Promise<Candidates[]> {
     const net = this.model.corrector!;
     const known = this.model.lexicon?.lookup() ?? null;
-    const out: Scored[][] = [];
+    const out: Candidates[] = [];
     for (let b0 = 0; b0 < items.length; b0 += this.lanes) {
       const batch = items.slice(b0, b0 + this.lanes);
       const ctx = readLanes(this.model, batch.map((it) => encode(this.model, it.left)));
@@ -541,7 +547,7 @@ class ModelCorrector {
           const row = tidy(() => ctx.map((s) => ({ h: slice(s.h, [i, 0], [1, -1]) as Tensor2D, ...(s.c ? { c: slice(s.c, [i, 0], [1, -1]) as Tensor2D } : {}) })) as never) as unknown as LayerState[];
           const lm = wordLogProbs(this.model, row, list.map((c) => c.text));
           dispose(stateTensors(row));
-          out.push(list.map((c, j) => ({ text: c.text, dec: Math.log(c.p), lm: lm[j]! })));
+          out.push({ known: !!known?.next(it.typed)?.word, list: list.map((c, j) => ({ text: c.text, dec: Math.log(c.p), lm: lm[j]! })) });
         });
       } finally {
         dispose(stateTensors(ctx));
@@ -556,24 +562,24 @@ class ModelCorrector {
   }
 
   /** The candidates in the order a user of the widget meets them: the typed word first unless the widget would change it. */
-  static order(list: readonly Scored[], typed: string, min: number, beta: number): string[] {
-    const ranked = ModelCorrector.combine(list, beta);
-    const texts = ranked.map((c) => c.text);
-    if (shouldCorrect(ranked, typed, min) || !list.length) return texts;
+  static order(c: Candidates, typed: string, min: CorrectionThresholds, beta: number): string[] {
+    const ranked = ModelCorrector.combine(c.list, beta);
+    const texts = ranked.map((x) => x.text);
+    if (shouldCorrect(ranked, { text: typed, known: c.known }, min) || !c.list.length) return texts;
     return [typed, ...texts.filter((t) => t !== typed)];
   }
 
   corrector(): Corrector {
     return {
       name: this.name,
-      correct: async (items, k) => (await this.candidates(items, Math.max(k, CANDIDATES))).map((list, i) => ModelCorrector.order(list, items[i]!.typed, this.min, this.beta).slice(0, k)),
+      correct: async (items, k) => (await this.candidates(items, Math.max(k, CANDIDATES))).map((c, i) => ModelCorrector.order(c, items[i]!.typed, this.min, this.beta).slice(0, k)),
     };
   }
 }
 
 const CANDIDATES = RESCORED;
-/** Least confidences and language-model weights the tuning tries for the corrector. */
-const MINS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+/** Least confidences (for known and unknown typed words) and language-model weights the tuning tries for the corrector. */
+const MINS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 const BETAS = [0, 0.25, 0.5, 0.75, 1, 1.5];
 
 /**
@@ -587,16 +593,19 @@ async function tuneCorrector(c: ModelCorrector, tune: TypoItem[]) {
   const errors = tune.filter((it) => it.kind !== 'none').length;
   const correct = tune.length - errors;
   const scores = BETAS.flatMap((beta) =>
-    MINS.map((min) => {
-      let fixed = 0;
-      let alarms = 0;
-      tune.forEach((it, i) => {
-        const top = ModelCorrector.order(lists[i]!, it.typed, min, beta)[0];
-        if (it.kind === 'none') alarms += top !== undefined && top !== it.typed ? 1 : 0;
-        else fixed += top !== undefined && it.intended.includes(top) ? 1 : 0;
-      });
-      return { beta, min, top1: fixed / Math.max(1, errors), falseAlarms: alarms / Math.max(1, correct) };
-    }),
+    MINS.flatMap((known) =>
+      MINS.map((unknown) => {
+        const min = { known, unknown };
+        let fixed = 0;
+        let alarms = 0;
+        tune.forEach((it, i) => {
+          const top = ModelCorrector.order(lists[i]!, it.typed, min, beta)[0];
+          if (it.kind === 'none') alarms += top !== undefined && top !== it.typed ? 1 : 0;
+          else fixed += top !== undefined && it.intended.includes(top) ? 1 : 0;
+        });
+        return { beta, min, top1: fixed / Math.max(1, errors), falseAlarms: alarms / Math.max(1, correct) };
+      }),
+    ),
   );
   const within = scores.filter((x) => x.falseAlarms <= 0.005);
   const pool = within.length ? within : scores;
@@ -698,12 +707,12 @@ export async function main(argv: string[]): Promise<void> {
     let corrTuning: Awaited<ReturnType<typeof tuneCorrector>> | null = null;
     let own: ModelCorrector | null = null;
     if (model.corrector) {
-      own = new ModelCorrector(model, args.lanes, args.minCorrection ?? DEFAULT_MIN_CORRECTION, args.beta ?? CORRECTOR_LM_WEIGHT);
+      own = new ModelCorrector(model, args.lanes, args.minCorrection === null ? DEFAULT_MIN_CORRECTION : { known: args.minCorrection, unknown: args.minCorrection }, args.beta ?? CORRECTOR_LM_WEIGHT);
       if (args.tuneCorrector && synth.tune.length) {
         corrTuning = await tuneCorrector(own, synth.tune);
         own.beta = corrTuning.beta;
         own.min = corrTuning.min;
-        log(`corrector: language-model weight ${corrTuning.beta}, least confidence ${corrTuning.min}, chosen on the ${synth.tune.length} held-out words (top-1 ${(corrTuning.top1 * 100).toFixed(1)}%, false alarms ${(corrTuning.falseAlarms * 100).toFixed(1)}%)`);
+        log(`corrector: language-model weight ${corrTuning.beta}, least confidence ${corrTuning.min.known} (known words) / ${corrTuning.min.unknown} (unknown), chosen on the ${synth.tune.length} held-out words (top-1 ${(corrTuning.top1 * 100).toFixed(1)}%, false alarms ${(corrTuning.falseAlarms * 100).toFixed(1)}%)`);
       }
       correctors.push(own.corrector());
     } else log('the model has no corrector: the two baselines only');

@@ -572,10 +572,10 @@ export class Session {
     }
     let typed = '';
     for (let i = start; i < end; i++) typed += charAt(i);
-    const word = { start, end, text: typed };
     let known: WordList | null = this.model.lexicon?.lookup() ?? null;
     // The user's own words are known words too.
     if (known && this.adapt && this.adapt.words.size > 0) known = unionWords(known, this.adapt.words);
+    const word = { start, end, text: typed, known: !!known?.next(typed)?.word };
     const { state, owned } = this.#stateBefore(start);
     try {
       const h = state[state.length - 1]!.h.dataSync().slice() as Float32Array;

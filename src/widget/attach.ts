@@ -2,7 +2,7 @@ import { DisposedError, InvalidArgumentError, ModelFetchError, WorkerError, type
 import type { Completion, CompletionStop } from '../protocol.js';
 import { editable, sameState, textControl, type Field, type FieldState } from './field.js';
 import { GhostView } from './ghost.js';
-import { SPACE_TAKERS, completeOptions, fitBefore, nextWordLength, pickSuggestion, resolvePolicy, shouldCorrect, type SuggestionPolicy } from './policy.js';
+import { DEFAULT_MIN_CORRECTION, SPACE_TAKERS, completeOptions, fitBefore, nextWordLength, pickSuggestion, resolvePolicy, shouldCorrect, type CorrectionThresholds, type SuggestionPolicy } from './policy.js';
 import { isWordChar } from '../text.js';
 import { acquirePredictor, releasePredictor } from './shared.js';
 
@@ -85,9 +85,11 @@ export interface AutocompleteOptions {
   /**
    * Offer (or make) a correction only when the corrector gives it at least
    * this probability (0–1), and more than the word as typed (see
-   * shouldCorrect). Default 0.5.
+   * shouldCorrect): `known` for a typed word the model knows, `unknown` for
+   * one it does not; a number sets both. Default `DEFAULT_MIN_CORRECTION`
+   * ({ known: 0.8, unknown: 0.3 }).
    */
-  minCorrectionConfidence?: number;
+  minCorrectionConfidence?: number | Partial<CorrectionThresholds>;
   /** `KeyboardEvent.key` values (no modifiers) that accept an offered correction. Default `['Tab']`. */
   correctKeys?: readonly string[];
   /** Called when a correction is offered, accepted, made by `autocorrect`, or reverted with Backspace. */
@@ -205,7 +207,9 @@ function checkOptions(o: AutocompleteOptions): SuggestionPolicy {
     throw new InvalidArgumentError('attach({ correctKeys }) must be an array of KeyboardEvent.key strings');
   }
   const m = o.minCorrectionConfidence;
-  if (m !== undefined && !(typeof m === 'number' && m >= 0 && m <= 1)) throw new InvalidArgumentError(`attach({ minCorrectionConfidence }) must be a number from 0 to 1, got ${String(m)}`);
+  const unit = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1;
+  const ok = m === undefined || unit(m) || (typeof m === 'object' && m !== null && Object.entries(m).every(([k, v]) => (k === 'known' || k === 'unknown') && unit(v)));
+  if (!ok) throw new InvalidArgumentError(`attach({ minCorrectionConfidence }) must be a number from 0 to 1 or { known, unknown } of such numbers, got ${JSON.stringify(m)}`);
   for (const name of ['smartPunctuation', 'midLine', 'corrections', 'autocorrect'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new InvalidArgumentError(`attach({ ${name} }) must be true or false, got ${JSON.stringify(o[name])}`);
   }
@@ -518,7 +522,9 @@ class Autocomplete implements AutocompleteHandle {
     const sep = state.before.slice(r.word.end);
     const typed = r.word.text;
     const best = r.corrections[0]!;
-    if (sep.length !== 1 || !shouldCorrect(r.corrections, typed, this.#options.minCorrectionConfidence) || this.#kept.has(typed)) return false;
+    const m = this.#options.minCorrectionConfidence;
+    const min = typeof m === 'object' ? { ...DEFAULT_MIN_CORRECTION, ...m } : m;
+    if (sep.length !== 1 || !shouldCorrect(r.corrections, r.word, min) || this.#kept.has(typed)) return false;
     const offer = { typed, fix: best.text, sep, p: best.p };
     if (this.#options.autocorrect) {
       this.#replace(offer, 'autocorrected');

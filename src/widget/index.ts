@@ -5,4 +5,4 @@ export type { AutocompleteErrorDetail, AutocompleteHandle, AutocompleteOptions, 
 export { defineNextkeyElements } from './element.js';
 export type { NextkeyTextareaElement } from './element.js';
 export { DEFAULT_MIN_CORRECTION, DEFAULT_POLICY, completeOptions, expectedSaving, nextWordLength, pickSuggestion, resolvePolicy, savedBy, shouldCorrect } from './policy.js';
-export type { Acceptance, SuggestionPolicy } from './policy.js';
+export type { Acceptance, CorrectionThresholds, SuggestionPolicy } from './policy.js';

@@ -207,16 +207,29 @@ interface Candidate {
   p: number;
 }
 
+/**
+ * How likely a correction must be to be offered: for a typed word the model
+ * knows (its lexicon, or words learned from the user) and for one it does
+ * not (more likely a slip of the fingers, so less is asked).
+ */
+export interface CorrectionThresholds {
+  known: number;
+  unknown: number;
+}
+
 /** The widget's default minCorrectionConfidence (chosen on the tuning slice of `npm run eval:typos`, see docs/typos.md). */
-export const DEFAULT_MIN_CORRECTION = 0.5;
+export const DEFAULT_MIN_CORRECTION: CorrectionThresholds = { known: 0.8, unknown: 0.3 };
 
 /**
  * Whether the widget offers (or, with autocorrect, makes) the first of
- * `corrections` for `typed`: it must be another word, at least `min` likely,
- * and likelier than the word as typed. Shared with the evaluation.
+ * `corrections` for the typed `word`: it must be another word, at least
+ * `min` likely (`min.known` or `min.unknown` as the word is known or not; a
+ * number: both), and likelier than the word as typed. Shared with the
+ * evaluation.
  */
-export function shouldCorrect(corrections: readonly Candidate[], typed: string, min = DEFAULT_MIN_CORRECTION): boolean {
+export function shouldCorrect(corrections: readonly Candidate[], word: { text: string; known: boolean }, min: number | CorrectionThresholds = DEFAULT_MIN_CORRECTION): boolean {
   const best = corrections[0];
-  const own = corrections.find((c) => c.text === typed)?.p ?? 0;
-  return !!best && best.text !== typed && best.p >= min && best.p > own;
+  const least = typeof min === 'number' ? min : word.known ? min.known : min.unknown;
+  const own = corrections.find((c) => c.text === word.text)?.p ?? 0;
+  return !!best && best.text !== word.text && best.p >= least && best.p > own;
 }

@@ -27,7 +27,7 @@ describe('widget: typo corrections', function () {
     await s.setText(text);
     const r = await s.corrections({ k: 3 });
     await s.dispose();
-    return { ...r, offer: !!r.word && shouldCorrect(r.corrections, r.word.text) };
+    return { ...r, offer: !!r.word && shouldCorrect(r.corrections, r.word) };
   }
 
   const callout = (handle) => handle.overlay.querySelector('.nextkey-callout');
@@ -151,6 +151,7 @@ describe('widget: typo corrections', function () {
     for (const [options, pattern] of [
       [{ autocorrect: 'yes' }, /attach\(\{ autocorrect \}\) must be true or false/],
       [{ minCorrectionConfidence: 2 }, /attach\(\{ minCorrectionConfidence \}\) must be a number from 0 to 1/],
+      [{ minCorrectionConfidence: { known: 0.5, unknwn: 0.2 } }, /attach\(\{ minCorrectionConfidence \}\) must be a number from 0 to 1 or \{ known, unknown \}/],
       [{ correctKeys: 'Tab' }, /attach\(\{ correctKeys \}\) must be an array/],
       [{ onCorrection: 1 }, /attach\(\{ onCorrection \}\) must be a function/],
     ]) {
