@@ -33,7 +33,9 @@ const BUDGETS = [
   // 128 KB: the typo corrector (issue 20) took it to 126.8 KB.
   { file: 'dist/worker.js', budget: 128 * KB },
   { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },
-  { file: 'models/default/', parts: ['model.json', 'weights.bin'], budget: 2 * KB * KB },
+  // 2 MiB + 64 KiB: the typo corrector (issue 20; int8, about 150 KB gzipped), with the bidirectional
+  // part moved to int8 (113 KB less, gap filling unchanged: models/default/README.md), took it to 2,063 KB.
+  { file: 'models/default/', parts: ['model.json', 'weights.bin'], budget: 2 * KB * KB + 64 * KB },
 ];
 
 /** Files a page loads with a <script> tag, so worth an integrity attribute. */

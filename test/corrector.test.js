@@ -236,7 +236,7 @@ describe('typo corrector', function () {
         const list = m.correct(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, Math.max(k, m.RESCORED), 4));
         const lm = m.wordLogProbs(model, states, list.map((c) => c.text));
         m.tf.dispose(m.stateTensors(states));
-        return m.rescored(list, lm).slice(0, k);
+        return m.rescored(list, lm, typed).slice(0, k);
       } finally {
         m.disposeModel(model);
       }

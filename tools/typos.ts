@@ -41,7 +41,7 @@ import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithL
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_MIN_CORRECTION, shouldCorrect, type CorrectionThresholds } from '../src/widget/policy.js';
-import { CORRECTOR_LM_WEIGHT, RESCORED, correct as correctWord, correctionOptions, rescored } from '../worker/model/corrector.js';
+import { CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT, RESCORED, correct as correctWord, correctionOptions, editDistance, rescored } from '../worker/model/corrector.js';
 import { wordLogProbs } from '../worker/model/rescore.js';
 import { mulberry32 } from '../worker/session.js';
 import { readLanes } from './gapfill.js';
@@ -223,34 +223,6 @@ function hunspell(): Corrector {
 }
 
 // ---------------------------------------------------------- noisy channel
-
-/**
- * Optimal-string-alignment distance (Damerau-Levenshtein where a transposed
- * pair is not edited again) between code-point arrays, or `max + 1` as soon
- * as it must exceed `max`.
- */
-export function editDistance(a: ArrayLike<number>, b: ArrayLike<number>, max = 2): number {
-  const n = a.length;
-  const m = b.length;
-  if (Math.abs(n - m) > max) return max + 1;
-  let prev2 = new Int32Array(m + 1);
-  let prev = new Int32Array(m + 1);
-  let cur = new Int32Array(m + 1);
-  for (let j = 0; j <= m; j++) prev[j] = j;
-  for (let i = 1; i <= n; i++) {
-    cur[0] = i;
-    let best = i;
-    for (let j = 1; j <= m; j++) {
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
-      cur[j] = v;
-      if (v < best) best = v;
-    }
-    if (best > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
-  }
-  return prev[m]!;
-}
 
 /** A prefix of some candidates: the language model's log p of it, and (once expanded) its state and next-character log p. */
 interface TrieNode {
@@ -527,6 +499,7 @@ class ModelCorrector {
     readonly lanes: number,
     public min: CorrectionThresholds,
     public beta: number,
+    public gamma: number,
   ) {
     if (!model.corrector) throw new Error('the model has no corrector (model.json has no "corrector" section)');
   }
@@ -557,13 +530,13 @@ class ModelCorrector {
   }
 
   /** The candidates with p (softmax of ln p_dec + beta · ln p_lm over them), best first. */
-  static combine(list: readonly Scored[], beta: number): { text: string; p: number }[] {
-    return rescored(list.map((c) => ({ text: c.text, p: Math.exp(c.dec) })), list.map((c) => c.lm), beta);
+  static combine(list: readonly Scored[], typed: string, beta: number, gamma: number): { text: string; p: number }[] {
+    return rescored(list.map((c) => ({ text: c.text, p: Math.exp(c.dec) })), list.map((c) => c.lm), typed, beta, gamma);
   }
 
   /** The candidates in the order a user of the widget meets them: the typed word first unless the widget would change it. */
-  static order(c: Candidates, typed: string, min: CorrectionThresholds, beta: number): string[] {
-    const ranked = ModelCorrector.combine(c.list, beta);
+  static order(c: Candidates, typed: string, min: CorrectionThresholds, beta: number, gamma: number): string[] {
+    const ranked = ModelCorrector.combine(c.list, typed, beta, gamma);
     const texts = ranked.map((x) => x.text);
     if (shouldCorrect(ranked, { text: typed, known: c.known }, min) || !c.list.length) return texts;
     return [typed, ...texts.filter((t) => t !== typed)];
@@ -572,7 +545,7 @@ class ModelCorrector {
   corrector(): Corrector {
     return {
       name: this.name,
-      correct: async (items, k) => (await this.candidates(items, Math.max(k, CANDIDATES))).map((c, i) => ModelCorrector.order(c, items[i]!.typed, this.min, this.beta).slice(0, k)),
+      correct: async (items, k) => (await this.candidates(items, Math.max(k, CANDIDATES))).map((c, i) => ModelCorrector.order(c, items[i]!.typed, this.min, this.beta, this.gamma).slice(0, k)),
     };
   }
 }
@@ -581,6 +554,7 @@ const CANDIDATES = RESCORED;
 /** Least confidences (for known and unknown typed words) and language-model weights the tuning tries for the corrector. */
 const MINS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 const BETAS = [0, 0.25, 0.5, 0.75, 1, 1.5];
+const GAMMAS = [0, 0.5, 1, 2, 3, 4];
 
 /**
  * The corrector's least confidence and language-model weight, chosen on the
@@ -592,25 +566,25 @@ async function tuneCorrector(c: ModelCorrector, tune: TypoItem[]) {
   const lists = await c.candidates(tune, CANDIDATES);
   const errors = tune.filter((it) => it.kind !== 'none').length;
   const correct = tune.length - errors;
-  const scores = BETAS.flatMap((beta) =>
+  const scores = GAMMAS.flatMap((gamma) => BETAS.flatMap((beta) =>
     MINS.flatMap((known) =>
       MINS.map((unknown) => {
         const min = { known, unknown };
         let fixed = 0;
         let alarms = 0;
         tune.forEach((it, i) => {
-          const top = ModelCorrector.order(lists[i]!, it.typed, min, beta)[0];
+          const top = ModelCorrector.order(lists[i]!, it.typed, min, beta, gamma)[0];
           if (it.kind === 'none') alarms += top !== undefined && top !== it.typed ? 1 : 0;
           else fixed += top !== undefined && it.intended.includes(top) ? 1 : 0;
         });
-        return { beta, min, top1: fixed / Math.max(1, errors), falseAlarms: alarms / Math.max(1, correct) };
+        return { beta, gamma, min, top1: fixed / Math.max(1, errors), falseAlarms: alarms / Math.max(1, correct) };
       }),
     ),
-  );
+  ));
   const within = scores.filter((x) => x.falseAlarms <= 0.005);
   const pool = within.length ? within : scores;
   const best = pool.reduce((a, b) => (b.top1 > a.top1 || (b.top1 === a.top1 && b.falseAlarms < a.falseAlarms) ? b : a));
-  return { beta: best.beta, min: best.min, top1: best.top1, falseAlarms: best.falseAlarms, scores };
+  return { beta: best.beta, gamma: best.gamma, min: best.min, top1: best.top1, falseAlarms: best.falseAlarms, scores };
 }
 
 /** Penalties (nats per edit) the tuning tries. */
@@ -707,12 +681,13 @@ export async function main(argv: string[]): Promise<void> {
     let corrTuning: Awaited<ReturnType<typeof tuneCorrector>> | null = null;
     let own: ModelCorrector | null = null;
     if (model.corrector) {
-      own = new ModelCorrector(model, args.lanes, args.minCorrection === null ? DEFAULT_MIN_CORRECTION : { known: args.minCorrection, unknown: args.minCorrection }, args.beta ?? CORRECTOR_LM_WEIGHT);
+      own = new ModelCorrector(model, args.lanes, args.minCorrection === null ? DEFAULT_MIN_CORRECTION : { known: args.minCorrection, unknown: args.minCorrection }, args.beta ?? CORRECTOR_LM_WEIGHT, CORRECTOR_EDIT_PENALTY);
       if (args.tuneCorrector && synth.tune.length) {
         corrTuning = await tuneCorrector(own, synth.tune);
         own.beta = corrTuning.beta;
+        own.gamma = corrTuning.gamma;
         own.min = corrTuning.min;
-        log(`corrector: language-model weight ${corrTuning.beta}, least confidence ${corrTuning.min.known} (known words) / ${corrTuning.min.unknown} (unknown), chosen on the ${synth.tune.length} held-out words (top-1 ${(corrTuning.top1 * 100).toFixed(1)}%, false alarms ${(corrTuning.falseAlarms * 100).toFixed(1)}%)`);
+        log(`corrector: language-model weight ${corrTuning.beta}, edit penalty ${corrTuning.gamma}, least confidence ${corrTuning.min.known} (known words) / ${corrTuning.min.unknown} (unknown), chosen on the ${synth.tune.length} held-out words (top-1 ${(corrTuning.top1 * 100).toFixed(1)}%, false alarms ${(corrTuning.falseAlarms * 100).toFixed(1)}%)`);
       }
       correctors.push(own.corrector());
     } else log('the model has no corrector: the two baselines only');
@@ -734,6 +709,7 @@ export async function main(argv: string[]): Promise<void> {
       tuning,
       minCorrection: own?.min ?? null,
       correctorLmWeight: own?.beta ?? null,
+      correctorEditPenalty: own?.gamma ?? null,
       correctorTuning: corrTuning,
       rows,
       seconds: (performance.now() - t0) / 1000,

@@ -581,7 +581,7 @@ export class Session {
       const h = state[state.length - 1]!.h.dataSync().slice() as Float32Array;
       // The decoder's candidates, rescored with the language model in their context.
       const list = correct(net, h, typed, correctionOptions(this.model.index, known, typed, Math.max(request.k, RESCORED), request.beamWidth));
-      const corrections = rescored(list, wordLogProbs(this.model, state, list.map((c) => c.text))).slice(0, request.k);
+      const corrections = rescored(list, wordLogProbs(this.model, state, list.map((c) => c.text)), typed).slice(0, request.k);
       return { word, corrections };
     } finally {
       if (owned) dispose(stateTensors(state));

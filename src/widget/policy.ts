@@ -218,7 +218,7 @@ export interface CorrectionThresholds {
 }
 
 /** The widget's default minCorrectionConfidence (chosen on the tuning slice of `npm run eval:typos`, see docs/typos.md). */
-export const DEFAULT_MIN_CORRECTION: CorrectionThresholds = { known: 0.8, unknown: 0.3 };
+export const DEFAULT_MIN_CORRECTION: CorrectionThresholds = { known: 0.5, unknown: 0 };
 
 /**
  * Whether the widget offers (or, with autocorrect, makes) the first of

@@ -280,16 +280,54 @@ export interface CorrectOptions {
  */
 export const CORRECTOR_LM_WEIGHT = 0.5;
 
+/**
+ * Optimal-string-alignment distance (Damerau-Levenshtein where a transposed
+ * pair is not edited again) between code-point arrays, or `max + 1` as soon
+ * as it must exceed `max`.
+ */
+export function editDistance(a: ArrayLike<number>, b: ArrayLike<number>, max = 2): number {
+  const n = a.length;
+  const m = b.length;
+  if (Math.abs(n - m) > max) return max + 1;
+  let prev2 = new Int32Array(m + 1);
+  let prev = new Int32Array(m + 1);
+  let cur = new Int32Array(m + 1);
+  for (let j = 0; j <= m; j++) prev[j] = j;
+  for (let i = 1; i <= n; i++) {
+    cur[0] = i;
+    let best = i;
+    for (let j = 1; j <= m; j++) {
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      cur[j] = v;
+      if (v < best) best = v;
+    }
+    if (best > max) return max + 1;
+    [prev2, prev, cur] = [prev, cur, prev2];
+  }
+  return prev[m]!;
+}
+
+/**
+ * Nats taken off a candidate's score per edit between it and the typed word
+ * (editDistance, up to 3), a channel term beside the decoder and the language
+ * model (chosen with eval:typos --tune-corrector, see docs/typos.md).
+ */
+export const CORRECTOR_EDIT_PENALTY = 3;
+
 /** Candidates the decoder gives for the language model to rescore (at least k). */
 export const RESCORED = 6;
 
 /**
- * The decoder's candidates rescored with the language model: score = ln p_dec
- * + weight · lm[i] (lm: ln p of each word in its context, rescore.ts), p the
- * softmax of the scores over the candidates, best first.
+ * The decoder's candidates rescored with the language model and the edits
+ * from the typed word: score = ln p_dec + weight · lm[i] − penalty ·
+ * edits (lm: ln p of each word in its context, rescore.ts), p the softmax of
+ * the scores over the candidates, best first.
  */
-export function rescored(list: readonly Correction[], lm: readonly number[], weight = CORRECTOR_LM_WEIGHT): Correction[] {
-  const s = list.map((c, i) => Math.log(c.p) + weight * lm[i]!);
+export function rescored(list: readonly Correction[], lm: readonly number[], typed: string, weight = CORRECTOR_LM_WEIGHT, penalty = CORRECTOR_EDIT_PENALTY): Correction[] {
+  const cps = (w: string) => Array.from(w, (ch) => ch.codePointAt(0)!);
+  const t = cps(typed);
+  const s = list.map((c, i) => Math.log(c.p) + weight * lm[i]! - penalty * editDistance(t, cps(c.text), 3));
   const max = Math.max(...s);
   const e = s.map((x) => Math.exp(x - max));
   const z = e.reduce((a, b) => a + b, 0);
