@@ -338,7 +338,7 @@ class Autocomplete implements AutocompleteHandle {
       this.#release = () => releasePredictor(options.model);
     }
     this.#session = predictor.then((p) => {
-      this.#corrector = !!p.model.parts?.corrector;
+      this.#corrector = !!p.model?.parts?.corrector;
       return p.session();
     });
     this.ready = this.#session.then(() => {});
