@@ -111,7 +111,7 @@ export interface CompletionResult {
 export interface CorrectionsOptions {
   /** Corrections to return. Default 3. */
   k?: number;
-  /** Hypotheses the decoder keeps per character. Default 4. */
+  /** Hypotheses the decoder keeps per character. Default 8. */
   beamWidth?: number;
   /**
    * The word to correct, as UTF-16 offsets into the text before the caret of

@@ -41,7 +41,7 @@ import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithL
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_MIN_CORRECTION, shouldCorrect, type CorrectionThresholds } from '../src/widget/policy.js';
-import { CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT, RESCORED, correct as correctWord, correctionOptions, editDistance, rescored } from '../worker/model/corrector.js';
+import { CORRECTION_BEAM, CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT, RESCORED, correct as correctWord, correctionOptions, editDistance, rescored } from '../worker/model/corrector.js';
 import { wordLogProbs } from '../worker/model/rescore.js';
 import { mulberry32 } from '../worker/session.js';
 import { readLanes } from './gapfill.js';
@@ -516,7 +516,7 @@ class ModelCorrector {
       try {
         batch.forEach((it, i) => {
           const h = H.slice(i * net.Hlm, (i + 1) * net.Hlm);
-          const list = correctWord(net, h, it.typed, correctionOptions(this.model.index, known, it.typed, k, 4));
+          const list = correctWord(net, h, it.typed, correctionOptions(this.model.index, known, it.typed, k, CORRECTION_BEAM));
           const row = tidy(() => ctx.map((s) => ({ h: slice(s.h, [i, 0], [1, -1]) as Tensor2D, ...(s.c ? { c: slice(s.c, [i, 0], [1, -1]) as Tensor2D } : {}) })) as never) as unknown as LayerState[];
           const lm = wordLogProbs(this.model, row, list.map((c) => c.text));
           dispose(stateTensors(row));

@@ -71,7 +71,7 @@ import torch.nn.functional as F  # noqa: E402
 from nextkey_model import corrector_tensor_specs, CORRECTOR_PREFIX  # noqa: E402
 from export import DTYPES, encode_tensor, read_model, tensor_byte_length, validate_manifest, write_files  # noqa: E402
 from corpus import code_points, encode, list_files, read_file  # noqa: E402
-from noise import Noise, hunspell_words  # noqa: E402
+from noise import SPELLING_EDITS, SPELLING_RATES, Noise, hunspell_words  # noqa: E402
 
 WORD_RE = re.compile(r"[A-Za-z']{2,20}$")
 WORD_CHARS = re.compile(r"[\w'\u2019]")
@@ -339,6 +339,9 @@ def parse_args(argv):
     a("--dictionary-targets", action="store_true", help="only words with a capital or that the Hunspell dictionary knows are misspelled (other words are only copied)")
     a("--type-share", type=float, default=0.15, help="share of examples whose word is drawn uniformly from the lowercase lexicon words Hunspell knows (no context)")
     a("--dictionary", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node_modules", "dictionary-en", "index"))
+    a("--noise", default="default", choices=("default", "spelling"),
+      help="the training errors' mix: noise.py's RATES/EDITS (default), or SPELLING_RATES/SPELLING_EDITS (vowel confusions, more words with 2-3 errors); validation always uses the default")
+    a("--init", metavar="CKPT", help="start from another run's weights (same sizes): a fresh optimizer and schedule")
     a("--minutes", type=float, default=40)
     a("--eval-every", type=float, default=5)
     a("--threads", type=int, default=0)
@@ -400,17 +403,24 @@ def main(argv=None):
     # A word the decoder may write: one with a capital (names, acronyms: the dictionary lacks most),
     # or one the Hunspell dictionary knows.
     good = (lambda w: w != w.lower() or w.lower() in real) if args.dictionary_targets else None
-    train_ex = Examples(*data["train"], vocab, Noise(args.seed, real_words=real), args.clean, args.no_context, args.seed, types, args.type_share, good)
+    noise_mix = {"rates": SPELLING_RATES, "edits": SPELLING_EDITS} if args.noise == "spelling" else {}
+    train_ex = Examples(*data["train"], vocab, Noise(args.seed, real_words=real, **noise_mix), args.clean, args.no_context, args.seed, types, args.type_share, good)
     # Validation: fixed batches (the noise seeded apart from training's).
     vex = Examples(*data["valid"], vocab, Noise(args.seed + 100, real_words=real), args.clean, args.no_context, args.seed + 100, good=good)
     valid = [vex.batch(256) for _ in range(4)]
     step, elapsed, best = 0, 0.0, float("inf")
+    if args.init and not ck:
+        init = torch.load(args.init, map_location="cpu")
+        if init["config"] != {"embedding": args.embedding, "encoder": args.encoder, "decoder": args.decoder}:
+            raise SystemExit("corrector.py: --init %s has sizes %s; this run's are embedding %d, encoder %d, decoder %d"
+                             % (args.init, init["config"], args.embedding, args.encoder, args.decoder))
+        corr.load_state_dict(init["model"])
     if ck:
         corr.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed, best = ck["step"], ck["elapsed"], ck["best"]
         train_ex.rng = np.random.default_rng(args.seed + step)
-        train_ex.noise = Noise(args.seed + step, real_words=real)
+        train_ex.noise = Noise(args.seed + step, real_words=real, **noise_mix)
     budget = elapsed + args.minutes * 60
     total = ck["total"] if ck else budget
     config = {"embedding": args.embedding, "encoder": args.encoder, "decoder": args.decoder}
@@ -429,7 +439,7 @@ def main(argv=None):
         atomic_save({"args": vars(args), "config": config, "model": corr.state_dict(), "opt": opt.state_dict(),
                      "step": step, "elapsed": elapsed, "best": best, "total": total,
                      "card": json.dumps({"metrics": metrics, "step": step, "minutes": round(elapsed / 60, 1),
-                                         "clean": args.clean, "noContext": args.no_context, "typeShare": args.type_share,
+                                         "clean": args.clean, "noContext": args.no_context, "noise": args.noise, "init": args.init, "typeShare": args.type_share,
                                          "dictionaryTargets": args.dictionary_targets, "sizes": corr.sizes,
                                          "train": [os.path.basename(p) for p in args.train]})}, path)
 

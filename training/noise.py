@@ -27,6 +27,9 @@ phonetic        0.16   a spelling of the same sound (PHONETIC table:
                        receive -> recieve, definitely -> definately,
                        existence -> existance, phone -> fone)
 apostrophe      0.04   the apostrophe is left out (don't -> dont)
+vowel           0      an inner vowel spelled as another (separate ->
+                       seperate); only in SPELLING_RATES (0.14), the
+                       corrector's training mix
 =============== ====== ==========================================================
 
 Edits per word (``EDITS``): 1 with p 0.85, 2 with p 0.13, 3 with p 0.02.
@@ -69,7 +72,7 @@ import random
 import re
 import sys
 
-KINDS = ("substitution", "omission", "transposition", "insertion", "undoubling", "doubling", "phonetic", "apostrophe")
+KINDS = ("substitution", "omission", "transposition", "insertion", "undoubling", "doubling", "phonetic", "apostrophe", "vowel")
 
 RATES = {
     "substitution": 0.26,
@@ -83,6 +86,16 @@ RATES = {
 }
 
 EDITS = {1: 0.85, 2: 0.13, 3: 0.02}
+
+# The corrector's training mix (training/corrector.py --noise spelling): RATES
+# plus vowel confusions, and more words with two or three errors. Lists of
+# real misspellings are full of both (seperate, independant, accomodation,
+# acheivment): people spell an unstressed vowel by ear and get a long word
+# wrong in more than one place. --make-eval keeps RATES and one edit.
+SPELLING_RATES = dict(RATES, vowel=0.14, undoubling=0.12)
+SPELLING_EDITS = {1: 0.70, 2: 0.25, 3: 0.05}
+
+VOWELS = "aeiou"
 
 # Weight of the first letter when a position is drawn, relative to any other.
 FIRST_LETTER_WEIGHT = 0.25
@@ -238,6 +251,15 @@ class Noise:
         # A sound at the end of a word ("gh" -> "") may leave nothing to carry the case: take it from before.
         template = w[a:b] if dst else ""
         return w[:a] + _recase(template or w[max(0, a - 1):a], dst) + w[b:]
+
+    def vowel(self, w):
+        """An inner vowel spelled as another (separate -> seperate, independent -> independant); never the first letter."""
+        at = [i for i in range(1, len(w)) if w[i].lower() in VOWELS]
+        if not at:
+            return None
+        i = self.rng.choice(at)
+        other = self.rng.choice([v for v in VOWELS if v != w[i].lower()])
+        return w[:i] + _recase(w[i], other) + w[i + 1:]
 
     def apostrophe(self, w):
         at = [i for i, c in enumerate(w) if c in APOSTROPHES]

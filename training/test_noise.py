@@ -53,6 +53,22 @@ class NoiseTest(unittest.TestCase):
             self.assertEqual(len(typed), len(w) - 1)
         for w, typed in seen["insertion"] + seen["doubling"]:
             self.assertEqual(len(typed), len(w) + 1)
+        for w, typed in seen["vowel"]:
+            diff = [i for i in range(len(w)) if w[i] != typed[i]]
+            self.assertEqual(len(diff), 1, (w, typed))
+            self.assertGreater(diff[0], 0, "never the first letter")
+            self.assertIn(w[diff[0]].lower(), "aeiou")
+            self.assertIn(typed[diff[0]].lower(), "aeiou")
+
+    def test_spelling_mix(self):
+        """The corrector's training mix: vowel confusions appear, the evaluation's mix has none."""
+        from noise import SPELLING_EDITS, SPELLING_RATES
+        kinds = lambda noise: [k for _ in range(30) for w in WORDS for r in [noise.corrupt(w)] if r for k in r[1]]
+        spelling = kinds(Noise(4, rates=SPELLING_RATES, edits=SPELLING_EDITS))
+        default = kinds(Noise(4))
+        self.assertIn("vowel", spelling)
+        self.assertNotIn("vowel", default)
+        self.assertAlmostEqual(sum(SPELLING_EDITS.values()), 1.0)
 
     def test_output_differs_and_case_kept(self):
         noise = Noise(3)

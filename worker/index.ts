@@ -9,6 +9,7 @@ import { probeStore } from './cache.js';
 import { workerError } from './errors.js';
 import { SAVED_NAME, SAVED_PREFIX, loadModel, loadSaved, openSavedModels } from './loader.js';
 import { validateManifest, type Manifest } from './model/manifest.js';
+import { CORRECTION_BEAM } from './model/corrector.js';
 import { buildModel, decodeWeights, disposeModel, encode, swapWeights, weightTensors, type Model, type ModelWeights } from './model/model.js';
 import { Session, beforeCursor, type Generator } from './session.js';
 import { encodeModel } from './train/index.js';
@@ -415,7 +416,7 @@ const api: WorkerApi = {
   },
 
   async corrections(id, given) {
-    const request: CorrectionsRequest = { k: given.k ?? 3, beamWidth: given.beamWidth ?? 4, range: given.range ?? null };
+    const request: CorrectionsRequest = { k: given.k ?? 3, beamWidth: given.beamWidth ?? CORRECTION_BEAM, range: given.range ?? null };
     positiveInt(request.k, 'corrections({ k })', 32);
     positiveInt(request.beamWidth, 'corrections({ beamWidth })', 32);
     const r = request.range;

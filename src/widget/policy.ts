@@ -221,13 +221,28 @@ export interface CorrectionThresholds {
 export const DEFAULT_MIN_CORRECTION: CorrectionThresholds = { known: 0.5, unknown: 0 };
 
 /**
+ * Whether a typed word is written as an acronym, identifier or product name
+ * is: two or more capitals and no lowercase letter (FOIA, ISSO), a capital
+ * after a lowercase letter (nodeSelectorTerms, iPhone), or a digit (k8s,
+ * mp3). People type those on purpose; a spelling checker leaves them alone.
+ */
+export function writtenAsName(word: string): boolean {
+  if (/\p{N}/u.test(word)) return true;
+  if (/\p{Ll}\p{Lu}/u.test(word)) return true;
+  const upper = word.match(/\p{Lu}/gu)?.length ?? 0;
+  return upper >= 2 && !/\p{Ll}/u.test(word);
+}
+
+/**
  * Whether the widget offers (or, with autocorrect, makes) the first of
  * `corrections` for the typed `word`: it must be another word, at least
  * `min` likely (`min.known` or `min.unknown` as the word is known or not; a
- * number: both), and likelier than the word as typed. Shared with the
- * evaluation.
+ * number: both), and likelier than the word as typed; a word written as an
+ * acronym or identifier (see writtenAsName) is never corrected unasked.
+ * Shared with the evaluation.
  */
 export function shouldCorrect(corrections: readonly Candidate[], word: { text: string; known: boolean }, min: number | CorrectionThresholds = DEFAULT_MIN_CORRECTION): boolean {
+  if (writtenAsName(word.text)) return false;
   const best = corrections[0];
   const least = typeof min === 'number' ? min : word.known ? min.known : min.unknown;
   const own = corrections.find((c) => c.text === word.text)?.p ?? 0;

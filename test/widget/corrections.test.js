@@ -164,4 +164,30 @@ describe('widget: typo corrections', function () {
       assert(error && error.name === 'InvalidArgumentError' && pattern.test(error.message), `${JSON.stringify(options)}: ${error?.message}`);
     }
   });
+
+  it('a word written as an acronym, identifier or with a digit is not corrected unasked; a slip of the shift key is', async () => {
+    const box = suite.stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
+    const ta = box.querySelector('textarea');
+    const { handle, rec } = await attachTo(ta);
+    let text = 'Please read the';
+    await type(text);
+    for (const word of ['FOIA', 'kubeProxy', 'mp3s']) {
+      text += ` ${word} `;
+      // The model answers for these words like for any other: it would change them ...
+      const want = await expected(text);
+      assert(want.word.text === word && want.corrections.length > 0 && want.corrections[0].text !== word, `${word}: the model would change it (${JSON.stringify(want.corrections)})`);
+      // ... and the widget leaves them as typed.
+      await type(` ${word} `);
+      await rec.answered(`the suggestion after "${word} "`);
+      assertEqual(handle.correction, null, `${word}: nothing offered`);
+      assertEqual(plain(ta.value), text, `${word}: the field as typed`);
+      await type('and');
+      text += 'and';
+    }
+    // Pure policy: the same candidates, offered for a word in ordinary case.
+    const list = [{ text: 'the', p: 0.9 }];
+    assert(shouldCorrect(list, { text: 'teh', known: false }), 'teh: offered');
+    assert(shouldCorrect([{ text: 'The', p: 0.9 }], { text: 'THe', known: false }), 'THe (shift held a key too long): offered');
+    for (const w of ['TEH', 'tEh', 'teh2', 'iPhone', 'FOIA']) assert(!shouldCorrect(list, { text: w, known: false }), `${w}: not offered`);
+  });
 });
