@@ -245,6 +245,17 @@ async function keystrokePhase(rows, { model, compareModel, backends, samples, co
           { backend, metric: 'midtext-keystroke', impl: 'end', ...keys.a },
           { backend, metric: 'midtext-keystroke', impl: 'mid', ...keys.b, bidirectional: !!right?.midText },
         );
+        // The widget's word completion at each of those places (mid-line: more candidates, ranked by how
+        // well the line after the caret follows each, see fitRight), the text set untimed first.
+        const words = await paired(
+          end,
+          mid,
+          Math.max(minSamples.complete, Math.round(completionSamples * scale)),
+          10,
+          (s) => s.complete({ beamWidth: 4, maxChars: 16, stop: 'word', minProbability: 0.2 }),
+          (s, text) => (s === end ? s.setText(text) : s.setText(text + RIGHT, { cursor: text.length })),
+        );
+        rows.push({ backend, metric: 'midtext-complete', impl: 'end', ...words.a }, { backend, metric: 'midtext-complete', impl: 'mid', ...words.b, bidirectional: !!right?.midText });
         await Promise.all([end.dispose(), mid.dispose()]);
       }
       step('mid-text');

@@ -206,6 +206,8 @@ const labels = {
   'adapt-complete/on': 'word completion, adaptation on, same texts: beam 4, ≤ 12 chars',
   'midtext-keystroke/end': 'keystroke at the end of the text, keys taking turns with the row below: setText +1 char → top-5',
   'midtext-keystroke/mid': 'keystroke with the caret in the middle (a line of text after it), same keys: setText +1 char → top-5',
+  'midtext-complete/end': 'word completion at the end of the text, taking turns with the row below: beam 4, ≤ 16 chars, min p 0.2',
+  'midtext-complete/mid': 'word completion with the caret mid-line, same texts: 8 candidates (beam 4, min p 0.01), ranked by the next 8 characters after the caret',
   'corrections/nextkey': 'typo corrections of the word just finished (every other one misspelled), k 3',
   'corrections/complete': 'word completion on the same texts, taking turns with the row above: beam 4, ≤ 12 chars',
   'cold-miss/nextkey': 'cold start to first prediction, cache miss',
@@ -239,7 +241,7 @@ const printRow = (r) => {
 };
 for (const r of result.rows.filter((x) => x.error)) line(r.backend, `${r.metric ?? ''}${r.impl ? ` (${r.impl})` : ''} unavailable: ${r.error}`, '', '', '', '');
 const ok = result.rows.filter((x) => !x.error);
-ok.filter((r) => ['keystroke', 'roundtrip', 'paced', 'complete', 'adapt-keystroke', 'adapt-complete', 'midtext-keystroke', 'corrections', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
+ok.filter((r) => ['keystroke', 'roundtrip', 'paced', 'complete', 'adapt-keystroke', 'adapt-complete', 'midtext-keystroke', 'midtext-complete', 'corrections', 'cold-miss', 'cold-hit'].includes(r.metric)).forEach(printRow);
 for (const r of ok.filter((x) => x.metric === 'paced-hits')) {
   line(r.backend, 'at typing pace: keystrokes whose state was stepped ahead while idle (hits / all)', r.hits + r.misses, `${r.hits} / ${r.hits + r.misses}`, '', '');
 }

@@ -31,7 +31,8 @@ const BUDGETS = [
   // 124 KB: adaptation to the user's text (worker/adapt/, issue 18) took it to 120.9 KB.
   // 126 KB: the combining head's hidden layer (issue 19) took it to 124.2 KB.
   // 128 KB: the typo corrector (issue 20) took it to 126.8 KB.
-  { file: 'dist/worker.js', budget: 128 * KB },
+  // 130 KB: mid-line completions ranked by the text after the caret (fitRight, issue 19) took it to 128.4 KB.
+  { file: 'dist/worker.js', budget: 130 * KB },
   { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },
   // 2 MiB + 64 KiB: the typo corrector (issue 20; int8, about 150 KB gzipped), with the bidirectional
   // part moved to int8 (113 KB less, gap filling unchanged: models/default/README.md), took it to 2,063 KB.

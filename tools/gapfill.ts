@@ -36,6 +36,7 @@ import { sha256Hex } from '../worker/model/sha256.js';
 import { buildModel, disposeModel, encode, logits, stateTensors, step, zeroState, type Model } from '../worker/model/model.js';
 import { disposeMidText, midTextModel } from '../worker/model/bidir.js';
 import { beamSearch } from '../worker/model/beam.js';
+import { FIT_CANDIDATES, FIT_CHARS, FIT_MIN_P, fitRight } from '../worker/model/rescore.js';
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_POLICY, completeOptions } from '../src/widget/policy.js';
@@ -256,6 +257,8 @@ export async function main(argv: string[]): Promise<void> {
   const lexicon = args.noLexicon ? null : (model.lexicon?.lookup() ?? null);
   const fwd = files.map(tally);
   const both = files.map(tally);
+  // The bidirectional head's completions before fitRight ranks them (its share of the gain).
+  const head = files.map(tally);
   // The combining head with nothing added: the batch's combined logits are its logits plus each row's right-text share.
   const mid0 = bidir ? midTextModel(model, bidir, new Float32Array(V)) : null;
   const seconds = { read: 0, complete: 0 };
@@ -337,13 +340,19 @@ export async function main(argv: string[]): Promise<void> {
               if (list.slice(0, 3).includes(rest)) a.top3++;
             };
             score(fwd[g.file]!, ranked(await beamSearch(model, start, o)));
-            if (bidir && right) {
-              const mid = midTextModel(model, bidir, right.slice(i * V, i * V + V));
-              try {
-                score(both[g.file]!, ranked(await beamSearch(mid, start, o)));
-              } finally {
-                disposeMidText(mid);
-              }
+            // Both sides, as a session completes mid-line: the bidirectional head (when the model has
+            // one), then the candidates ranked by how well the text after the gap follows them.
+            const mid = bidir && right ? midTextModel(model, bidir, right.slice(i * V, i * V + V)) : null;
+            try {
+              const m = mid ?? model;
+              if (mid) score(head[g.file]!, ranked(await beamSearch(m, start, o)));
+              const tail = encode(model, g.right.slice(0, FIT_CHARS).join(''));
+              if ('meet' in meet && tail.length >= 2) {
+                const wide = await beamSearch(m, start, { ...o, k: Math.max(o.k, FIT_CANDIDATES), minP: Math.min(o.minP, FIT_MIN_P) });
+                score(both[g.file]!, ranked(fitRight(model, start, wide, tail, o.k, o.minP)));
+              } else score(both[g.file]!, ranked(await beamSearch(m, start, o)));
+            } finally {
+              if (mid) disposeMidText(mid);
             }
           } finally {
             dispose(stateTensors(start));
@@ -365,6 +374,8 @@ export async function main(argv: string[]): Promise<void> {
     gaps: gaps.filter((g) => g.file === i).length,
     forward: measures(fwd[i]!),
     bidirectional: bidir ? measures(both[i]!) : null,
+    /** The completions from the bidirectional head alone (before fitRight); the bpc columns are the same as bidirectional's. */
+    headOnly: bidir ? measures({ ...both[i]!, after: head[i]!.after }) : null,
   }));
   const used = rows.filter((r) => r.gaps > 0);
   const meanOf = (pick: (r: (typeof rows)[number]) => Measures | null) => {
@@ -391,7 +402,8 @@ export async function main(argv: string[]): Promise<void> {
     completion: { ...beam, lexicon: lexicon ? model.lexicon!.size : 0 },
     files: rows,
     /** Each file weighs the same. */
-    mean: { forward: meanOf((r) => r.forward), bidirectional: bidir ? meanOf((r) => r.bidirectional) : null },
+    mean: { forward: meanOf((r) => r.forward), bidirectional: bidir ? meanOf((r) => r.bidirectional) : null, headOnly: bidir ? meanOf((r) => r.headOnly) : null },
+    fit: { chars: FIT_CHARS, candidates: FIT_CANDIDATES, minP: FIT_MIN_P },
     seconds: { ...seconds, total: (performance.now() - t0) / 1000 },
   };
   if (args.json) {
@@ -404,7 +416,7 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`model ${result.model} (${manifest.cell} ${manifest.hiddenSizes.join('x')}${bidir ? `, backward ${bidir.backward.manifest.cell} ${bidir.backward.manifest.hiddenSizes.join('x')}` : ''}), ${backend.name}`);
   console.log(`${gaps.length} gaps (seed ${args.seed}, up to ${perFile} a file): a word in the middle of a line; left ${CONTEXT} characters, right the rest of the line (≤ ${CONTEXT})`);
   console.log(`completions: beam search in word mode, width ${beam.beamWidth}, up to ${beam.maxChars} characters, k ${beam.k}, min p ${beam.minP}, ${lexicon ? `lexicon of ${model.lexicon!.size.toLocaleString('en')} words` : 'no lexicon'}; a hit: the rest of the word`);
-  console.log(bidir ? '\ncolumns: forward only → bidirectional (the text after the gap too)\n' : '\nthis model has no backward section: forward only (bidirectional: none)\n');
+  console.log(bidir ? '\ncolumns: forward only → both sides (the text after the gap too: the bidirectional head, and completions ranked by how well the text after the gap follows them)\n' : '\nthis model has no backward section: forward only (bidirectional: none)\n');
   console.log('| file | gaps | chars | bpc of the word | bpc with its end | top-1 after 1 letter | top-3 after 1 | top-1 after 2 letters | top-3 after 2 |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of used) {
@@ -418,5 +430,11 @@ export async function main(argv: string[]): Promise<void> {
   console.log(
     `| **mean** (each file weighs the same) | ${gaps.length} | | ${pair(mf.bpc, mb?.bpc ?? null, bpc)} | ${pair(mf.bpcWithEnd, mb?.bpcWithEnd ?? null, bpc)} | ${pair(mf.after1.top1, mb?.after1.top1 ?? null, pct)} | ${pair(mf.after1.top3, mb?.after1.top3 ?? null, pct)} | ${pair(mf.after2.top1, mb?.after2.top1 ?? null, pct)} | ${pair(mf.after2.top3, mb?.after2.top3 ?? null, pct)} |`,
   );
+  const mh = result.mean.headOnly;
+  if (mh) {
+    console.log(
+      `\nCompletions from the bidirectional head alone, before they are ranked by how well the next ${FIT_CHARS} characters after the gap follow each (fitRight, ${FIT_CANDIDATES} candidates): top-1 / top-3 after 1 letter ${pct(mh.after1.top1)} / ${pct(mh.after1.top3)}, after 2 ${pct(mh.after2.top1)} / ${pct(mh.after2.top3)} (mean over files).`,
+    );
+  }
   console.log(`\n${result.seconds.total.toFixed(0)} s (reading ${seconds.read.toFixed(0)} s, completions ${seconds.complete.toFixed(0)} s)`);
 }

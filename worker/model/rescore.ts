@@ -1,4 +1,5 @@
 import { concat, dispose, tidy, type Tensor2D, type TensorContainer } from '@tensorflow/tfjs-core';
+import type { Completion } from '../../src/protocol.js';
 import type { LayerState } from '../cells/index.js';
 import { isWordChar } from '../../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, type Model } from './model.js';
@@ -76,4 +77,106 @@ function nonWordIndices(model: Model): number[] {
     nonWordCache.set(model.manifest, list);
   }
   return list;
+}
+
+/**
+ * For each of `heads` (vocabulary indices), ln p under the language model of
+ * `tail[from..]` read after it, from the text whose state is `start` (one
+ * row; kept): how well what follows fits each candidate. The rows are read
+ * side by side, one batched recurrent step per character, each row for its
+ * own head then the tail (a row that is done is fed a space and ignored).
+ */
+export function continuationLogProbs(model: Model, start: LayerState[], heads: readonly number[][], tail: readonly number[], from = 0): number[] {
+  const B = heads.length;
+  if (B === 0 || tail.length <= from) return new Array<number>(B).fill(0);
+  const seqs = heads.map((h) => [...h, ...tail]);
+  const V = model.manifest.vocab.length;
+  const out = new Array<number>(B).fill(0);
+  // Logits z[o, o + V) after reading t characters of row b predict its character t.
+  const score = (z: ArrayLike<number>, o: number, b: number, t: number) => {
+    const j = t - heads[b]!.length;
+    if (j < from || j >= tail.length) return;
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) if (z[o + v]! > max) max = z[o + v]!;
+    let sum = 0;
+    for (let v = 0; v < V; v++) sum += Math.exp(z[o + v]! - max);
+    out[b] += z[o + tail[j]!]! - max - Math.log(sum);
+  };
+  const T = Math.max(...seqs.map((s) => s.length)) - 1;
+  if (heads.some((h) => h.length === 0) && from === 0) {
+    const z0 = tidy(() => logits(model, start));
+    const first = z0.dataSync() as Float32Array;
+    z0.dispose();
+    for (let b = 0; b < B; b++) if (heads[b]!.length === 0) score(first, 0, b, 0);
+  }
+  const space = model.index.get(32) ?? 0;
+  let states = tidy(() =>
+    start.map((s) => ({ h: concat(new Array<Tensor2D>(B).fill(s.h)) as Tensor2D, ...(s.c ? { c: concat(new Array<Tensor2D>(B).fill(s.c)) as Tensor2D } : {}) })),
+  ) as LayerState[];
+  const input = new Int32Array(B);
+  try {
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) input[b] = seqs[b]![t] ?? space;
+      let z: Float32Array;
+      let next: LayerState[];
+      const fused = stepWithLogits(model, input, states);
+      if (fused) ({ states: next, logits: z } = fused);
+      else {
+        const prev = states;
+        next = tidy(() => step(model, input, prev) as unknown as TensorContainer) as unknown as LayerState[];
+        const zt = tidy(() => logits(model, next));
+        z = zt.dataSync() as Float32Array;
+        zt.dispose();
+      }
+      dispose(stateTensors(states));
+      states = next;
+      for (let b = 0; b < B; b++) score(z, b * V, b, t + 1);
+    }
+  } finally {
+    dispose(stateTensors(states));
+  }
+  return out;
+}
+
+/** Characters of the text after the caret that fitRight reads after each candidate. */
+export const FIT_CHARS = 8;
+/** Candidates a mid-line completion searches for before fitRight ranks them. */
+export const FIT_CANDIDATES = 8;
+/** The least probability of a candidate searched for (the request's minP applies after fitRight). */
+export const FIT_MIN_P = 0.01;
+
+/**
+ * Mid-line word completions ranked by how well the text after the caret
+ * follows each: with L(w) = p(tail[1..] | text, w) under the forward model
+ * (tail[0], where the word ends, is already in p), each completion's
+ * probability becomes p(w) L(w) / Σ p L over the candidates, times the
+ * candidates' total probability (the words not searched for are assumed to
+ * fit as well as these do on average): Bayes' rule for the word given both
+ * sides, the right side cut at `tail`. Completions that differ only by the
+ * space withSpace appends share their word's L. Returns the best `k` with
+ * p ≥ `minP`.
+ */
+export function fitRight(model: Model, start: LayerState[], completions: readonly Completion[], tail: readonly number[], k: number, minP: number): Completion[] {
+  if (completions.length === 0) return [];
+  const word = (t: string) => (t.endsWith(' ') ? t.slice(0, -1) : t);
+  // Each word's probability once (a withSpace entry "tea " is "tea" ended by a space: part of the bare entry's).
+  const p = new Map<string, number>();
+  for (const c of completions) p.set(word(c.text), Math.max(p.get(word(c.text)) ?? 0, c.p));
+  const texts = [...p.keys()];
+  // One word: nothing to rank, and Bayes' rule gives it back its own probability.
+  if (texts.length === 1) return completions.filter((c) => c.p >= minP).sort((a, b) => b.p - a.p).slice(0, k);
+  const fit = continuationLogProbs(model, start, texts.map((t) => encode(model, t)), tail, 1);
+  const top = Math.max(...fit);
+  const L = new Map(texts.map((t, i) => [t, Math.exp(fit[i]! - top)]));
+  let mass = 0;
+  let z = 0;
+  for (const t of texts) {
+    mass += p.get(t)!;
+    z += p.get(t)! * L.get(t)!;
+  }
+  return completions
+    .map((c) => ({ ...c, p: (c.p * L.get(word(c.text))! * mass) / z }))
+    .filter((c) => c.p >= minP)
+    .sort((a, b) => b.p - a.p)
+    .slice(0, k);
 }
