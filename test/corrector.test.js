@@ -226,7 +226,7 @@ describe('typo corrector', function () {
           m.tf.dispose(m.stateTensors(prev));
         }
         const h = states[states.length - 1].h.dataSync().slice();
-        const list = m.correct(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, Math.max(k, m.RESCORED), 4));
+        const list = m.correct(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, Math.max(k, m.RESCORED), m.CORRECTION_BEAM));
         const lm = m.wordLogProbs(model, states, list.map((c) => c.text));
         m.tf.dispose(m.stateTensors(states));
         return m.rescored(list, lm, typed).slice(0, k);

@@ -350,7 +350,7 @@ export const EDIT_CAP = 8;
  * loses the word on the way (eval:typos, real list, 400 words: beam 4 61.8%
  * top-1, 8 65.5%, 16 67.8%).
  */
-export const CORRECTION_BEAM = Number((globalThis as any).process?.env?.NEXTKEY_CBEAM ?? 8);
+export const CORRECTION_BEAM = 8;
 /** Corrections are at most this many characters longer than the typed word. */
 export const LONGER = 6;
 
