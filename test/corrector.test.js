@@ -229,7 +229,8 @@ describe('typo corrector', function () {
         const list = m.correct(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, Math.max(k, m.RESCORED), m.CORRECTION_BEAM));
         const lm = m.wordLogProbs(model, states, list.map((c) => c.text));
         m.tf.dispose(m.stateTensors(states));
-        return m.rescored(list, lm, typed).slice(0, k);
+        // A word with no text before it: the language model's weight for a word alone.
+        return m.rescored(list, lm, typed, left === '' ? m.CORRECTOR_LM_WEIGHT_ALONE : m.CORRECTOR_LM_WEIGHT).slice(0, k);
       } finally {
         m.disposeModel(model);
       }

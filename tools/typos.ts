@@ -27,6 +27,10 @@
  *     the typed word (NoisyChannel) ranked by the language model after the
  *     left context minus a penalty per edit, the penalty chosen on the
  *     noise model's held-out slice (`split: "tune"`) unless --penalty is given.
+ * With --tune-corrector, the model's corrector's settings are chosen on that
+ * slice too, and its language-model weight for a word alone (no text before
+ * it) on `--tune` more words of the real list, drawn after the measured ones
+ * (never among them).
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -41,7 +45,7 @@ import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithL
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_MIN_CORRECTION, shouldCorrect, type CorrectionThresholds } from '../src/widget/policy.js';
-import { CORRECTION_BEAM, CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT, RESCORED, correct as correctWord, correctionOptions, editDistance, rescored } from '../worker/model/corrector.js';
+import { CORRECTION_BEAM, CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT_ALONE, CORRECTOR_LM_WEIGHT, RESCORED, correct as correctWord, correctionOptions, editDistance, rescored } from '../worker/model/corrector.js';
 import { wordLogProbs } from '../worker/model/rescore.js';
 import { mulberry32 } from '../worker/session.js';
 import { readLanes } from './gapfill.js';
@@ -78,6 +82,7 @@ interface Args {
   penalty: number | null;
   minCorrection: number | null;
   beta: number | null;
+  betaAlone: number | null;
   tuneCorrector: boolean;
   examples: number;
   seed: number;
@@ -93,7 +98,7 @@ function usage(message?: string): never {
   if (message) console.error(`typos: ${message}`);
   console.error(
     'usage: npm run eval:typos -- --model DIR [--real 1000] [--synthetic 1000] [--correct 2000] [--tune 300]\n' +
-      '                            [--penalty NATS] [--min-correction P] [--lm-weight B] [--tune-corrector] [--examples N] [--seed 1] [--lanes 32] [--backend wasm|cpu] [--json]\n' +
+      '                            [--penalty NATS] [--min-correction P] [--lm-weight B] [--lm-weight-alone B] [--tune-corrector] [--examples N] [--seed 1] [--lanes 32] [--backend wasm|cpu] [--json]\n' +
       '                            [--typos FILE] [--text DIR] [--python /usr/bin/python3]',
   );
   process.exit(2);
@@ -109,6 +114,7 @@ function parseArgs(argv: string[]): Args {
     penalty: null,
     minCorrection: null,
     beta: null,
+    betaAlone: null,
     tuneCorrector: false,
     examples: 0,
     seed: 1,
@@ -141,6 +147,9 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--lm-weight') {
       args.beta = Number(value());
       if (!(args.beta >= 0)) usage('--lm-weight must be a number ≥ 0');
+    } else if (a === '--lm-weight-alone') {
+      args.betaAlone = Number(value());
+      if (!(args.betaAlone >= 0)) usage('--lm-weight-alone must be a number ≥ 0');
     } else if (a === '--tune-corrector') args.tuneCorrector = true;
     else if (a === '--examples') args.examples = count(a, value());
     else if (a === '--seed') args.seed = count(a, value());
@@ -161,8 +170,13 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** `n` lines of the Wikipedia list (`wrong->right1, right2`), drawn without repeats with a fixed seed, in file order. */
-function realSet(path: string, n: number, seed: number): TypoItem[] {
+/**
+ * `n` lines of the Wikipedia list (`wrong->right1, right2`), drawn without
+ * repeats with a fixed seed, in file order; and `tune` more drawn after them
+ * (never among the first `n`: the corrector's weight for a word alone is
+ * chosen on those).
+ */
+function realSets(path: string, n: number, tune: number, seed: number): { test: TypoItem[]; tune: TypoItem[] } {
   const rows = readFileSync(path, 'utf8')
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -173,15 +187,14 @@ function realSet(path: string, n: number, seed: number): TypoItem[] {
     });
   const rand = mulberry32(seed);
   const idx = rows.map((_, i) => i);
-  const m = Math.min(n, idx.length);
+  const m = Math.min(n + tune, idx.length);
+  // A partial Fisher-Yates shuffle: its first places do not depend on how many more are drawn.
   for (let k = 0; k < m; k++) {
     const j = k + Math.floor(rand() * (idx.length - k));
     [idx[k], idx[j]] = [idx[j]!, idx[k]!];
   }
-  return idx
-    .slice(0, m)
-    .sort((a, b) => a - b)
-    .map((i) => rows[i]!);
+  const pick = (from: number, to: number) => idx.slice(from, Math.min(to, m)).sort((a, b) => a - b).map((i) => rows[i]!);
+  return { test: pick(0, n), tune: pick(n, n + tune) };
 }
 
 /** The synthetic set and the correct words, made by training/noise.py (one implementation of the noise model). */
@@ -480,6 +493,8 @@ interface Scored {
 /** An item's candidates, and whether its typed word is a known word. */
 interface Candidates {
   known: boolean;
+  /** No text before the word: the language model's weight is betaAlone. */
+  alone: boolean;
   list: Scored[];
 }
 
@@ -500,6 +515,7 @@ class ModelCorrector {
     public min: CorrectionThresholds,
     public beta: number,
     public gamma: number,
+    public betaAlone = CORRECTOR_LM_WEIGHT_ALONE,
   ) {
     if (!model.corrector) throw new Error('the model has no corrector (model.json has no "corrector" section)');
   }
@@ -520,7 +536,7 @@ class ModelCorrector {
           const row = tidy(() => ctx.map((s) => ({ h: slice(s.h, [i, 0], [1, -1]) as Tensor2D, ...(s.c ? { c: slice(s.c, [i, 0], [1, -1]) as Tensor2D } : {}) })) as never) as unknown as LayerState[];
           const lm = wordLogProbs(this.model, row, list.map((c) => c.text));
           dispose(stateTensors(row));
-          out.push({ known: !!known?.next(it.typed)?.word, list: list.map((c, j) => ({ text: c.text, dec: Math.log(c.p), lm: lm[j]! })) });
+          out.push({ known: !!known?.next(it.typed)?.word, alone: it.left === '', list: list.map((c, j) => ({ text: c.text, dec: Math.log(c.p), lm: lm[j]! })) });
         });
       } finally {
         dispose(stateTensors(ctx));
@@ -535,8 +551,8 @@ class ModelCorrector {
   }
 
   /** The candidates in the order a user of the widget meets them: the typed word first unless the widget would change it. */
-  static order(c: Candidates, typed: string, min: CorrectionThresholds, beta: number, gamma: number): string[] {
-    const ranked = ModelCorrector.combine(c.list, typed, beta, gamma);
+  static order(c: Candidates, typed: string, min: CorrectionThresholds, beta: number, gamma: number, betaAlone = beta): string[] {
+    const ranked = ModelCorrector.combine(c.list, typed, c.alone ? betaAlone : beta, gamma);
     const texts = ranked.map((x) => x.text);
     if (shouldCorrect(ranked, { text: typed, known: c.known }, min) || !c.list.length) return texts;
     return [typed, ...texts.filter((t) => t !== typed)];
@@ -545,7 +561,7 @@ class ModelCorrector {
   corrector(): Corrector {
     return {
       name: this.name,
-      correct: async (items, k) => (await this.candidates(items, Math.max(k, CANDIDATES))).map((c, i) => ModelCorrector.order(c, items[i]!.typed, this.min, this.beta, this.gamma).slice(0, k)),
+      correct: async (items, k) => (await this.candidates(items, Math.max(k, CANDIDATES))).map((c, i) => ModelCorrector.order(c, items[i]!.typed, this.min, this.beta, this.gamma, this.betaAlone).slice(0, k)),
     };
   }
 }
@@ -585,6 +601,25 @@ async function tuneCorrector(c: ModelCorrector, tune: TypoItem[]) {
   const pool = within.length ? within : scores;
   const best = pool.reduce((a, b) => (b.top1 > a.top1 || (b.top1 === a.top1 && b.falseAlarms < a.falseAlarms) ? b : a));
   return { beta: best.beta, gamma: best.gamma, min: best.min, top1: best.top1, falseAlarms: best.falseAlarms, scores };
+}
+
+/**
+ * The language model's weight for a word alone (no text before it), chosen on
+ * the real list's tuning slice with the rest of the corrector's settings as
+ * tuned: the most words corrected at top-1 (ties: the smaller weight).
+ */
+async function tuneAlone(c: ModelCorrector, tune: TypoItem[]) {
+  const lists = await c.candidates(tune, CANDIDATES);
+  const scores = BETAS.map((beta) => {
+    let fixed = 0;
+    tune.forEach((it, i) => {
+      const top = ModelCorrector.order(lists[i]!, it.typed, c.min, c.beta, c.gamma, beta)[0];
+      fixed += top !== undefined && it.intended.includes(top) ? 1 : 0;
+    });
+    return { beta, top1: fixed / Math.max(1, tune.length) };
+  });
+  const best = scores.reduce((a, b) => (b.top1 > a.top1 ? b : a));
+  return { beta: best.beta, top1: best.top1, scores };
 }
 
 /** Penalties (nats per edit) the tuning tries. */
@@ -666,7 +701,8 @@ export async function main(argv: string[]): Promise<void> {
   const model = buildModel(manifest, weights);
   const log = (s: string) => args.json || process.stderr.write(s + '\n');
   try {
-    const real = realSet(args.typos, args.real, args.seed);
+    const realSplit = realSets(args.typos, args.real, args.tuneCorrector ? args.tune : 0, args.seed);
+    const real = realSplit.test;
     const synth = args.synthetic + args.correct > 0 ? syntheticSets(args) : { file: null, errors: [], correct: [], tune: [] };
     log(`sets: ${real.length} real, ${synth.errors.length} synthetic, ${synth.correct.length} correct, ${synth.tune.length} tuning (${synth.file ?? 'no synthetic file'})`);
     const channel = new NoisyChannel(model, args.penalty ?? 0, args.lanes);
@@ -679,15 +715,21 @@ export async function main(argv: string[]): Promise<void> {
     }
     const correctors: Corrector[] = [hunspell(), channel.corrector()];
     let corrTuning: Awaited<ReturnType<typeof tuneCorrector>> | null = null;
+    let aloneTuning: Awaited<ReturnType<typeof tuneAlone>> | null = null;
     let own: ModelCorrector | null = null;
     if (model.corrector) {
-      own = new ModelCorrector(model, args.lanes, args.minCorrection === null ? DEFAULT_MIN_CORRECTION : { known: args.minCorrection, unknown: args.minCorrection }, args.beta ?? CORRECTOR_LM_WEIGHT, CORRECTOR_EDIT_PENALTY);
+      own = new ModelCorrector(model, args.lanes, args.minCorrection === null ? DEFAULT_MIN_CORRECTION : { known: args.minCorrection, unknown: args.minCorrection }, args.beta ?? CORRECTOR_LM_WEIGHT, CORRECTOR_EDIT_PENALTY, args.betaAlone ?? CORRECTOR_LM_WEIGHT_ALONE);
       if (args.tuneCorrector && synth.tune.length) {
         corrTuning = await tuneCorrector(own, synth.tune);
         own.beta = corrTuning.beta;
         own.gamma = corrTuning.gamma;
         own.min = corrTuning.min;
         log(`corrector: language-model weight ${corrTuning.beta}, edit penalty ${corrTuning.gamma}, least confidence ${corrTuning.min.known} (known words) / ${corrTuning.min.unknown} (unknown), chosen on the ${synth.tune.length} held-out words (top-1 ${(corrTuning.top1 * 100).toFixed(1)}%, false alarms ${(corrTuning.falseAlarms * 100).toFixed(1)}%)`);
+        if (realSplit.tune.length) {
+          aloneTuning = await tuneAlone(own, realSplit.tune);
+          own.betaAlone = aloneTuning.beta;
+          log(`corrector: language-model weight for a word alone ${aloneTuning.beta}, chosen on ${realSplit.tune.length} more words of the real list (top-1 ${(aloneTuning.top1 * 100).toFixed(1)}%): ${aloneTuning.scores.map((x) => `${x.beta}: ${(x.top1 * 100).toFixed(1)}%`).join(', ')}`);
+        }
       }
       correctors.push(own.corrector());
     } else log('the model has no corrector: the two baselines only');
@@ -709,6 +751,8 @@ export async function main(argv: string[]): Promise<void> {
       tuning,
       minCorrection: own?.min ?? null,
       correctorLmWeight: own?.beta ?? null,
+      correctorLmWeightAlone: own?.betaAlone ?? null,
+      correctorAloneTuning: aloneTuning,
       correctorEditPenalty: own?.gamma ?? null,
       correctorTuning: corrTuning,
       rows,

@@ -6,7 +6,7 @@ import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 import { disposeMidText, midTextModel } from './model/bidir.js';
-import { RESCORED, correct, correctionOptions, rescored } from './model/corrector.js';
+import { CORRECTOR_LM_WEIGHT, CORRECTOR_LM_WEIGHT_ALONE, RESCORED, correct, correctionOptions, rescored } from './model/corrector.js';
 import { FIT_CANDIDATES, FIT_CHARS, FIT_MIN_P, fitRight, wordLogProbs } from './model/rescore.js';
 import { workerError } from './errors.js';
 import { rightContext } from '../src/text.js';
@@ -590,7 +590,9 @@ export class Session {
       const h = state[state.length - 1]!.h.dataSync().slice() as Float32Array;
       // The decoder's candidates, rescored with the language model in their context.
       const list = correct(net, h, typed, correctionOptions(this.model.index, known, typed, Math.max(request.k, RESCORED), request.beamWidth));
-      const corrections = rescored(list, wordLogProbs(this.model, state, list.map((c) => c.text)), typed).slice(0, request.k);
+      // With no text before the word, the language model's share counts less (CORRECTOR_LM_WEIGHT_ALONE).
+      const weight = start === 0 ? CORRECTOR_LM_WEIGHT_ALONE : CORRECTOR_LM_WEIGHT;
+      const corrections = rescored(list, wordLogProbs(this.model, state, list.map((c) => c.text)), typed, weight).slice(0, request.k);
       return { word, corrections };
     } finally {
       if (owned) dispose(stateTensors(state));

@@ -281,6 +281,15 @@ export interface CorrectOptions {
 export const CORRECTOR_LM_WEIGHT = 0.5;
 
 /**
+ * The language model's weight for a word with no text before it (the first
+ * word of a field): from its zero state the model expects the start of a
+ * text, a poor judge of which word a lone one is. Chosen with eval:typos
+ * --tune-corrector on a tuning slice of the real-misspellings list that the
+ * measured words do not overlap (docs/typos.md).
+ */
+export const CORRECTOR_LM_WEIGHT_ALONE = 0;
+
+/**
  * Optimal-string-alignment distance (Damerau-Levenshtein where a transposed
  * pair is not edited again) between code-point arrays, or `max + 1` as soon
  * as it must exceed `max`.
@@ -310,10 +319,10 @@ export function editDistance(a: ArrayLike<number>, b: ArrayLike<number>, max = 2
 
 /**
  * Nats taken off a candidate's score per edit between it and the typed word
- * (editDistance, up to 3), a channel term beside the decoder and the language
+ * (editDistance, counted up to EDIT_CAP), a channel term beside the decoder and the language
  * model (chosen with eval:typos --tune-corrector, see docs/typos.md).
  */
-export const CORRECTOR_EDIT_PENALTY = 3;
+export const CORRECTOR_EDIT_PENALTY = 4;
 
 /** Candidates the decoder gives for the language model to rescore (at least k). */
 export const RESCORED = 6;
