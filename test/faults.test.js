@@ -64,6 +64,8 @@ describe('faults in flight: nothing hangs', function () {
       const outcome = await inFlight.then((u) => u, (e) => e);
       assert(!(outcome instanceof Error) || outcome instanceof WorkerLostError, `in flight: an answer or WorkerLostError, got ${outcome?.name}: ${outcome?.message}`);
       await killer;
+      // The kill is a message: the later call goes to the second replacement, not to the one still dying.
+      await until(() => crash.started.length >= 2, 'the second replacement to start');
       const after = await s.setText('the tea is h');
       // Killed while loading or while its sessions were restored: the restart says so (or, if the
       // kill came after it was all done, there were two restarts).
