@@ -8,7 +8,7 @@
 // arithmetic gives in the page.
 import { createPredictor } from '../dist/index.js';
 import { InvalidArgumentError } from '../dist/index.js';
-import { GOLDEN, assert, assertClose, assertEqual, assertRejects, loadJson } from './helpers.js';
+import { GOLDEN, assert, assertClose, assertEqual, assertRejects, byHand, loadJson } from './helpers.js';
 
 const DIR = '/test/fixtures/corrector/';
 
@@ -141,22 +141,7 @@ describe('typo corrector', function () {
     const model = m.buildModel(manifest, bytes);
     const before = m.tf.memory().numTensors;
     try {
-      const read = (ids, states) => {
-        for (const id of ids) {
-          const prev = states;
-          states = m.tf.tidy(() => m.step(model, Int32Array.of(id), prev));
-          m.tf.dispose(m.stateTensors(prev));
-        }
-        return states;
-      };
-      const lsm = (states) => {
-        const t = m.tf.tidy(() => m.logits(model, states));
-        const z = Array.from(t.dataSync());
-        t.dispose();
-        const max = Math.max(...z);
-        const lz = max + Math.log(z.reduce((a, v) => a + Math.exp(v - max), 0));
-        return z.map((v) => v - lz);
-      };
+      const { read, logSoftmax: lsm } = byHand(m, model);
       // The end of a word: any character that is not a word character (space, punctuation, newline).
       const ends = json.vocab.map((cp, i) => (i > 0 && !/[\p{L}\p{N}\p{M}'\u2019]/u.test(String.fromCodePoint(cp)) ? i : -1)).filter((i) => i >= 0);
       const start = read(m.encode(model, 'it is '), m.zeroState(model));

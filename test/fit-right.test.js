@@ -6,7 +6,7 @@
 // formula computed here, and through a session: its mid-line completions are
 // the page's search plus fitRight, with the same numbers.
 import { createPredictor } from '../dist/index.js';
-import { GOLDEN, assert, assertClose, assertEqual } from './helpers.js';
+import { GOLDEN, assert, assertClose, assertEqual, byHand } from './helpers.js';
 
 const MODEL = `${GOLDEN}/lstm/`;
 
@@ -14,32 +14,19 @@ describe('mid-line completions ranked by the text after the caret (fitRight)', f
   this.timeout(300_000);
   let m;
   let model;
+  /** The model stepped one character at a time here (helpers.js byHand). */
+  let read;
+  let logSoftmax;
   before(async () => {
     m = await import('/__units/bidir.js');
     await m.selectBackend('cpu', '/dist/');
     const manifest = m.validateManifest(await (await fetch(`${MODEL}model.json`)).json());
     const bytes = await (await fetch(`${MODEL}${manifest.weights.path}`)).arrayBuffer();
     model = m.buildModel(manifest, bytes);
+    ({ read, logSoftmax } = byHand(m, model));
   });
   after(() => model && m.disposeModel(model));
 
-  /** The state after `ids` from the zero state, one step at a time. */
-  const read = (ids, states = m.zeroState(model)) => {
-    for (const id of ids) {
-      const prev = states;
-      states = m.tf.tidy(() => m.step(model, Int32Array.of(id), prev));
-      m.tf.dispose(m.stateTensors(prev));
-    }
-    return states;
-  };
-  const logSoftmax = (states) => {
-    const t = m.tf.tidy(() => m.logits(model, states));
-    const z = Array.from(t.dataSync());
-    t.dispose();
-    const max = Math.max(...z);
-    const lz = max + Math.log(z.reduce((a, v) => a + Math.exp(v - max), 0));
-    return z.map((v) => v - lz);
-  };
   /** ln p(tail[from..] | start, head), one character at a time. */
   const reference = (left, head, tail, from) => {
     let states = read(m.encode(model, left));

@@ -88,3 +88,29 @@ export async function steppedAhead(session) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/**
+ * A model of a unit bundle `m` (test/units/) stepped by hand, one character
+ * at a time, for references: read(ids, states) → the state after them (from
+ * the zero state by default; the given states are freed), logSoftmax(states)
+ * → the next character's log-probabilities, plain JavaScript.
+ */
+export function byHand(m, model) {
+  const read = (ids, states = m.zeroState(model)) => {
+    for (const id of ids) {
+      const prev = states;
+      states = m.tf.tidy(() => m.step(model, Int32Array.of(id), prev));
+      m.tf.dispose(m.stateTensors(prev));
+    }
+    return states;
+  };
+  const logSoftmax = (states) => {
+    const t = m.tf.tidy(() => m.logits(model, states));
+    const z = Array.from(t.dataSync());
+    t.dispose();
+    const max = Math.max(...z);
+    const lz = max + Math.log(z.reduce((a, v) => a + Math.exp(v - max), 0));
+    return z.map((v) => v - lz);
+  };
+  return { read, logSoftmax };
+}

@@ -36,7 +36,7 @@ import { sha256Hex } from '../worker/model/sha256.js';
 import { buildModel, disposeModel, encode, logits, stateTensors, step, zeroState, type Model } from '../worker/model/model.js';
 import { disposeMidText, midTextModel } from '../worker/model/bidir.js';
 import { beamSearch } from '../worker/model/beam.js';
-import { FIT_CANDIDATES, FIT_CHARS, FIT_MIN_P, fitRight } from '../worker/model/rescore.js';
+import { FIT_CANDIDATES, FIT_CHARS, FIT_MIN_P, completeMidLine, fitTail } from '../worker/model/rescore.js';
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_POLICY, completeOptions } from '../src/widget/policy.js';
@@ -346,11 +346,7 @@ export async function main(argv: string[]): Promise<void> {
             try {
               const m = mid ?? model;
               if (mid) score(head[g.file]!, ranked(await beamSearch(m, start, o)));
-              const tail = encode(model, g.right.slice(0, FIT_CHARS).join(''));
-              if ('meet' in meet && tail.length >= 2) {
-                const wide = await beamSearch(m, start, { ...o, k: Math.max(o.k, FIT_CANDIDATES), minP: Math.min(o.minP, FIT_MIN_P) });
-                score(both[g.file]!, ranked(fitRight(model, start, wide, tail, o.k, o.minP)));
-              } else score(both[g.file]!, ranked(await beamSearch(m, start, o)));
+              score(both[g.file]!, ranked(await completeMidLine(model, m, start, o, fitTail(model, g.right))));
             } finally {
               if (mid) disposeMidText(mid);
             }

@@ -7,7 +7,7 @@ import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 import { disposeMidText, midTextModel } from './model/bidir.js';
 import { CORRECTOR_LM_WEIGHT, CORRECTOR_LM_WEIGHT_ALONE, RESCORED, correct, correctionOptions, rescored } from './model/corrector.js';
-import { FIT_CANDIDATES, FIT_CHARS, FIT_MIN_P, fitRight, wordLogProbs } from './model/rescore.js';
+import { completeMidLine, fitTail, wordLogProbs } from './model/rescore.js';
 import { workerError } from './errors.js';
 import { rightContext } from '../src/text.js';
 import { CommitTracker, contextOf, unionWords, vocabView, type Adaptation, type WordList } from './adapt/index.js';
@@ -76,7 +76,7 @@ export class Session {
   #inLine = false;
   /** The first character after the caret (vocabulary index), where a mid-text word completion must end. */
   #meet = -1;
-  /** The first FIT_CHARS characters after the caret (vocabulary indices): mid-line completions are ranked by how well they lead into them (see fitRight). */
+  /** The first characters after the caret (vocabulary indices, fitTail): mid-line completions are ranked by how well they lead into them (see completeMidLine). */
   #tail: number[] = [];
   /** The forward model with the combining head for the text after the caret, for the right reader's state and the weights it was made with. */
   #mid: { from: LayerState[]; layers: unknown[]; model: Model } | null = null;
@@ -173,7 +173,7 @@ export class Session {
     const right = rightContext(after);
     this.#inLine = right !== '';
     this.#meet = this.#inLine ? (this.model.index.get(right.codePointAt(0)!) ?? 0) : -1;
-    this.#tail = this.#inLine ? encode(this.model, Array.from(right).slice(0, FIT_CHARS).join('')) : [];
+    this.#tail = this.#inLine ? fitTail(this.model, right) : [];
     this.#midText = this.#inLine && !!bidir;
     if (!this.#midText) return;
     // Typing at the caret leaves the line after it as it was: nothing to encode or compare.
@@ -528,7 +528,7 @@ export class Session {
     return out.length ? out : null;
   }
 
-  async complete(request: CompleteRequest): Promise<Completion[]> {
+  complete(request: CompleteRequest): Promise<Completion[]> {
     let lexicon: WordList | null = request.lexicon === false ? null : (this.model.lexicon?.lookup() ?? null);
     const adapt = this.adapt;
     // The user's own words are known words too (when completions prefer known words at all).
@@ -538,13 +538,9 @@ export class Session {
       // In the middle of a line: one word, ending where the text after the caret resumes (with the
       // bidirectional part, predicted from both sides).
       const meet = this.#meet > 0 && !isWordChar(String.fromCodePoint(this.model.manifest.vocab[this.#meet]!)) ? { meet: this.#meet } : {};
-      const model = this.#midText ? this.#midModel() : this.model;
       const o = { ...request, stop: 'word' as const, ...meet, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing };
-      if (!('meet' in meet) || this.#tail.length < 2) return beamSearch(model, this.current, o);
-      // More candidates than asked for, ranked by how well the words after the caret follow each (fitRight).
-      const start = this.current;
-      const wide = await beamSearch(model, start, { ...o, k: Math.max(request.k, FIT_CANDIDATES), minP: Math.min(request.minP, FIT_MIN_P) });
-      return fitRight(this.model, start, wide, this.#tail, request.k, request.minP);
+      // Ranked by how well the words after the caret follow each candidate (completeMidLine).
+      return completeMidLine(this.model, this.#midText ? this.#midModel() : this.model, this.current, o, this.#tail);
     }
     return beamSearch(this.model, this.current, { ...request, ...(lexicon ? { known: lexicon, stem: this.#stem() } : {}), adapt: mixing });
   }

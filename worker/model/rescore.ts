@@ -1,29 +1,26 @@
 import { concat, dispose, tidy, type Tensor2D, type TensorContainer } from '@tensorflow/tfjs-core';
 import type { Completion } from '../../src/protocol.js';
+import { beamSearch, type BeamOptions } from './beam.js';
 import type { LayerState } from '../cells/index.js';
 import { isWordChar } from '../../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, type Model } from './model.js';
 
 /**
- * ln p under the language model of each of `words` followed by a character
- * that is no word character (the word ends there), after the text whose
- * state is `start` (one row; kept). The words are read side by side, one
- * batched recurrent step per character (a row whose word has ended is fed a
- * space and ignored).
+ * Reads `seqs` (vocabulary indices) side by side from `start` (one row;
+ * kept), one batched recurrent step per character; a row whose sequence has
+ * ended is fed a space. `visit(z, t)` gets the logits [B · V] before each
+ * row's character t: first (unless `first` is false) those of `start`, the
+ * same for every row (`shared`: read at offset 0), then after each step.
  */
-export function wordLogProbs(model: Model, start: LayerState[], words: readonly string[]): number[] {
-  const B = words.length;
-  if (B === 0) return [];
-  const ids = words.map((w) => encode(model, w));
-  const T = Math.max(...ids.map((a) => a.length));
-  const V = model.manifest.vocab.length;
-  const ends = nonWordIndices(model);
-  const out = new Array<number>(B).fill(0);
-  // Every word's first character from the start state's logits.
-  const z0 = tidy(() => logits(model, start));
-  const first = z0.dataSync() as Float32Array;
-  z0.dispose();
-  for (let b = 0; b < B; b++) out[b] = logProbAt(first, 0, V, ids[b]!, 0, ends);
+function readSideBySide(model: Model, start: LayerState[], seqs: readonly number[][], visit: (z: Float32Array, t: number, shared: boolean) => void, first = true): void {
+  const B = seqs.length;
+  const T = Math.max(...seqs.map((a) => a.length));
+  if (first) {
+    const z0 = tidy(() => logits(model, start));
+    const z = z0.dataSync() as Float32Array;
+    z0.dispose();
+    visit(z, 0, true);
+  }
   const space = model.index.get(32) ?? 0;
   let states = tidy(() =>
     start.map((s) => ({ h: concat(new Array<Tensor2D>(B).fill(s.h)) as Tensor2D, ...(s.c ? { c: concat(new Array<Tensor2D>(B).fill(s.c)) as Tensor2D } : {}) })),
@@ -31,7 +28,7 @@ export function wordLogProbs(model: Model, start: LayerState[], words: readonly 
   const input = new Int32Array(B);
   try {
     for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) input[b] = ids[b]![t] ?? space;
+      for (let b = 0; b < B; b++) input[b] = seqs[b]![t] ?? space;
       let z: Float32Array;
       let next: LayerState[];
       const fused = stepWithLogits(model, input, states);
@@ -45,16 +42,35 @@ export function wordLogProbs(model: Model, start: LayerState[], words: readonly 
       }
       dispose(stateTensors(states));
       states = next;
-      for (let b = 0; b < B; b++) if (t + 1 <= ids[b]!.length) out[b] += logProbAt(z, b * V, V, ids[b]!, t + 1, ends);
+      visit(z, t + 1, false);
     }
   } finally {
     dispose(stateTensors(states));
   }
+}
+
+/**
+ * ln p under the language model of each of `words` followed by a character
+ * that is no word character (the word ends there), after the text whose
+ * state is `start` (one row; kept). The words are read side by side, one
+ * batched recurrent step per character (a row whose word has ended is fed a
+ * space and ignored).
+ */
+export function wordLogProbs(model: Model, start: LayerState[], words: readonly string[]): number[] {
+  const B = words.length;
+  if (B === 0) return [];
+  const ids = words.map((w) => encode(model, w));
+  const V = model.manifest.vocab.length;
+  const ends = nonWordIndices(model);
+  const out = new Array<number>(B).fill(0);
+  readSideBySide(model, start, ids, (z, t, shared) => {
+    for (let b = 0; b < B; b++) if (t <= ids[b]!.length) out[b] += logProbAt(z, shared ? 0 : b * V, V, ids[b]!, t, ends);
+  });
   return out;
 }
 
 /** ln p, from the logits z[o, o + V), of word w's character at position t, or at t = its length of any character in `ends`. */
-function logProbAt(z: ArrayLike<number>, o: number, V: number, w: number[], t: number, ends: number[]): number {
+function logProbAt(z: ArrayLike<number>, o: number, V: number, w: readonly number[], t: number, ends: readonly number[]): number {
   let max = -Infinity;
   for (let v = 0; v < V; v++) if (z[o + v]! > max) max = z[o + v]!;
   let sum = 0;
@@ -89,52 +105,24 @@ function nonWordIndices(model: Model): number[] {
 export function continuationLogProbs(model: Model, start: LayerState[], heads: readonly number[][], tail: readonly number[], from = 0): number[] {
   const B = heads.length;
   if (B === 0 || tail.length <= from) return new Array<number>(B).fill(0);
-  const seqs = heads.map((h) => [...h, ...tail]);
   const V = model.manifest.vocab.length;
   const out = new Array<number>(B).fill(0);
-  // Logits z[o, o + V) after reading t characters of row b predict its character t.
-  const score = (z: ArrayLike<number>, o: number, b: number, t: number) => {
-    const j = t - heads[b]!.length;
-    if (j < from || j >= tail.length) return;
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) if (z[o + v]! > max) max = z[o + v]!;
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(z[o + v]! - max);
-    out[b] += z[o + tail[j]!]! - max - Math.log(sum);
-  };
-  const T = Math.max(...seqs.map((s) => s.length)) - 1;
-  if (heads.some((h) => h.length === 0) && from === 0) {
-    const z0 = tidy(() => logits(model, start));
-    const first = z0.dataSync() as Float32Array;
-    z0.dispose();
-    for (let b = 0; b < B; b++) if (heads[b]!.length === 0) score(first, 0, b, 0);
-  }
-  const space = model.index.get(32) ?? 0;
-  let states = tidy(() =>
-    start.map((s) => ({ h: concat(new Array<Tensor2D>(B).fill(s.h)) as Tensor2D, ...(s.c ? { c: concat(new Array<Tensor2D>(B).fill(s.c)) as Tensor2D } : {}) })),
-  ) as LayerState[];
-  const input = new Int32Array(B);
-  try {
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) input[b] = seqs[b]![t] ?? space;
-      let z: Float32Array;
-      let next: LayerState[];
-      const fused = stepWithLogits(model, input, states);
-      if (fused) ({ states: next, logits: z } = fused);
-      else {
-        const prev = states;
-        next = tidy(() => step(model, input, prev) as unknown as TensorContainer) as unknown as LayerState[];
-        const zt = tidy(() => logits(model, next));
-        z = zt.dataSync() as Float32Array;
-        zt.dispose();
+  // The last character of each row is never read (nothing is scored after it); the start state's
+  // logits score something only for an empty head, from tail[0].
+  const seqs = heads.map((h) => [...h, ...tail].slice(0, -1));
+  readSideBySide(
+    model,
+    start,
+    seqs,
+    (z, t, shared) => {
+      for (let b = 0; b < B; b++) {
+        // Logits before row b's character t predict tail[t - its head's length].
+        const j = t - heads[b]!.length;
+        if (j >= from && j < tail.length) out[b] += logProbAt(z, shared ? 0 : b * V, V, tail, j, []);
       }
-      dispose(stateTensors(states));
-      states = next;
-      for (let b = 0; b < B; b++) score(z, b * V, b, t + 1);
-    }
-  } finally {
-    dispose(stateTensors(states));
-  }
+    },
+    from === 0 && heads.some((h) => h.length === 0),
+  );
   return out;
 }
 
@@ -179,4 +167,30 @@ export function fitRight(model: Model, start: LayerState[], completions: readonl
     .filter((c) => c.p >= minP)
     .sort((a, b) => b.p - a.p)
     .slice(0, k);
+}
+
+/**
+ * The word completions at a caret in the middle of a line, as a session makes
+ * them: `o` ends the word where the text after the caret resumes (`o.meet`);
+ * `search` (the forward model, or with the bidirectional head) finds
+ * FIT_CANDIDATES of them down to FIT_MIN_P, and fitRight ranks them by how
+ * well `tail`, the first FIT_CHARS characters after the caret, follows each
+ * under `model` before `o.k` and `o.minP` apply. Without a boundary to meet or
+ * a tail of at least two characters: the search alone.
+ */
+export async function completeMidLine(model: Model, search: Model, start: LayerState[], o: BeamOptions, tail: readonly number[]): Promise<Completion[]> {
+  if (o.meet === undefined || tail.length < 2) return beamSearch(search, start, o);
+  const wide = await beamSearch(search, start, { ...o, k: Math.max(o.k, FIT_CANDIDATES), minP: Math.min(o.minP ?? 0, FIT_MIN_P) });
+  return fitRight(model, start, wide, tail, o.k, o.minP ?? 0);
+}
+
+/** The first FIT_CHARS characters of `right` (the text after the caret), as vocabulary indices. */
+export function fitTail(model: Model, right: Iterable<string>): number[] {
+  let head = '';
+  let n = 0;
+  for (const ch of right) {
+    if (n++ === FIT_CHARS) break;
+    head += ch;
+  }
+  return encode(model, head);
 }
