@@ -136,6 +136,104 @@ describe('typo corrector', function () {
     assert(own.some((g) => g.text === 'the'), 'the typed word, known, is among them');
   });
 
+  /** Optimal-string-alignment distance by the textbook table (no cut-off), the first letters lower-cased. */
+  function osa(a, b) {
+    const low = (w) => {
+      const c = Array.from(w);
+      if (c.length) c[0] = c[0].toLowerCase();
+      return c;
+    };
+    const x = low(a);
+    const y = low(b);
+    const d = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= x.length; i++) {
+      for (let j = 1; j <= y.length; j++) {
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+    return d[x.length][y.length];
+  }
+
+  /** The words of a sorted list within `max` edits of `typed`, by comparing each (osa), nearest first, then in the list's order. */
+  const nearByHand = (words, typed, max) =>
+    words.map((w, i) => ({ word: w, d: osa(typed, w), i })).filter((x) => x.word !== typed && x.d <= max).sort((a, b) => a.d - b.d || a.i - b.i).map(({ word, d }) => ({ word, d }));
+
+  it('near words: the trie walk finds what comparing every word finds, nearest first, the first letter in either case', () => {
+    // A made-up list with shared prefixes, a capital, an apostrophe and a non-ASCII letter, and the fixture's lexicon.
+    const made = [...new Set(['Caribbean', 'abandon', 'abandoned', 'about', 'accommodate', 'aggressor', 'agrees', 'café', 'cafés', 'can', "can't", 'career', 'carrier', 'the', 'their', 'thief', 'then', 'three', 'Thief', 'tier'])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const words of [made, json.lexicon]) {
+      const trie = m.WordTrie.of(words);
+      const typedWords = ['carribean', 'abondon', 'agressor', 'theif', 'Teh', 'cafe', 'cant', 'the', 'a', 'xyzzy', 'tne', 'noet', "dont"];
+      for (const typed of typedWords) {
+        for (const max of [0, 1, 2, 3]) {
+          const want = nearByHand(words, typed, max);
+          assertEqual(trie.near(typed, max), want, `${JSON.stringify(typed)} within ${max}`);
+          assertEqual(m.nearIn(words, typed, max), want, `${JSON.stringify(typed)} within ${max}, word by word`);
+          assertEqual(trie.near(typed, max, 2), want.slice(0, 2), `${JSON.stringify(typed)} within ${max}, the nearest 2`);
+        }
+      }
+    }
+    const trie = m.WordTrie.of(made);
+    assertEqual(trie.near('carribean', 2), [{ word: 'Caribbean', d: 2 }], 'a capitalised word found from a lower-case first letter');
+    assertEqual(trie.near('theif', 1).map((x) => x.word), ['Thief', 'their', 'thief'], 'distance 1: a substitution or a swap; the list order for ties');
+    assertEqual(trie.near('thei', 1).map((x) => x.word), ['the', 'their', 'then'], 'distance 1: a deletion, an insertion, a substitution');
+    assert(!trie.near('the', 2).some((x) => x.word === 'the'), 'the typed word is never an answer');
+    // The lexicon's words and the user's, one list: nearest first, the lexicon's first at a distance, at most `limit`.
+    assertEqual(m.nearWords(trie, ['theis', 'thief', 'thier'], 'theif', 1, 10), ['Thief', 'their', 'thief', 'theis'], 'lexicon and user words, each once');
+    const user = ['theis', 'thiefs', 'thier'];
+    const merged = [...nearByHand(made, 'theif', 2), ...nearByHand(user, 'theif', 2)].sort((a, b) => a.d - b.d).map((x) => x.word);
+    assertEqual(m.nearWords(trie, user, 'theif', 2, 20), merged, 'distance 2 after 1, each list in its order');
+    assertEqual(m.nearWords(trie, null, 'theif', 1, 2), ['Thief', 'their'], 'limit');
+    assertEqual(m.nearWords(null, null, 'theif', 1, 2), [], 'no lists');
+    assertEqual(m.nearWords(trie, null, 'theif', 0, 8), [], 'no edits');
+    let threw = null;
+    try {
+      m.WordTrie.of(['b', 'a']);
+    } catch (e) {
+      threw = e;
+    }
+    assert(threw instanceof RangeError && /not sorted/.test(threw.message), 'an unsorted list is refused');
+  });
+
+  it('scoreWords gives each word what teacher forcing gives it (and what a beam gives it); candidates() adds the near words and keeps the best by decoder and edits', () => {
+    const end = index.get(32);
+    const score = (hLm, typed, word) => teacher(hLm, typed, word).reduce((acc, row, t) => acc + row[t < word.length ? ids(word)[t] : end], 0);
+    const lexicon = json.lexicon;
+    const known = m.WordTrie.of(lexicon);
+    const lookup = {
+      next(w) {
+        const rest = lexicon.filter((x) => x.startsWith(w));
+        return rest.length ? { word: rest.includes(w), chars: new Set(rest.filter((x) => x.length > w.length).map((x) => x[w.length])) } : null;
+      },
+    };
+    for (const c of expected.cases) {
+      const hLm = Float32Array.from(c.hLm);
+      const words = ['the', 'then', 'there', 'tea', 'a', 'The', 'note', 'zz', 'the'];
+      const got = m.scoreWords(net, hLm, c.typed, words, index, end);
+      if (ids(c.typed).includes(0)) {
+        assert(got.every((x) => x === -Infinity), `${c.typed}: a typed character outside the vocabulary`);
+        continue;
+      }
+      // "zz": a character outside the vocabulary, a word the decoder cannot write.
+      const writable = words.map((w) => !ids(w).includes(0));
+      assertEqual(got.map((x, i) => x === -Infinity && !writable[i]), writable.map((ok) => !ok), `${c.typed}: -Infinity exactly for the words it cannot write`);
+      assertClose(got.filter((_, i) => writable[i]), words.filter((_, i) => writable[i]).map((w) => score(c.hLm, c.typed, w)), 1e-6, `${c.typed}: scoreWords against teacher forcing`);
+      const beam = m.correct(net, hLm, c.typed, { k: 5, beamWidth: 64, known: lookup, index, end, maxChars: 12 });
+      assertClose(m.scoreWords(net, hLm, c.typed, beam.map((b) => b.text), index, end), beam.map((b) => Math.log(b.p)), 1e-6, `${c.typed}: the beam's own scores`);
+      // candidates(): the beam's words and the near ones, the best k by ln p_dec − penalty · edits.
+      const o = { k: 4, beamWidth: 2, known: lookup, index, end, maxChars: 12 };
+      const near = (t, max) => m.nearWords(known, null, t, max, m.NEAR_LIMIT);
+      const list = m.candidates(net, hLm, c.typed, o, near, 3);
+      const max = m.nearEdits(Array.from(c.typed).length);
+      const pool = [...new Set([...m.correct(net, hLm, c.typed, o).map((x) => x.text), ...nearByHand(lexicon, c.typed, max).slice(0, m.NEAR_LIMIT).map((x) => x.word)])];
+      const cap = (w) => m.editDistance(Array.from(c.typed, (ch) => ch.codePointAt(0)), Array.from(w, (ch) => ch.codePointAt(0)), m.EDIT_CAP);
+      const want = max === 0 ? m.correct(net, hLm, c.typed, o).map((x) => x.text) : pool.map((w) => ({ w, s: score(c.hLm, c.typed, w) - 3 * cap(w) })).sort((a, b) => b.s - a.s).slice(0, 4).map((x) => x.w);
+      assertEqual(list.map((x) => x.text), want, `${c.typed}: candidates`);
+      assertClose(list.map((x) => Math.log(x.p)), list.map((x) => score(c.hLm, c.typed, x.text)), 1e-6, `${c.typed}: candidates' decoder scores`);
+    }
+  });
+
   it('wordLogProbs: each word and its end, read side by side, as one word at a time from the same state gives', async () => {
     await m.selectBackend('cpu', '/dist/');
     const model = m.buildModel(manifest, bytes);
@@ -199,7 +297,7 @@ describe('typo corrector', function () {
     });
     after(() => predictor?.dispose());
 
-    /** What the page computes for `typed` after `left`: the decoder's candidates in the model's lexicon, rescored with the language model. */
+    /** What the page computes for `typed` after `left`: the decoder's candidates in the model's lexicon and its near words, rescored with the language model. */
     async function reference(left, typed, k = 3) {
       await m.selectBackend('cpu', '/dist/');
       const model = m.buildModel(manifest, bytes);
@@ -211,7 +309,9 @@ describe('typo corrector', function () {
           m.tf.dispose(m.stateTensors(prev));
         }
         const h = states[states.length - 1].h.dataSync().slice();
-        const list = m.correct(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, Math.max(k, m.RESCORED), m.CORRECTION_BEAM));
+        const trie = m.WordTrie.of(json.lexicon);
+        const near = (t, max) => m.nearWords(trie, null, t, max, m.NEAR_LIMIT);
+        const list = m.candidates(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, Math.max(k, m.RESCORED), m.CORRECTION_BEAM), near);
         const lm = m.wordLogProbs(model, states, list.map((c) => c.text));
         m.tf.dispose(m.stateTensors(states));
         // A word with no text before it: the language model's weight for a word alone.

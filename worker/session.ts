@@ -6,7 +6,8 @@ import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 import { disposeMidText, midTextModel } from './model/bidir.js';
-import { CORRECTOR_LM_WEIGHT, CORRECTOR_LM_WEIGHT_ALONE, RESCORED, correct, correctionOptions, rescored } from './model/corrector.js';
+import { CORRECTOR_LM_WEIGHT, CORRECTOR_LM_WEIGHT_ALONE, NEAR_LIMIT, RESCORED, candidates, correctionOptions, rescored } from './model/corrector.js';
+import { nearWords } from './model/near.js';
 import { completeMidLine, fitTail, wordLogProbs } from './model/rescore.js';
 import { workerError } from './errors.js';
 import { rightContext } from '../src/text.js';
@@ -584,8 +585,11 @@ export class Session {
     const { state, owned } = this.#stateBefore(start);
     try {
       const h = state[state.length - 1]!.h.dataSync().slice() as Float32Array;
-      // The decoder's candidates, rescored with the language model in their context.
-      const list = correct(net, h, typed, correctionOptions(this.model.index, known, typed, Math.max(request.k, RESCORED), request.beamWidth));
+      // The decoder's candidates and the known words an edit or two away, rescored with the language model in their context.
+      const lexicon = this.model.lexicon;
+      const user = this.adapt && this.adapt.words.size > 0 ? this.adapt.words.list() : null;
+      const near = (t: string, max: number) => nearWords(lexicon?.trie() ?? null, user, t, max, NEAR_LIMIT);
+      const list = candidates(net, h, typed, correctionOptions(this.model.index, known, typed, Math.max(request.k, RESCORED), request.beamWidth), near);
       // With no text before the word, the language model's share counts less (CORRECTOR_LM_WEIGHT_ALONE).
       const weight = start === 0 ? CORRECTOR_LM_WEIGHT_ALONE : CORRECTOR_LM_WEIGHT;
       const corrections = rescored(list, wordLogProbs(this.model, state, list.map((c) => c.text)), typed, weight).slice(0, request.k);

@@ -60,6 +60,11 @@ export class UserWords implements WordList {
     return this.#counts.has(word);
   }
 
+  /** The words, sorted by UTF-16 code units. */
+  list(): readonly string[] {
+    return this.#sorted;
+  }
+
   #lower(s: string, lo = 0, hi = this.#sorted.length): number {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;

@@ -5,6 +5,7 @@ import type { LayerState } from '../cells/index.js';
 import { logits, stateTensors, step, type Model } from './model.js';
 import type { WordList } from '../adapt/words.js';
 import { MAX_ORDER } from '../adapt/mixer.js';
+import { WordTrie } from './near.js';
 
 export interface BeamOptions {
   maxChars: number;
@@ -106,6 +107,7 @@ export class ModelLexicon {
   #lexicon: Lexicon;
   /** The words fine-tuning added (learned from the user's text), sorted, kept apart so a model can be saved without them. */
   #learned: readonly string[] = [];
+  #trie: WordTrie | null = null;
 
   /** `limit`: most words in all (the model format's MAX_LEXICON_WORDS). */
   constructor(
@@ -150,10 +152,20 @@ export class ModelLexicon {
   apply(plan: LexiconPlan): void {
     this.#lexicon = new Lexicon(plan.words);
     this.#learned = plan.learned;
+    this.#trie = null;
   }
 
   lookup(): Lexicon {
     return this.#lexicon;
+  }
+
+  /**
+   * The words as a trie, for finding those near a typed word (the typo
+   * corrector's candidates, see near.ts): built on first use (about 50 ms and
+   * 4 MB for 80,000 words), again after fine-tuning changes the words.
+   */
+  trie(): WordTrie {
+    return (this.#trie ??= WordTrie.of(this.#lexicon.words));
   }
 
   /** Its words, sorted; `learned: false` leaves out those fine-tuning added. */

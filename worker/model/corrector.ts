@@ -354,12 +354,66 @@ export const PRUNE = 1e4;
  */
 export const EDIT_CAP = 8;
 /**
- * corrections()' default beam width (session.corrections, eval:typos). Real
- * misspellings are often long and two or three edits away, and a narrow beam
- * loses the word on the way (eval:typos, real list, 400 words: beam 4 61.8%
- * top-1, 8 65.5%, 16 67.8%).
+ * corrections()' default beam width (session.corrections, eval:typos). Alone,
+ * a narrow beam loses long words on the way (eval:typos, real list, 400
+ * words: beam 4 61.8% top-1, 8 65.5%, 16 67.8%); with the near words scored
+ * beside it (NEAR_ONE) beams 4 and 8 do the same (1,000 words: 78.8% both),
+ * and 4 costs half as much.
  */
-export const CORRECTION_BEAM = 8;
+export const CORRECTION_BEAM = 4;
+/**
+ * Beside the decoder's beams, the lexicon's words near the typed word are
+ * scored by the decoder (scoreWords): those one edit away when it has at
+ * least NEAR_ONE characters, two when it has at least NEAR_TWO, the nearest
+ * NEAR_LIMIT of them (near.ts). The beams lose long words on the way
+ * ("agressor" → "agrees"); the few words an edit or two away do not.
+ * eval:typos, real list, 1,000 words: beams alone (8 wide) 73.0% top-1, with
+ * the near words 78.8%, the same with beams 4 wide (docs/typos.md).
+ */
+export const NEAR_ONE = 3;
+export const NEAR_TWO = 7;
+export const NEAR_LIMIT = 8;
+
+/** How many edits from a typed word of `chars` code points its near words may be (0: none are scored). */
+export function nearEdits(chars: number): number {
+  return chars >= NEAR_TWO ? 2 : chars >= NEAR_ONE ? 1 : 0;
+}
+
+/**
+ * The decoder's candidates and, after them, those of `near` they lack (the
+ * typed word left out), each with its probability under the decoder
+ * (scoreWords: the same number a beam would have given it); words the
+ * decoder cannot write (a character outside the vocabulary) are left out.
+ */
+export function withNear(net: Corrector, hLm: Float32Array, typed: string, list: readonly Correction[], near: readonly string[], index: Map<number, number>): Correction[] {
+  const have = new Set(list.map((c) => c.text));
+  const extra = [...new Set(near)].filter((w) => w !== typed && !have.has(w));
+  if (extra.length === 0) return [...list];
+  const scores = scoreWords(net, hLm, typed, extra, index, index.get(32) ?? 0);
+  return [...list, ...extra.flatMap((text, i) => (scores[i]! > -Infinity ? [{ text, p: Math.exp(scores[i]!) }] : []))];
+}
+
+/**
+ * The candidates session.corrections() and eval:typos rescore with the
+ * language model: the decoder's beams (correct) and the near words they lack
+ * (withNear; `near(typed, max)` gives the words at most `max` edits away,
+ * near.ts nearWords), the `o.k` best by ln p_dec − penalty · edits (the
+ * language model's reading of each word costs far more than the decoder's,
+ * so only these are read).
+ */
+export function candidates(net: Corrector, hLm: Float32Array, typed: string, o: CorrectOptions, near: (typed: string, max: number) => readonly string[], penalty = CORRECTOR_EDIT_PENALTY): Correction[] {
+  const list = correct(net, hLm, typed, o);
+  const max = nearEdits(Array.from(typed).length);
+  if (max === 0) return list;
+  const t = Array.from(typed, (ch) => ch.codePointAt(0)!);
+  const score = (c: Correction) => Math.log(c.p) - penalty * editDistance(t, Array.from(c.text, (ch) => ch.codePointAt(0)!), EDIT_CAP);
+  return withNear(net, hLm, typed, list, near(typed, max), o.index)
+    .map((c) => ({ c, s: score(c) }))
+    .sort((a, b) => b.s - a.s)
+    .slice(0, o.k)
+    .map((x) => x.c);
+}
+
 /** Corrections are at most this many characters longer than the typed word. */
 export const LONGER = 6;
 
@@ -392,36 +446,14 @@ interface Hyp {
  */
 export function correct(net: Corrector, hLm: Float32Array, typed: string, o: CorrectOptions): Correction[] {
   const cps = Array.from(typed);
-  const ids: number[] = [];
-  for (const ch of cps) {
-    const id = o.index.get(ch.codePointAt(0)!);
-    if (id === undefined) return [];
-    ids.push(id);
-  }
-  if (ids.length === 0) return [];
-  const e = encodeWord(net, hLm, ids);
-  const { Hd, He, S } = { ...net, S: e.S };
-  // Keys: each typed character's encoding through the attention matrix, [S, Hd], so a step scores with one product per character.
-  const keys = new Float32Array(S * Hd);
-  for (let s = 0; s < S; s++) {
-    for (let i = 0; i < 2 * He; i++) {
-      const v = e.enc[s * 2 * He + i]!;
-      if (v === 0) continue;
-      const row = i * Hd;
-      for (let j = 0; j < Hd; j++) keys[s * Hd + j] += v * net.att[row + j]!;
-    }
-  }
-  const a = new Float64Array(S);
-  const logit = new Float64Array(net.V);
-  const cols = Hd + 2 * He;
-  const W = Math.max(1, o.beamWidth);
-  const gh = new Float32Array(W * 3 * Hd);
-  const hcs = Array.from({ length: W }, () => new Float32Array(cols));
+  const ids = typedIds(typed, o.index);
+  if (!ids) return [];
+  const dec = new Decoding(net, encodeWord(net, hLm, ids));
   const capital = cps[0] !== cps[0]!.toLowerCase();
   // The typed word is a path only when it is a known word itself: the decoder learned to write known words.
   const path = !o.known || o.known.next(typed)?.word === true ? cps : null;
   const done: { text: string; score: number }[] = [];
-  let alive: Hyp[] = [{ text: '', n: 0, prev: o.end, h: e.h0, score: 0 }];
+  let alive: Hyp[] = [{ text: '', n: 0, prev: o.end, h: dec.h0, score: 0 }];
   for (let step = 0; step <= o.maxChars && alive.length > 0; step++) {
     const grown: { from: Hyp; id: number; ch: string; score: number }[] = [];
     // What each hypothesis may do next; those that may do nothing are done.
@@ -437,49 +469,17 @@ export function correct(net: Corrector, hLm: Float32Array, typed: string, o: Cor
       }
       if (next.length || word) live.push({ hyp, next, word });
     }
-    const B = live.length;
-    // The beam's decoder steps side by side: each weight row is read once for all of them.
-    const hs = live.map(() => new Float32Array(Hd));
-    gruSteps(net.dec, live.map((l) => l.hyp.prev), live.map((l) => l.hyp.h), hs, gh);
-    for (let bi = 0; bi < B; bi++) {
-      const h = hs[bi]!;
-      const hc = hcs[bi]!;
-      // Attention over the typed characters.
-      let max = -Infinity;
-      for (let s = 0; s < S; s++) {
-        const v = dot(keys, s * Hd, h, 0, Hd);
-        a[s] = v;
-        if (v > max) max = v;
-      }
-      let sum = 0;
-      for (let s = 0; s < S; s++) sum += a[s] = Math.exp(a[s]! - max);
-      hc.set(h, 0);
-      hc.fill(0, Hd);
-      for (let s = 0; s < S; s++) {
-        const w = a[s]! / sum;
-        for (let j = 0; j < 2 * He; j++) hc[Hd + j] += w * e.enc[s * 2 * He + j]!;
-      }
-    }
     // The decoder's log-softmax over the whole vocabulary, read at the allowed characters (and the end
     // where a word may end). Not renormalised over what is allowed: a path the decoder did not want keeps
     // the low probability it gave it at every step, so a long word it was spelling is not beaten by a
     // short one that only the word list made likely.
-    for (let bi = 0; bi < B; bi++) {
-      const { hyp, next, word } = live[bi]!;
-      const hc = hcs[bi]!;
-      let zmax = -Infinity;
-      for (let v = 0; v < net.V; v++) {
-        const z = (logit[v] = net.outB[v]! + dot(net.outW, v * cols, hc, 0, cols));
-        if (z > zmax) zmax = z;
-      }
-      let total = 0;
-      for (let v = 0; v < net.V; v++) total += Math.exp(logit[v]! - zmax);
-      const lz = zmax + Math.log(total);
-      const zEnd = logit[o.end]!;
-      if (word) insertDone(done, { text: hyp.text, score: hyp.score + zEnd - lz });
-      hyp.h = hs[bi]!;
-      for (const x of next) grown.push({ from: hyp, id: x.id, ch: x.ch, score: hyp.score + logit[x.id]! - lz });
-    }
+    const rows = dec.steps(live.map((l) => l.hyp.prev), live.map((l) => l.hyp.h));
+    live.forEach(({ hyp, next, word }, bi) => {
+      const { h, lp } = rows[bi]!;
+      if (word) insertDone(done, { text: hyp.text, score: hyp.score + lp[o.end]! });
+      hyp.h = h;
+      for (const x of next) grown.push({ from: hyp, id: x.id, ch: x.ch, score: hyp.score + lp[x.id]! });
+    });
     grown.sort((x, y) => y.score - x.score);
     // Scores only fall as a word grows: one already below the k-th finished word can never pass it,
     // nor come within `prune` times of the best.
@@ -493,6 +493,150 @@ export function correct(net: Corrector, hLm: Float32Array, typed: string, o: Cor
     }
   }
   return done.slice(0, o.k).map((d) => ({ text: d.text, p: Math.exp(d.score) }));
+}
+
+/** The typed word's vocabulary indices; null when it is empty or has a character outside the vocabulary. */
+function typedIds(typed: string, index: Map<number, number>): number[] | null {
+  const ids: number[] = [];
+  for (const ch of typed) {
+    const id = index.get(ch.codePointAt(0)!);
+    if (id === undefined) return null;
+    ids.push(id);
+  }
+  return ids.length ? ids : null;
+}
+
+/**
+ * The decoder over one encoded typed word, a batch of rows at a time: from
+ * states h after previous characters, the new states and the log-softmax of
+ * the next character over the whole vocabulary. correct() (beams) and
+ * scoreWords() (given words) both step it, so a word gets the same
+ * probability from either.
+ */
+class Decoding {
+  readonly h0: Float32Array;
+  /** Each typed character's encoding through the attention matrix, [S, Hd]: a step scores with one product per character. */
+  #keys: Float32Array;
+  #a: Float64Array;
+  #logit: Float64Array;
+  #gh = new Float32Array(0);
+  #hc: Float32Array;
+
+  constructor(
+    readonly net: Corrector,
+    readonly e: Encoded,
+  ) {
+    const { Hd, He } = net;
+    const S = e.S;
+    this.h0 = e.h0;
+    const keys = new Float32Array(S * Hd);
+    for (let s = 0; s < S; s++) {
+      for (let i = 0; i < 2 * He; i++) {
+        const v = e.enc[s * 2 * He + i]!;
+        if (v === 0) continue;
+        const row = i * Hd;
+        for (let j = 0; j < Hd; j++) keys[s * Hd + j] += v * net.att[row + j]!;
+      }
+    }
+    this.#keys = keys;
+    this.#a = new Float64Array(S);
+    this.#logit = new Float64Array(net.V);
+    this.#hc = new Float32Array(Hd + 2 * He);
+  }
+
+  /** One step for each row (previous character prevs[b], state hs[b]): new states and log-probabilities of the next character. */
+  steps(prevs: readonly number[], hs: readonly Float32Array[]): { h: Float32Array; lp: Float64Array }[] {
+    const { net, e } = this;
+    const { Hd, He, V } = net;
+    const S = e.S;
+    const B = prevs.length;
+    if (this.#gh.length < B * 3 * Hd) this.#gh = new Float32Array(B * 3 * Hd);
+    // The rows' decoder steps side by side: each weight row is read once for all of them.
+    const outs = prevs.map(() => new Float32Array(Hd));
+    gruSteps(net.dec, prevs, hs, outs, this.#gh);
+    const a = this.#a;
+    const hc = this.#hc;
+    const logit = this.#logit;
+    const cols = Hd + 2 * He;
+    return outs.map((h) => {
+      // Attention over the typed characters.
+      let max = -Infinity;
+      for (let s = 0; s < S; s++) {
+        const v = dot(this.#keys, s * Hd, h, 0, Hd);
+        a[s] = v;
+        if (v > max) max = v;
+      }
+      let sum = 0;
+      for (let s = 0; s < S; s++) sum += a[s] = Math.exp(a[s]! - max);
+      hc.set(h, 0);
+      hc.fill(0, Hd);
+      for (let s = 0; s < S; s++) {
+        const w = a[s]! / sum;
+        for (let j = 0; j < 2 * He; j++) hc[Hd + j] += w * e.enc[s * 2 * He + j]!;
+      }
+      let zmax = -Infinity;
+      for (let v = 0; v < V; v++) {
+        const z = (logit[v] = net.outB[v]! + dot(net.outW, v * cols, hc, 0, cols));
+        if (z > zmax) zmax = z;
+      }
+      let total = 0;
+      for (let v = 0; v < V; v++) total += Math.exp(logit[v]! - zmax);
+      const lz = zmax + Math.log(total);
+      const lp = new Float64Array(V);
+      for (let v = 0; v < V; v++) lp[v] = logit[v]! - lz;
+      return { h, lp };
+    });
+  }
+}
+
+/**
+ * The decoder's ln p of writing each of `words` for `typed` (its full
+ * distribution at each character, then the end, as correct() scores a
+ * word): the words share their prefixes' steps, a trie level at a time.
+ * -Infinity for a word with a character outside the vocabulary; an empty
+ * typed word (or one with such a character) gives all -Infinity.
+ */
+export function scoreWords(net: Corrector, hLm: Float32Array, typed: string, words: readonly string[], index: Map<number, number>, end: number): number[] {
+  const out = words.map(() => -Infinity);
+  const ids = typedIds(typed, index);
+  if (!ids || words.length === 0) return out;
+  const dec = new Decoding(net, encodeWord(net, hLm, ids));
+  interface Node {
+    prev: number;
+    h: Float32Array;
+    score: number;
+    children: Map<number, Node>;
+    /** Indices of the words that end here. */
+    ends: number[];
+  }
+  const root: Node = { prev: end, h: dec.h0, score: 0, children: new Map(), ends: [] };
+  words.forEach((w, i) => {
+    let node = root;
+    for (const ch of w) {
+      const id = index.get(ch.codePointAt(0)!);
+      if (id === undefined || id === end) return;
+      let child = node.children.get(id);
+      if (!child) node.children.set(id, (child = { prev: id, h: node.h, score: 0, children: new Map(), ends: [] }));
+      node = child;
+    }
+    node.ends.push(i);
+  });
+  let level = [root];
+  while (level.length) {
+    const rows = dec.steps(level.map((n) => n.prev), level.map((n) => n.h));
+    const next: Node[] = [];
+    level.forEach((node, b) => {
+      const { h, lp } = rows[b]!;
+      for (const i of node.ends) out[i] = node.score + lp[end]!;
+      for (const [id, child] of node.children) {
+        child.h = h;
+        child.score = node.score + lp[id]!;
+        next.push(child);
+      }
+    });
+    level = next;
+  }
+  return out;
 }
 
 function insertDone(done: { text: string; score: number }[], d: { text: string; score: number }): void {
