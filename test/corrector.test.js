@@ -196,7 +196,7 @@ describe('typo corrector', function () {
     assert(threw instanceof RangeError && /not sorted/.test(threw.message), 'an unsorted list is refused');
   });
 
-  it('scoreWords gives each word what teacher forcing gives it (and what a beam gives it); candidates() adds the near words and keeps the best by decoder and edits', () => {
+  it('scoreWords gives each word what teacher forcing gives it (and what a beam gives it); candidates() adds the near words and keeps the best by decoder and edits, within the prune', () => {
     const end = index.get(32);
     const score = (hLm, typed, word) => teacher(hLm, typed, word).reduce((acc, row, t) => acc + row[t < word.length ? ids(word)[t] : end], 0);
     const lexicon = json.lexicon;
@@ -222,13 +222,13 @@ describe('typo corrector', function () {
       const beam = m.correct(net, hLm, c.typed, { k: 5, beamWidth: 64, known: lookup, index, end, maxChars: 12 });
       assertClose(m.scoreWords(net, hLm, c.typed, beam.map((b) => b.text), index, end), beam.map((b) => Math.log(b.p)), 1e-6, `${c.typed}: the beam's own scores`);
       // candidates(): the beam's words and the near ones, the best k by ln p_dec − penalty · edits.
-      const o = { k: 4, beamWidth: 2, known: lookup, index, end, maxChars: 12 };
+      const o = { k: 4, beamWidth: 2, known: lookup, index, end, maxChars: 12, prune: 20 };
       const near = (t, max) => m.nearWords(known, null, t, max, m.NEAR_LIMIT);
       const list = m.candidates(net, hLm, c.typed, o, near, 3);
       const max = m.nearEdits(Array.from(c.typed).length);
       const pool = [...new Set([...m.correct(net, hLm, c.typed, o).map((x) => x.text), ...nearByHand(lexicon, c.typed, max).slice(0, m.NEAR_LIMIT).map((x) => x.word)])];
       const cap = (w) => m.editDistance(Array.from(c.typed, (ch) => ch.codePointAt(0)), Array.from(w, (ch) => ch.codePointAt(0)), m.EDIT_CAP);
-      const want = max === 0 ? m.correct(net, hLm, c.typed, o).map((x) => x.text) : pool.map((w) => ({ w, s: score(c.hLm, c.typed, w) - 3 * cap(w) })).sort((a, b) => b.s - a.s).slice(0, 4).map((x) => x.w);
+      const want = max === 0 ? m.correct(net, hLm, c.typed, o).map((x) => x.text) : pool.map((w) => ({ w, s: score(c.hLm, c.typed, w) - 3 * cap(w) })).sort((a, b) => b.s - a.s).filter((x, _, all) => x.s >= all[0].s - Math.log(20)).slice(0, 4).map((x) => x.w);
       assertEqual(list.map((x) => x.text), want, `${c.typed}: candidates`);
       assertClose(list.map((x) => Math.log(x.p)), list.map((x) => score(c.hLm, c.typed, x.text)), 1e-6, `${c.typed}: candidates' decoder scores`);
     }

@@ -4,9 +4,8 @@ import { dirname, join } from 'node:path';
 import { selectBackend } from '../worker/backend.js';
 import { validateManifest } from '../worker/model/manifest.js';
 import { buildModel, encode, stateTensors } from '../worker/model/model.js';
-import { correct, correctionOptions, nearEdits, withNear, NEAR_LIMIT } from '../worker/model/corrector.js';
+import { correct, correctionOptions, candidates } from '../worker/model/corrector.js';
 import { nearWords } from '../worker/model/near.js';
-import { wordLogProbs } from '../worker/model/rescore.js';
 import { readLanes } from './gapfill.js';
 import { dispose } from '@tensorflow/tfjs-core';
 export async function main() {
@@ -19,33 +18,29 @@ export async function main() {
   const net = model.corrector!;
   const known = model.lexicon!.lookup();
   const trie = model.lexicon!.trie();
-  const text = readFileSync('../shared/corpus/v2/valid/' + '18f-blog.txt', 'utf8').slice(0, 20000);
-  const words = [...text.matchAll(/[A-Za-z']+/g)].map((m) => ({ w: m[0], at: m.index! })).filter((x) => x.at > 50).slice(0, 200);
-  const t: Record<string, number[]> = { beam4: [], beam8: [], near: [], score: [], lm: [], nnear: [] };
-  for (const [i, { w, at }] of words.entries()) {
-    const typed = i % 2 ? w.slice(0, -2) + w.slice(-1) + w.slice(-2, -1) : w;
+  const text = readFileSync('../shared/corpus/v2/valid/digitalgov.txt', 'utf8').slice(0, 20000);
+  const words = [...text.matchAll(/[A-Za-z']+/g)].map((m) => ({ w: m[0], at: m.index! })).filter((x) => x.at > 50).slice(0, 300);
+  const items = words.map(({ w, at }, i) => {
+    const typed = i % 2 && w.length >= 4 ? w[0] + w[2] + w[1] + w.slice(3) : w;
     const state = readLanes(model, [encode(model, text.slice(Math.max(0, at - 200), at))]);
     const h = state[state.length - 1]!.h.dataSync().slice() as Float32Array;
-    let a = performance.now();
-    correct(net, h, typed, correctionOptions(model.index, known, typed, 6, 8));
-    t.beam8!.push(performance.now() - a);
-    a = performance.now();
-    const list = correct(net, h, typed, correctionOptions(model.index, known, typed, 6, 4));
-    t.beam4!.push(performance.now() - a);
-    a = performance.now();
-    const near = nearWords(trie, null, typed, nearEdits(typed.length), NEAR_LIMIT);
-    t.near!.push(performance.now() - a);
-    t.nnear!.push(near.length);
-    a = performance.now();
-    const all = withNear(net, h, typed, list, near, model.index);
-    t.score!.push(performance.now() - a);
-    a = performance.now();
-    wordLogProbs(model, state, all.map((c) => c.text));
-    t.lm!.push(performance.now() - a);
     dispose(stateTensors(state));
-  }
-  for (const [k, v] of Object.entries(t)) {
-    const s = [...v].sort((a, b) => a - b);
-    console.log(k.padEnd(6), 'p50', s[s.length >> 1]!.toFixed(2), 'mean', (v.reduce((a, b) => a + b, 0) / v.length).toFixed(2), 'p90', s[Math.floor(s.length * 0.9)]!.toFixed(2));
+    return { typed, h };
+  });
+  const variants: [string, number, number, number, number][] = [['beam8 only', 8, 0, 0, 99], ['beam4 only', 4, 0, 0, 99], ['b4 L8', 4, 8, 3, 7], ['b4 L4', 4, 4, 3, 7]];
+  for (const [name, beam, limit, one, two] of variants) {
+    const t: number[] = [];
+    const tn: number[] = [];
+    for (const { typed, h } of items) {
+      const a = performance.now();
+      const b = performance.now();
+      if (limit) candidates(net, h, typed, correctionOptions(model.index, known, typed, 6, beam), (t, max) => nearWords(trie, null, t, max, limit));
+      else correct(net, h, typed, correctionOptions(model.index, known, typed, 6, beam));
+      tn.push(performance.now() - b);
+      t.push(performance.now() - a);
+    }
+    const s = [...t].sort((a, b) => a - b);
+    const sn = [...tn].sort((a, b) => a - b);
+    console.log(name.padEnd(16), 'total p50', s[s.length >> 1]!.toFixed(2), 'mean', (t.reduce((a, b) => a + b) / t.length).toFixed(2), '| near p50', sn[sn.length >> 1]!.toFixed(2), 'mean', (tn.reduce((a, b) => a + b) / tn.length).toFixed(2));
   }
 }

@@ -386,10 +386,15 @@ export function nearEdits(chars: number): number {
  * decoder cannot write (a character outside the vocabulary) are left out.
  */
 export function withNear(net: Corrector, hLm: Float32Array, typed: string, list: readonly Correction[], near: readonly string[], index: Map<number, number>): Correction[] {
+  const dec = decoding(net, hLm, typed, index);
+  return dec ? nearWith(dec, typed, list, near, index) : [...list];
+}
+
+function nearWith(dec: Decoding, typed: string, list: readonly Correction[], near: readonly string[], index: Map<number, number>): Correction[] {
   const have = new Set(list.map((c) => c.text));
   const extra = [...new Set(near)].filter((w) => w !== typed && !have.has(w));
   if (extra.length === 0) return [...list];
-  const scores = scoreWords(net, hLm, typed, extra, index, index.get(32) ?? 0);
+  const scores = scoreWith(dec, extra, index, index.get(32) ?? 0);
   return [...list, ...extra.flatMap((text, i) => (scores[i]! > -Infinity ? [{ text, p: Math.exp(scores[i]!) }] : []))];
 }
 
@@ -397,19 +402,27 @@ export function withNear(net: Corrector, hLm: Float32Array, typed: string, list:
  * The candidates session.corrections() and eval:typos rescore with the
  * language model: the decoder's beams (correct) and the near words they lack
  * (withNear; `near(typed, max)` gives the words at most `max` edits away,
- * near.ts nearWords), the `o.k` best by ln p_dec − penalty · edits (the
+ * near.ts nearWords), the `o.k` best by ln p_dec − penalty · edits, less
+ * those `o.prune` times less likely than the best by that score (the
  * language model's reading of each word costs far more than the decoder's,
- * so only these are read).
+ * so only these are read). One encoding of the typed word serves both, and
+ * the near words reuse the steps of the beams' prefixes.
  */
 export function candidates(net: Corrector, hLm: Float32Array, typed: string, o: CorrectOptions, near: (typed: string, max: number) => readonly string[], penalty = CORRECTOR_EDIT_PENALTY): Correction[] {
-  const list = correct(net, hLm, typed, o);
+  const dec = decoding(net, hLm, typed, o.index);
+  if (!dec) return [];
+  const list = correctWith(dec, typed, o);
   const max = nearEdits(Array.from(typed).length);
   if (max === 0) return list;
   const t = Array.from(typed, (ch) => ch.codePointAt(0)!);
   const score = (c: Correction) => Math.log(c.p) - penalty * editDistance(t, Array.from(c.text, (ch) => ch.codePointAt(0)!), EDIT_CAP);
-  return withNear(net, hLm, typed, list, near(typed, max), o.index)
+  const ranked = nearWith(dec, typed, list, near(typed, max), o.index)
     .map((c) => ({ c, s: score(c) }))
-    .sort((a, b) => b.s - a.s)
+    .sort((a, b) => b.s - a.s);
+  // As the beams do (o.prune): words that many times less likely than the best are not worth reading.
+  const cut = ranked.length ? ranked[0]!.s - Math.log(o.prune ?? Infinity) : -Infinity;
+  return ranked
+    .filter((x) => x.s >= cut)
     .slice(0, o.k)
     .map((x) => x.c);
 }
@@ -445,10 +458,19 @@ interface Hyp {
  * word has a character outside the vocabulary.
  */
 export function correct(net: Corrector, hLm: Float32Array, typed: string, o: CorrectOptions): Correction[] {
+  const dec = decoding(net, hLm, typed, o.index);
+  return dec ? correctWith(dec, typed, o) : [];
+}
+
+/** The decoder over `typed` read by the encoder; null when it is empty or has a character outside the vocabulary. */
+function decoding(net: Corrector, hLm: Float32Array, typed: string, index: Map<number, number>): Decoding | null {
+  const ids = typedIds(typed, index);
+  return ids ? new Decoding(net, encodeWord(net, hLm, ids)) : null;
+}
+
+/** correct() with the decoder given (its steps remembered for scoreWith). */
+function correctWith(dec: Decoding, typed: string, o: CorrectOptions): Correction[] {
   const cps = Array.from(typed);
-  const ids = typedIds(typed, o.index);
-  if (!ids) return [];
-  const dec = new Decoding(net, encodeWord(net, hLm, ids));
   const capital = cps[0] !== cps[0]!.toLowerCase();
   // The typed word is a path only when it is a known word itself: the decoder learned to write known words.
   const path = !o.known || o.known.next(typed)?.word === true ? cps : null;
@@ -473,7 +495,7 @@ export function correct(net: Corrector, hLm: Float32Array, typed: string, o: Cor
     // where a word may end). Not renormalised over what is allowed: a path the decoder did not want keeps
     // the low probability it gave it at every step, so a long word it was spelling is not beaten by a
     // short one that only the word list made likely.
-    const rows = dec.steps(live.map((l) => l.hyp.prev), live.map((l) => l.hyp.h));
+    const rows = dec.steps(live.map((l) => ({ key: l.hyp.text, prev: l.hyp.prev, h: l.hyp.h })));
     live.forEach(({ hyp, next, word }, bi) => {
       const { h, lp } = rows[bi]!;
       if (word) insertDone(done, { text: hyp.text, score: hyp.score + lp[o.end]! });
@@ -511,7 +533,8 @@ function typedIds(typed: string, index: Map<number, number>): number[] | null {
  * states h after previous characters, the new states and the log-softmax of
  * the next character over the whole vocabulary. correct() (beams) and
  * scoreWords() (given words) both step it, so a word gets the same
- * probability from either.
+ * probability from either; each row is remembered by the text written before
+ * it, so the words candidates() scores after the beams reuse the beams' steps.
  */
 class Decoding {
   readonly h0: Float32Array;
@@ -521,6 +544,7 @@ class Decoding {
   #logit: Float64Array;
   #gh = new Float32Array(0);
   #hc: Float32Array;
+  #memo = new Map<string, { h: Float32Array; lp: Float64Array }>();
 
   constructor(
     readonly net: Corrector,
@@ -544,8 +568,21 @@ class Decoding {
     this.#hc = new Float32Array(Hd + 2 * He);
   }
 
-  /** One step for each row (previous character prevs[b], state hs[b]): new states and log-probabilities of the next character. */
-  steps(prevs: readonly number[], hs: readonly Float32Array[]): { h: Float32Array; lp: Float64Array }[] {
+  /**
+   * One step for each row: from the state h after the text `key` (its last
+   * character `prev`), the new state and the log-probabilities of the next
+   * character. Rows met before are not computed again.
+   */
+  steps(rows: readonly { key: string; prev: number; h: Float32Array }[]): { h: Float32Array; lp: Float64Array }[] {
+    const todo = rows.filter((r) => !this.#memo.has(r.key));
+    if (todo.length) {
+      const got = this.#compute(todo.map((r) => r.prev), todo.map((r) => r.h));
+      todo.forEach((r, i) => this.#memo.set(r.key, got[i]!));
+    }
+    return rows.map((r) => this.#memo.get(r.key)!);
+  }
+
+  #compute(prevs: readonly number[], hs: readonly Float32Array[]): { h: Float32Array; lp: Float64Array }[] {
     const { net, e } = this;
     const { Hd, He, V } = net;
     const S = e.S;
@@ -597,11 +634,16 @@ class Decoding {
  * typed word (or one with such a character) gives all -Infinity.
  */
 export function scoreWords(net: Corrector, hLm: Float32Array, typed: string, words: readonly string[], index: Map<number, number>, end: number): number[] {
+  const dec = decoding(net, hLm, typed, index);
+  return dec ? scoreWith(dec, words, index, end) : words.map(() => -Infinity);
+}
+
+/** scoreWords() with the decoder given. */
+function scoreWith(dec: Decoding, words: readonly string[], index: Map<number, number>, end: number): number[] {
   const out = words.map(() => -Infinity);
-  const ids = typedIds(typed, index);
-  if (!ids || words.length === 0) return out;
-  const dec = new Decoding(net, encodeWord(net, hLm, ids));
+  if (words.length === 0) return out;
   interface Node {
+    text: string;
     prev: number;
     h: Float32Array;
     score: number;
@@ -609,21 +651,21 @@ export function scoreWords(net: Corrector, hLm: Float32Array, typed: string, wor
     /** Indices of the words that end here. */
     ends: number[];
   }
-  const root: Node = { prev: end, h: dec.h0, score: 0, children: new Map(), ends: [] };
+  const root: Node = { text: '', prev: end, h: dec.h0, score: 0, children: new Map(), ends: [] };
   words.forEach((w, i) => {
     let node = root;
     for (const ch of w) {
       const id = index.get(ch.codePointAt(0)!);
       if (id === undefined || id === end) return;
       let child = node.children.get(id);
-      if (!child) node.children.set(id, (child = { prev: id, h: node.h, score: 0, children: new Map(), ends: [] }));
+      if (!child) node.children.set(id, (child = { text: node.text + ch, prev: id, h: node.h, score: 0, children: new Map(), ends: [] }));
       node = child;
     }
     node.ends.push(i);
   });
   let level = [root];
   while (level.length) {
-    const rows = dec.steps(level.map((n) => n.prev), level.map((n) => n.h));
+    const rows = dec.steps(level.map((n) => ({ key: n.text, prev: n.prev, h: n.h })));
     const next: Node[] = [];
     level.forEach((node, b) => {
       const { h, lp } = rows[b]!;

@@ -106,9 +106,10 @@ export class WordTrie {
     const out: Near[] = [];
     if (n === 0) return out;
     const depthMax = n + max;
-    // rows[d]: distances between the d code points on the path and each prefix of the typed word.
-    const rows = Array.from({ length: depthMax + 2 }, () => new Int32Array(n + 1));
-    for (let j = 0; j <= n; j++) rows[0]![j] = j;
+    // rows[d]: distances between the d code points on the path and each prefix of the typed word, in the
+    // band |d − j| ≤ max (outside it a distance exceeds max: those cells keep max + 1).
+    const rows = Array.from({ length: depthMax + 2 }, () => new Int32Array(n + 1).fill(max + 1));
+    for (let j = 0; j <= Math.min(n, max); j++) rows[0]![j] = j;
     const chars = new Int32Array(depthMax + 1);
     const first = this.#first;
     const sibling = this.#sibling;
@@ -122,9 +123,10 @@ export class WordTrie {
         const next = rows[depth + 1]!;
         const before = depth > 0 ? rows[depth - 1]! : null;
         const last = depth > 0 ? chars[depth - 1]! : -1;
-        next[0] = depth + 1;
+        next[0] = depth + 1 <= max ? depth + 1 : max + 1;
         let best = next[0]!;
-        for (let j = 1; j <= n; j++) {
+        const hi = Math.min(n, depth + 1 + max);
+        for (let j = Math.max(1, depth + 1 - max); j <= hi; j++) {
           let v = row[j]! + 1;
           const ins = next[j - 1]! + 1;
           if (ins < v) v = ins;
