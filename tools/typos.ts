@@ -537,8 +537,20 @@ class ModelCorrector {
     if (!model.corrector) throw new Error('the model has no corrector (model.json has no "corrector" section)');
   }
 
+  /** Candidates already computed, per item and k (the measurement and the operating points share them). */
+  #seen = new Map<number, WeakMap<TypoItem, Candidates>>();
+
   /** For each item, the corrector's candidates (k of them) with both scores. */
   async candidates(items: readonly TypoItem[], k: number): Promise<Candidates[]> {
+    let seen = this.#seen.get(k);
+    if (!seen) this.#seen.set(k, (seen = new WeakMap()));
+    const todo = items.filter((it) => !seen!.has(it));
+    const fresh = await this.#compute(todo, k);
+    todo.forEach((it, i) => seen!.set(it, fresh[i]!));
+    return items.map((it) => seen!.get(it)!);
+  }
+
+  async #compute(items: readonly TypoItem[], k: number): Promise<Candidates[]> {
     const net = this.model.corrector!;
     const known = this.model.lexicon?.lookup() ?? null;
     const trie = this.model.lexicon?.trie() ?? null;
@@ -639,6 +651,27 @@ async function tuneAlone(c: ModelCorrector, tune: TypoItem[]) {
   });
   const best = scores.reduce((a, b) => (b.top1 > a.top1 ? b : a));
   return { beta: best.beta, top1: best.top1, scores };
+}
+
+/** The widget's least confidences (known / unknown typed words) the operating-points table shows. */
+const POINTS: CorrectionThresholds[] = [0, 0.2, 0.3, 0.5].flatMap((unknown) => [0.5, 0.7, 0.9].map((known) => ({ known, unknown })));
+
+/**
+ * Top-1 on the real and synthetic sets and the false-alarm rate on the
+ * correct words at each of POINTS, the corrector's other settings as they
+ * are: how much correcting a stricter widget gives up for fewer false alarms.
+ */
+async function operatingPoints(c: ModelCorrector, real: TypoItem[], errors: TypoItem[], correct: TypoItem[]) {
+  const lists = await Promise.all([real, errors, correct].map((items) => c.candidates(items, CANDIDATES)));
+  const rate = (min: CorrectionThresholds, items: TypoItem[], cands: Candidates[], ok: (it: TypoItem, top: string | undefined) => boolean) =>
+    items.length ? items.filter((it, i) => ok(it, ModelCorrector.order(cands[i]!, it.typed, min, c.beta, c.gamma, c.betaAlone)[0])).length / items.length : null;
+  const fixed = (it: TypoItem, top: string | undefined) => top !== undefined && isHit(it, top);
+  return POINTS.map((min) => ({
+    min,
+    real: rate(min, real, lists[0]!, fixed),
+    synthetic: rate(min, errors, lists[1]!, fixed),
+    falseAlarms: rate(min, correct, lists[2]!, (it, top) => top !== undefined && top !== it.typed),
+  }));
 }
 
 /** Penalties (nats per edit) the tuning tries. */
@@ -761,6 +794,7 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
     for (const c of correctors) c.dispose?.();
+    const points = own ? await operatingPoints(own, real, synth.errors, synth.correct) : [];
     const result = {
       model: resolve(args.model),
       backend: backend.name,
@@ -775,6 +809,7 @@ export async function main(argv: string[]): Promise<void> {
       correctorEditPenalty: own?.gamma ?? null,
       correctorTuning: corrTuning,
       rows,
+      operatingPoints: points,
       seconds: (performance.now() - t0) / 1000,
     };
     if (args.json) {
@@ -792,6 +827,11 @@ export async function main(argv: string[]): Promise<void> {
       const kinds = Object.keys(synthRows[0]!.byKind!).sort();
       console.log(`\nsynthetic set, top-1 by kind of error\n\n| kind | n | ${synthRows.map((r) => r.method).join(' | ')} |\n|---|---:|${synthRows.map(() => '---:').join('|')}|`);
       for (const k of kinds) console.log(`| ${k} | ${synthRows[0]!.byKind![k]!.n} | ${synthRows.map((r) => pct(r.byKind![k]?.top1 ?? null)).join(' | ')} |`);
+    }
+    if (points.length) {
+      console.log(`\nthe corrector's least confidence to change a word (known / unknown typed words; the widget's default ${DEFAULT_MIN_CORRECTION.known} / ${DEFAULT_MIN_CORRECTION.unknown}): top-1 and false alarms at each\n`);
+      console.log('| least confidence | real top-1 | synthetic top-1 | false alarms |\n|---|---:|---:|---:|');
+      for (const x of points) console.log(`| ${x.min.known} / ${x.min.unknown} | ${pct(x.real)} | ${pct(x.synthetic)} | ${pct(x.falseAlarms)} |`);
     }
     for (const r of rows.filter((x) => x.misses?.length)) {
       console.log(`\n${names[r.set]}, ${r.method}: first ${r.misses!.length} wrong (typed → intended: answers)`);
