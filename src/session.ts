@@ -111,7 +111,7 @@ export interface CompletionResult {
 export interface CorrectionsOptions {
   /** Corrections to return. Default 3. */
   k?: number;
-  /** Hypotheses the decoder keeps per character. Default 8. */
+  /** Hypotheses the decoder keeps per character (the known words an edit or two away are scored beside them). Default 4. */
   beamWidth?: number;
   /**
    * The word to correct, as UTF-16 offsets into the text before the caret of

@@ -87,7 +87,7 @@ export interface AutocompleteOptions {
    * this probability (0–1), and more than the word as typed (see
    * shouldCorrect): `known` for a typed word the model knows, `unknown` for
    * one it does not; a number sets both. Default `DEFAULT_MIN_CORRECTION`
-   * ({ known: 0.5, unknown: 0 }).
+   * ({ known: 0.7, unknown: 0 }).
    */
   minCorrectionConfidence?: number | Partial<CorrectionThresholds>;
   /** `KeyboardEvent.key` values (no modifiers) that accept an offered correction. Default `['Tab']`. */

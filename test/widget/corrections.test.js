@@ -98,6 +98,16 @@ describe('widget: typo corrections', function () {
     assertEqual(handle.acceptCorrection(), false, 'acceptCorrection() with nothing offered');
   });
 
+  it('a long misspelling the decoder\'s beams lose is offered from the known words an edit away ("aquainted" → "acquainted")', async () => {
+    const box = suite.stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
+    const ta = box.querySelector('textarea');
+    const { handle } = await attachTo(ta);
+    await offered(ta, handle, 'We are aquainted ', () => ta.value, 'aquainted', 'acquainted');
+    await screenshot('correction-near-word', '.stage');
+    await press('Tab');
+    assertEqual(ta.value, 'We are acquainted ', 'accepted');
+  });
+
   it('contenteditable: offered, accepted with Tab and taken back with Backspace', async () => {
     const box = suite.stage(`<div contenteditable style='${FONT}padding:8px;width:460px;min-height:80px'></div>`);
     const div = box.querySelector('div');
