@@ -72,6 +72,35 @@ describe('adaptation (createPredictor({ adapt }))', () => {
     }
   });
 
+  it('a word learned from the user is offered as the correction of a misspelling of it, one the model alone cannot offer', async () => {
+    const on = await createPredictor({ model: MODEL, cache: false });
+    const off = await createPredictor({ model: MODEL, cache: false, adapt: false });
+    try {
+      await typeKeys(await on.session(), LETTER);
+      let stats = await on.stats();
+      for (let i = 0; i < 100 && stats.adapt.words < 1; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        stats = await on.stats();
+      }
+      assert(stats.adapt.words >= 1, `learned: ${JSON.stringify(stats.adapt)}`);
+      const corrections = async (p) => {
+        const s = await p.session();
+        await s.setText('Please ask Okonkow ');
+        const r = await s.corrections({ k: 3 });
+        await s.dispose();
+        return r;
+      };
+      const mine = await corrections(on);
+      assertEqual(mine.word.text, 'Okonkow', 'the word just finished');
+      assertEqual(mine.corrections[0]?.text, 'Okonkwo', `the user's word first: ${JSON.stringify(mine.corrections)}`);
+      const theirs = await corrections(off);
+      assert(!theirs.corrections.some((c) => c.text === 'Okonkwo'), `the model alone does not know it: ${JSON.stringify(theirs.corrections)}`);
+    } finally {
+      await on.dispose();
+      await off.dispose();
+    }
+  });
+
   it('learns committed text only: a word deleted before it was finished and a paste undone teach nothing', async () => {
     const p = await createPredictor({ model: MODEL, cache: false });
     try {
