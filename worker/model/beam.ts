@@ -162,7 +162,8 @@ export class ModelLexicon {
   /**
    * The words as a trie, for finding those near a typed word (the typo
    * corrector's candidates, see near.ts): built on first use (about 50 ms and
-   * 4 MB for 80,000 words), again after fine-tuning changes the words.
+   * 3.5 MB for 80,000 words; the worker asks for it just after a model with a
+   * corrector loads), again after fine-tuning changes the words.
    */
   trie(): WordTrie {
     return (this.#trie ??= WordTrie.of(this.#lexicon.words));
