@@ -382,15 +382,10 @@ export function nearEdits(chars: number): number {
 /**
  * The decoder's candidates and, after them, those of `near` they lack (the
  * typed word left out), each with its probability under the decoder
- * (scoreWords: the same number a beam would have given it); words the
+ * (scoreWith: the same number a beam would have given it); words the
  * decoder cannot write (a character outside the vocabulary) are left out.
  */
-export function withNear(net: Corrector, hLm: Float32Array, typed: string, list: readonly Correction[], near: readonly string[], index: Map<number, number>): Correction[] {
-  const dec = decoding(net, hLm, typed, index);
-  return dec ? nearWith(dec, typed, list, near, index) : [...list];
-}
-
-function nearWith(dec: Decoding, typed: string, list: readonly Correction[], near: readonly string[], index: Map<number, number>): Correction[] {
+function withNear(dec: Decoding, typed: string, list: readonly Correction[], near: readonly string[], index: Map<number, number>): Correction[] {
   const have = new Set(list.map((c) => c.text));
   const extra = [...new Set(near)].filter((w) => w !== typed && !have.has(w));
   if (extra.length === 0) return [...list];
@@ -416,7 +411,7 @@ export function candidates(net: Corrector, hLm: Float32Array, typed: string, o: 
   if (max === 0) return list;
   const t = Array.from(typed, (ch) => ch.codePointAt(0)!);
   const score = (c: Correction) => Math.log(c.p) - penalty * editDistance(t, Array.from(c.text, (ch) => ch.codePointAt(0)!), EDIT_CAP);
-  const ranked = nearWith(dec, typed, list, near(typed, max), o.index)
+  const ranked = withNear(dec, typed, list, near(typed, max), o.index)
     .map((c) => ({ c, s: score(c) }))
     .sort((a, b) => b.s - a.s);
   // As the beams do (o.prune): words that many times less likely than the best are not worth reading.
