@@ -32,10 +32,12 @@ const BUDGETS = [
   // 126 KB: the combining head's hidden layer (issue 19) took it to 124.2 KB.
   // 128 KB: the typo corrector (issue 20) took it to 126.8 KB.
   // 130 KB: mid-line completions ranked by the text after the caret (fitRight, issue 19) took it to 128.4 KB.
-  { file: 'dist/worker.js', budget: 130 * KB },
+  // 131 KB: the corrector's near words and its lexicon's counts for a word alone (issue 20) took it from 129.8 to 130.4 KB.
+  { file: 'dist/worker.js', budget: 131 * KB },
   { file: 'dist/tfjs-backend-wasm-simd.wasm', budget: null },
   // 2 MiB + 64 KiB: the typo corrector (issue 20; int8, about 150 KB gzipped), with the bidirectional
-  // part moved to int8 (113 KB less, gap filling unchanged: models/default/README.md), took it to 2,063 KB.
+  // part moved to int8 (113 KB less, gap filling unchanged: models/default/README.md), took it to 2,063 KB;
+  // the lexicon's count classes (lexiconCounts, issue 20: 37 KB) to 2,101 KB.
   { file: 'models/default/', parts: ['model.json', 'weights.bin'], budget: 2 * KB * KB + 64 * KB },
 ];
 

@@ -226,12 +226,51 @@ describe('typo corrector', function () {
       const near = (t, max) => m.nearWords(known, null, t, max, m.NEAR_LIMIT);
       const list = m.candidates(net, hLm, c.typed, o, near, 3);
       const max = m.nearEdits(Array.from(c.typed).length);
-      const pool = [...new Set([...m.correct(net, hLm, c.typed, o).map((x) => x.text), ...nearByHand(lexicon, c.typed, max).slice(0, m.NEAR_LIMIT).map((x) => x.word)])];
-      const cap = (w) => m.editDistance(Array.from(c.typed, (ch) => ch.codePointAt(0)), Array.from(w, (ch) => ch.codePointAt(0)), m.EDIT_CAP);
-      const want = max === 0 ? m.correct(net, hLm, c.typed, o).map((x) => x.text) : pool.map((w) => ({ w, s: score(c.hLm, c.typed, w) - 3 * cap(w) })).sort((a, b) => b.s - a.s).filter((x, _, all) => x.s >= all[0].s - Math.log(20)).slice(0, 4).map((x) => x.w);
+      // A typed word in lower case: a capitalised near word is read in lower case where the lexicon
+      // lacks that form ("Caribbean"), and left out where it has it ("The" beside "the") or where
+      // that form is the typed word; edits are counted with its first letter lower-cased, and the
+      // capital costs CORRECTOR_CASE_PENALTY.
+      const lowerTyped = /^\p{Ll}/u.test(c.typed);
+      const capital = (w) => /^\p{Lu}/u.test(w);
+      const lower = (w) => w[0].toLowerCase() + w.slice(1);
+      const form = (w) => (lowerTyped && capital(w) && !lexicon.includes(lower(w)) ? lower(w) : w);
+      const beamWords = m.correct(net, hLm, c.typed, o).map((x) => x.text);
+      const nearWords = nearByHand(lexicon, c.typed, max)
+        .slice(0, m.NEAR_LIMIT)
+        .map((x) => x.word)
+        .filter((w) => !beamWords.includes(w) && form(w) !== c.typed && !(lowerTyped && capital(w) && form(w) === w));
+      const pool = [...new Set([...beamWords, ...nearWords])];
+      const decoderScore = (w) => score(c.hLm, c.typed, beamWords.includes(w) ? w : form(w));
+      const cap = (w) => m.editDistance(Array.from(c.typed, (ch) => ch.codePointAt(0)), Array.from(lowerTyped ? lower(w) : w, (ch) => ch.codePointAt(0)), m.EDIT_CAP);
+      const cost = (w) => 3 * cap(w) + (lowerTyped && capital(w) ? m.CORRECTOR_CASE_PENALTY : 0);
+      const want = max === 0 ? beamWords : pool.map((w) => ({ w, s: decoderScore(w) - cost(w) })).sort((a, b) => b.s - a.s).filter((x, _, all) => x.s >= all[0].s - Math.log(20)).slice(0, 4).map((x) => x.w);
       assertEqual(list.map((x) => x.text), want, `${c.typed}: candidates`);
-      assertClose(list.map((x) => Math.log(x.p)), list.map((x) => score(c.hLm, c.typed, x.text)), 1e-6, `${c.typed}: candidates' decoder scores`);
+      assertClose(list.map((x) => Math.log(x.p)), list.map((x) => decoderScore(x.text)), 1e-6, `${c.typed}: candidates' decoder scores`);
     }
+  });
+
+  it('rescored: ln p_dec + β · lm − penalty · edits (first letter folded for a lower-case typed word) − the capital\'s cost + prior; countPrior: weight · ln 2 · class', () => {
+    const list = [{ text: 'agin', p: 0.6 }, { text: 'again', p: 0.3 }, { text: 'Again', p: 0.1 }];
+    const lm = [-5, -3, -9];
+    const prior = [0.2, 3.1, 0];
+    const got = m.rescored(list, lm, 'agina', 0.5, 4, prior);
+    const cps = (w) => Array.from(w, (ch) => ch.codePointAt(0));
+    const edits = [m.editDistance(cps('agina'), cps('agin'), 8), m.editDistance(cps('agina'), cps('again'), 8), m.editDistance(cps('agina'), cps('again'), 8)];
+    assertEqual(edits, [1, 2, 2], 'edits by the textbook table');
+    const scores = list.map((c, i) => Math.log(c.p) + 0.5 * lm[i] - 4 * edits[i] - (i === 2 ? m.CORRECTOR_CASE_PENALTY : 0) + prior[i]);
+    const z = scores.reduce((a, x) => a + Math.exp(x), 0);
+    const want = list.map((c, i) => ({ text: c.text, p: Math.exp(scores[i]) / z })).sort((a, b) => b.p - a.p);
+    assertEqual(got.map((c) => c.text), want.map((c) => c.text), 'order');
+    assertClose(got.map((c) => c.p), want.map((c) => c.p), 1e-12, 'probabilities');
+    // A typed word with a capital: no folding, no capital cost.
+    const capital = m.rescored(list, lm, 'Agina', 0.5, 4);
+    const capScores = list.map((c, i) => Math.log(c.p) + 0.5 * lm[i] - 4 * m.editDistance(cps('Agina'), cps(c.text), 8));
+    const cz = capScores.reduce((a, x) => a + Math.exp(x), 0);
+    assertClose(list.map((c) => capital.find((x) => x.text === c.text).p), capScores.map((x) => Math.exp(x) / cz), 1e-12, 'a capitalised typed word');
+    const lexicon = { counted: true, countClass: (w) => ({ the: 15, agin: 2 })[w] ?? null };
+    assertClose(m.countPrior(lexicon, ['the', 'agin', 'zqx'], 0.5), [0.5 * Math.LN2 * 15, 0.5 * Math.LN2 * 2, 0.5 * Math.LN2 * 1], 1e-12, 'countPrior');
+    assertEqual(m.countPrior({ counted: false, countClass: () => 9 }, ['the', 'a']), [0, 0], 'no counts: no prior');
+    assertEqual(m.countPrior(null, ['the']), [0], 'no lexicon: no prior');
   });
 
   it('wordLogProbs: each word and its end, read side by side, as one word at a time from the same state gives', async () => {
@@ -314,8 +353,9 @@ describe('typo corrector', function () {
         const list = m.candidates(net, h, typed, m.correctionOptions(index, model.lexicon.lookup(), typed, Math.max(k, m.RESCORED), m.CORRECTION_BEAM), near);
         const lm = m.wordLogProbs(model, states, list.map((c) => c.text));
         m.tf.dispose(m.stateTensors(states));
-        // A word with no text before it: the language model's weight for a word alone.
-        return m.rescored(list, lm, typed, left === '' ? m.CORRECTOR_LM_WEIGHT_ALONE : m.CORRECTOR_LM_WEIGHT).slice(0, k);
+        // A word with no text before it: the language model's weight for a word alone, and how common each word is.
+        const prior = left === '' ? m.countPrior(model.lexicon, list.map((c) => c.text)) : undefined;
+        return m.rescored(list, lm, typed, left === '' ? m.CORRECTOR_LM_WEIGHT_ALONE : m.CORRECTOR_LM_WEIGHT, undefined, prior).slice(0, k);
       } finally {
         m.disposeModel(model);
       }
@@ -375,6 +415,36 @@ describe('typo corrector', function () {
       } finally {
         p.dispose();
       }
+    });
+  });
+  describe('the default model: a word alone, and names typed in lower case', () => {
+    let predictor;
+    before(async () => {
+      predictor = await createPredictor({ adapt: false, model: '/models/default/', backend: 'wasm', cache: false });
+    });
+    after(() => predictor?.dispose());
+
+    it('"carribean" is offered "Caribbean" (a name the lexicon has only with its capital); a word alone the commoner of near words (the lexicon\'s counts)', async () => {
+      const s = await predictor.session();
+      await s.setText('carribean');
+      const name = await s.corrections({ k: 3 });
+      console.log(`carribean: ${JSON.stringify(name.corrections.map((c) => [c.text, +c.p.toFixed(3)]))}`);
+      assertEqual(name.word.known, false, '"carribean" is no known word');
+      assertEqual(name.corrections[0]?.text, 'Caribbean', 'the name first');
+      // "adress": a misspelling the lexicon holds (the corpus has it a few times), "address" thousands of times.
+      await s.setText('adress');
+      const word = await s.corrections({ k: 3 });
+      console.log(`adress: ${JSON.stringify(word.corrections.map((c) => [c.text, +c.p.toFixed(3)]))}`);
+      assertEqual(word.word.known, true, '"adress" is in the lexicon');
+      assertEqual(word.corrections[0]?.text, 'address', 'the common word first');
+      assert(word.corrections.some((c) => c.text === 'adress'), 'the typed word is a candidate too');
+      await s.setText('agina');
+      const again = await s.corrections({ k: 3 });
+      console.log(`agina: ${JSON.stringify(again.corrections.map((c) => [c.text, +c.p.toFixed(3)]))}`);
+      assertEqual(again.corrections[0]?.text, 'again', '"again" before the rare "agin"');
+      await s.setText('we sailed across the carribean');
+      const inText = await s.corrections({ k: 3 });
+      console.log(`…across the carribean: ${JSON.stringify(inText.corrections.map((c) => [c.text, +c.p.toFixed(3)]))}`);
     });
   });
 });

@@ -52,6 +52,33 @@ describe('completions with a lexicon', () => {
     assertClose(lex.map((c) => c.p), free.map((c) => c.p), 1e-9, 'same probabilities');
   });
 
+  it('count classes: the manifest\'s lexiconCounts looked up by word; a learned word takes the lowest class; none without counts', async () => {
+    const json = await loadJson(`${DIR}model.json`);
+    const manifest = m.validateManifest(json);
+    assertEqual(manifest.lexiconCounts.length, manifest.lexicon.length, 'one class per word');
+    const lex = new m.ModelLexicon(manifest.lexicon, 1_000_000, manifest.lexiconCounts);
+    assert(lex.counted, 'counted');
+    // Against the stored digits, found by a plain scan.
+    for (const w of ['the', 'government', 'goverment', 'Caribbean', 'zebra', 'Zqwertyx']) {
+      const i = json.lexicon.indexOf(w);
+      assertEqual(lex.countClass(w), i < 0 ? null : parseInt(json.lexiconCounts[i], 16), `class of ${w}`);
+    }
+    assert(lex.countClass('the') === 15, `"the" is seen over 32,768 times: class ${lex.countClass('the')}`);
+    assert(lex.countClass('government') >= lex.countClass('goverment') + 8, `"government" is hundreds of times commoner than "goverment": ${lex.countClass('government')}, ${lex.countClass('goverment')}`);
+    const least = Math.min(...Array.from(json.lexiconCounts, (d) => parseInt(d, 16)));
+    lex.apply(m.ModelLexicon.plan(lex.list(), [], ['Zqwertyx', 'Zqwertyx'], 1_000_000));
+    assertEqual(lex.countClass('Zqwertyx'), null, 'a learned word has no class of its own');
+    const words = lex.list();
+    const counts = lex.countsOf(words);
+    assertEqual(counts.length, words.length, 'countsOf: one digit per word');
+    assertEqual(counts[words.indexOf('Zqwertyx')], least.toString(16), 'the learned word: the lowest class');
+    assertEqual(counts[words.indexOf('the')], json.lexiconCounts[json.lexicon.indexOf('the')], '"the" keeps its class');
+    const at = words.indexOf('Zqwertyx');
+    assert(counts.slice(0, at) + counts.slice(at + 1) === json.lexiconCounts, 'every other word keeps its class, in order');
+    const bare = new m.ModelLexicon(['a', 'b'], 10);
+    assertEqual([bare.counted, bare.countClass('a'), bare.countsOf(['a', 'b'])], [false, null, undefined], 'a lexicon without counts');
+  });
+
   it('words of a text, as fine-tuning adds them: runs of word characters', () => {
     assertEqual(m.wordsOf("Tidewell's 3 boats—and café, don't!"), ["Tidewell's", '3', 'boats', 'and', 'café', "don't"], 'words');
   });

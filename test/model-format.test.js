@@ -65,6 +65,9 @@ describe('model format v1 validation', () => {
     ['a lexicon that is not a list', () => mutate((m) => (m.lexicon = 'the and of')), ModelFormatError, /"lexicon".*array of at most/],
     ['a lexicon word with a space', () => mutate((m) => (m.lexicon = ['ice cream', 'the'])), ModelFormatError, /"lexicon\[0\]".*no spaces.*"ice cream"/],
     ['a lexicon out of order', () => mutate((m) => (m.lexicon = ['tea', 'tea', 'the'])), ModelFormatError, /"lexicon\[1\]".*sorted by UTF-16 code units, each once/],
+    ['lexicon counts without a lexicon', () => mutate((m) => { delete m.lexicon; m.lexiconCounts = '12'; }), ModelFormatError, /"lexiconCounts".*only with a lexicon/],
+    ['lexicon counts one short', () => mutate((m) => { m.lexicon = ['tea', 'the']; m.lexiconCounts = '3'; }), ModelFormatError, /"lexiconCounts".*one hexadecimal digit per lexicon word \(2\).*1 characters/],
+    ['a lexicon count that is no hexadecimal digit', () => mutate((m) => { m.lexicon = ['tea', 'the']; m.lexiconCounts = '3G'; }), ModelFormatError, /"lexiconCounts\[1\]".*hexadecimal digit.*"the".*"G"/],
     [
       'two tensors over the same bytes',
       () => mutate((m) => (m.tensors.find((t) => t.name === 'head.bias').offset = m.tensors.find((t) => t.name === 'embedding').offset)),

@@ -1,5 +1,5 @@
 /**
- * npm run eval:typos -- --model DIR [--real 1000] [--synthetic 1000] [--correct 2000] [--tune 300]
+ * npm run eval:typos -- --model DIR [--real 1000] [--real-offset 0] [--synthetic 1000] [--correct 2000] [--tune 300]
  *                       [--penalty NATS] [--seed 1] [--lanes 32] [--backend wasm|cpu] [--json]
  *
  * Typo correction measured side by side (issue 20, docs/typos.md): each
@@ -46,7 +46,7 @@ import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithL
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_MIN_CORRECTION, shouldCorrect, type CorrectionThresholds } from '../src/widget/policy.js';
-import { CORRECTION_BEAM, CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT_ALONE, CORRECTOR_LM_WEIGHT, RESCORED, NEAR_LIMIT, candidates, correctionOptions, editDistance, rescored } from '../worker/model/corrector.js';
+import { CORRECTION_BEAM, CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT_ALONE, CORRECTOR_LM_WEIGHT, RESCORED, NEAR_LIMIT, CORRECTOR_PRIOR_ALONE, candidates, correctionOptions, countPrior, editDistance, rescored } from '../worker/model/corrector.js';
 import { wordLogProbs } from '../worker/model/rescore.js';
 import { nearWords } from '../worker/model/near.js';
 import { mulberry32 } from '../worker/session.js';
@@ -92,6 +92,8 @@ export interface Corrector {
 interface Args {
   model: string;
   real: number;
+  /** Where in the drawn order of the real list the measured words start (0: the measured set; past --real + --tune: a development slice). */
+  realOffset: number;
   synthetic: number;
   correct: number;
   tune: number;
@@ -113,7 +115,7 @@ interface Args {
 function usage(message?: string): never {
   if (message) console.error(`typos: ${message}`);
   console.error(
-    'usage: npm run eval:typos -- --model DIR [--real 1000] [--synthetic 1000] [--correct 2000] [--tune 300]\n' +
+    'usage: npm run eval:typos -- --model DIR [--real 1000] [--real-offset 0] [--synthetic 1000] [--correct 2000] [--tune 300]\n' +
       '                            [--penalty NATS] [--min-correction P] [--lm-weight B] [--lm-weight-alone B] [--tune-corrector] [--examples N] [--seed 1] [--lanes 32] [--backend wasm|cpu] [--json]\n' +
       '                            [--typos FILE] [--text DIR] [--python /usr/bin/python3]',
   );
@@ -124,6 +126,7 @@ function parseArgs(argv: string[]): Args {
   const args: Args = {
     model: '',
     real: 1000,
+    realOffset: 0,
     synthetic: 1000,
     correct: 2000,
     tune: 300,
@@ -151,6 +154,7 @@ function parseArgs(argv: string[]): Args {
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
     if (a === '--model') args.model = value();
     else if (a === '--real') args.real = count(a, value());
+    else if (a === '--real-offset') args.realOffset = count(a, value());
     else if (a === '--synthetic') args.synthetic = count(a, value());
     else if (a === '--correct') args.correct = count(a, value());
     else if (a === '--tune') args.tune = count(a, value());
@@ -190,9 +194,12 @@ function parseArgs(argv: string[]): Args {
  * `n` lines of the Wikipedia list (`wrong->right1, right2`), drawn without
  * repeats with a fixed seed, in file order; and `tune` more drawn after them
  * (never among the first `n`: the corrector's weight for a word alone is
- * chosen on those).
+ * chosen on those). With `offset`, the measured lines are the `n` drawn
+ * after the first `offset` (`--real 2000 --real-offset 1300`: a development
+ * slice apart from the 1,000 measured and the 300 tuning lines, which the
+ * corrector's settings for a word alone were chosen on).
  */
-function realSets(path: string, n: number, tune: number, seed: number): { test: TypoItem[]; tune: TypoItem[] } {
+function realSets(path: string, n: number, tune: number, seed: number, offset = 0): { test: TypoItem[]; tune: TypoItem[] } {
   const rows = readFileSync(path, 'utf8')
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -203,14 +210,14 @@ function realSets(path: string, n: number, tune: number, seed: number): { test: 
     });
   const rand = mulberry32(seed);
   const idx = rows.map((_, i) => i);
-  const m = Math.min(n + tune, idx.length);
+  const m = Math.min(Math.max(n + tune, offset + n), idx.length);
   // A partial Fisher-Yates shuffle: its first places do not depend on how many more are drawn.
   for (let k = 0; k < m; k++) {
     const j = k + Math.floor(rand() * (idx.length - k));
     [idx[k], idx[j]] = [idx[j]!, idx[k]!];
   }
   const pick = (from: number, to: number) => idx.slice(from, Math.min(to, m)).sort((a, b) => a - b).map((i) => rows[i]!);
-  return { test: pick(0, n), tune: pick(n, n + tune) };
+  return { test: pick(offset, offset + n), tune: pick(n, n + tune) };
 }
 
 /** The synthetic set and the correct words, made by training/noise.py (one implementation of the noise model). */
@@ -504,6 +511,8 @@ interface Scored {
   text: string;
   dec: number;
   lm: number;
+  /** ln of how often the word was seen in the training text (countPrior with weight 1; 0 without the lexicon's counts). */
+  count: number;
 }
 
 /** An item's candidates, and whether its typed word is a known word. */
@@ -567,7 +576,8 @@ class ModelCorrector {
           const row = tidy(() => ctx.map((s) => ({ h: slice(s.h, [i, 0], [1, -1]) as Tensor2D, ...(s.c ? { c: slice(s.c, [i, 0], [1, -1]) as Tensor2D } : {}) })) as never) as unknown as LayerState[];
           const lm = wordLogProbs(this.model, row, list.map((c) => c.text));
           dispose(stateTensors(row));
-          out.push({ known: !!known?.next(it.typed)?.word, alone: it.left === '', list: list.map((c, j) => ({ text: c.text, dec: Math.log(c.p), lm: lm[j]! })) });
+          const count = countPrior(this.model.lexicon, list.map((c) => c.text), 1);
+          out.push({ known: !!known?.next(it.typed)?.word, alone: it.left === '', list: list.map((c, j) => ({ text: c.text, dec: Math.log(c.p), lm: lm[j]!, count: count[j]! })) });
         });
       } finally {
         dispose(stateTensors(ctx));
@@ -577,13 +587,14 @@ class ModelCorrector {
   }
 
   /** The candidates with p (softmax of ln p_dec + beta · ln p_lm over them), best first. */
-  static combine(list: readonly Scored[], typed: string, beta: number, gamma: number): { text: string; p: number }[] {
-    return rescored(list.map((c) => ({ text: c.text, p: Math.exp(c.dec) })), list.map((c) => c.lm), typed, beta, gamma);
+  static combine(list: readonly Scored[], typed: string, beta: number, gamma: number, prior = 0): { text: string; p: number }[] {
+    return rescored(list.map((c) => ({ text: c.text, p: Math.exp(c.dec) })), list.map((c) => c.lm), typed, beta, gamma, prior ? list.map((c) => prior * c.count) : undefined);
   }
 
   /** The candidates in the order a user of the widget meets them: the typed word first unless the widget would change it. */
-  static order(c: Candidates, typed: string, min: CorrectionThresholds, beta: number, gamma: number, betaAlone = beta): string[] {
-    const ranked = ModelCorrector.combine(c.list, typed, c.alone ? betaAlone : beta, gamma);
+  static order(c: Candidates, typed: string, min: CorrectionThresholds, beta: number, gamma: number, betaAlone = beta, priorAlone = CORRECTOR_PRIOR_ALONE): string[] {
+    // A word alone, as session.corrections() ranks it: how common each candidate is counts (countPrior).
+    const ranked = ModelCorrector.combine(c.list, typed, c.alone ? betaAlone : beta, gamma, c.alone ? priorAlone : 0);
     const texts = ranked.map((x) => x.text);
     if (shouldCorrect(ranked, { text: typed, known: c.known }, min) || !c.list.length) return texts;
     return [typed, ...texts.filter((t) => t !== typed)];
@@ -753,7 +764,7 @@ export async function main(argv: string[]): Promise<void> {
   const model = buildModel(manifest, weights);
   const log = (s: string) => args.json || process.stderr.write(s + '\n');
   try {
-    const realSplit = realSets(args.typos, args.real, args.tuneCorrector ? args.tune : 0, args.seed);
+    const realSplit = realSets(args.typos, args.real, args.tuneCorrector ? args.tune : 0, args.seed, args.realOffset);
     const real = realSplit.test;
     const synth = args.synthetic + args.correct > 0 ? syntheticSets(args) : { file: null, errors: [], correct: [], tune: [] };
     log(`sets: ${real.length} real, ${synth.errors.length} synthetic, ${synth.correct.length} correct, ${synth.tune.length} tuning (${synth.file ?? 'no synthetic file'})`);

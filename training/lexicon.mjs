@@ -4,6 +4,9 @@
 // src/text.ts isWordChar reads them) of its training text seen at least
 // --min-count times, sorted by UTF-16 code units, into model.json's "lexicon". Beam
 // search prefers completions that spell these words (worker/model/beam.ts).
+// Beside it, "lexiconCounts": each word's count class, floor(log2(count))
+// capped at 15, one hexadecimal digit per word (the typo corrector's prior
+// for a word alone, worker/model/corrector.ts countPrior).
 // The weights and their SHA-256 are untouched.
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,10 +35,11 @@ for (const f of files) {
 const words = [...counts].filter(([, n]) => n >= minCount).map(([w]) => w).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const path = join(model, 'model.json');
 // model.json keeps one top-level key per line: the lexicon goes on its own line before the card.
-const lines = readFileSync(path, 'utf8').split('\n').filter((l) => !l.startsWith('  "lexicon":'));
+const lines = readFileSync(path, 'utf8').split('\n').filter((l) => !l.startsWith('  "lexicon":') && !l.startsWith('  "lexiconCounts":'));
 const card = lines.findIndex((l) => l.startsWith('  "card":'));
 if (card < 0) throw new Error(`${path}: no "card" line to put the lexicon before`);
-lines.splice(card, 0, `  "lexicon": ${JSON.stringify(words)},`);
+const classes = words.map((w) => Math.min(15, Math.floor(Math.log2(counts.get(w)))).toString(16)).join('');
+lines.splice(card, 0, `  "lexicon": ${JSON.stringify(words)},`, `  "lexiconCounts": ${JSON.stringify(classes)},`);
 const text = lines.join('\n');
 JSON.parse(text); // still JSON
 writeFileSync(path, text);

@@ -541,7 +541,7 @@ const api: WorkerApi = {
         run.trainer = startTrainer(
           // The trainer needs no lexicon: only completions read it.
           {
-            manifest: { ...start.manifest, lexicon: undefined },
+            manifest: { ...start.manifest, lexicon: undefined, lexiconCounts: undefined },
             bytes: start.bytes,
             backend: backend.name,
             wasmBaseUrl,
@@ -555,7 +555,9 @@ const api: WorkerApi = {
         if (model !== m) throw workerError('DisposedError', 'the predictor was disposed during fine-tuning');
         if (manifest.vocab.length !== m.manifest.vocab.length) {
           // extendVocab: a model of its own (new vocabulary), with the trainer's lexicon (applied below with its learned words).
-          await swapInBackground(m, { model: buildModel({ ...manifest, ...(lexicon ? { lexicon: lexicon.words } : {}) }, bytes) });
+          await swapInBackground(m, {
+            model: buildModel({ ...manifest, ...(lexicon ? { lexicon: lexicon.words, ...(m.lexicon?.counted ? { lexiconCounts: m.lexicon.countsOf(lexicon.words) } : {}) } : {}) }, bytes),
+          });
         } else {
           await swapInBackground(m, { weights: buildModel(manifest, bytes) });
         }

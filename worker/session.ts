@@ -6,7 +6,7 @@ import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 import { disposeMidText, midTextModel } from './model/bidir.js';
-import { CORRECTOR_LM_WEIGHT, CORRECTOR_LM_WEIGHT_ALONE, NEAR_LIMIT, RESCORED, candidates, correctionOptions, rescored } from './model/corrector.js';
+import { CORRECTOR_LM_WEIGHT, CORRECTOR_LM_WEIGHT_ALONE, NEAR_LIMIT, RESCORED, candidates, correctionOptions, countPrior, rescored } from './model/corrector.js';
 import { nearWords } from './model/near.js';
 import { completeMidLine, fitTail, wordLogProbs } from './model/rescore.js';
 import { workerError } from './errors.js';
@@ -591,8 +591,11 @@ export class Session {
       const near = (t: string, max: number) => nearWords(lexicon?.trie() ?? null, user, t, max, NEAR_LIMIT);
       const list = candidates(net, h, typed, correctionOptions(this.model.index, known, typed, Math.max(request.k, RESCORED), request.beamWidth), near);
       // With no text before the word, the language model's share counts less (CORRECTOR_LM_WEIGHT_ALONE).
-      const weight = start === 0 ? CORRECTOR_LM_WEIGHT_ALONE : CORRECTOR_LM_WEIGHT;
-      const corrections = rescored(list, wordLogProbs(this.model, state, list.map((c) => c.text)), typed, weight).slice(0, request.k);
+      // and how common each word is counts instead (countPrior).
+      const alone = start === 0;
+      const texts = list.map((c) => c.text);
+      const prior = alone ? countPrior(lexicon, texts) : undefined;
+      const corrections = rescored(list, wordLogProbs(this.model, state, texts), typed, alone ? CORRECTOR_LM_WEIGHT_ALONE : CORRECTOR_LM_WEIGHT, undefined, prior).slice(0, request.k);
       return { word, corrections };
     } finally {
       if (owned) dispose(stateTensors(state));

@@ -109,12 +109,57 @@ export class ModelLexicon {
   #learned: readonly string[] = [];
   #trie: WordTrie | null = null;
 
-  /** `limit`: most words in all (the model format's MAX_LEXICON_WORDS). */
+  /** The words the model came with and their count classes (the manifest's lexiconCounts), or null. */
+  readonly #base: { words: readonly string[]; classes: string } | null;
+
+  /**
+   * `limit`: most words in all (the model format's MAX_LEXICON_WORDS);
+   * `counts`: the manifest's lexiconCounts for `sorted` (one hexadecimal digit per word).
+   */
   constructor(
     sorted: readonly string[],
     readonly limit: number,
+    counts?: string,
   ) {
     this.#lexicon = new Lexicon(sorted);
+    this.#base = counts !== undefined && counts.length === sorted.length ? { words: sorted, classes: counts } : null;
+  }
+
+  /** Whether the words came with count classes. */
+  get counted(): boolean {
+    return this.#base !== null;
+  }
+
+  /**
+   * How common `word` was in the model's training text: floor(log2(count)),
+   * 0 to 15 (see Manifest.lexiconCounts); null for a word the model came
+   * without (learned in fine-tuning, or unknown) or a lexicon without counts.
+   */
+  countClass(word: string): number | null {
+    const base = this.#base;
+    if (!base) return null;
+    let lo = 0;
+    let hi = base.words.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (base.words[mid]! < word) lo = mid + 1;
+      else hi = mid;
+    }
+    return base.words[lo] === word ? parseInt(base.classes[lo]!, 16) : null;
+  }
+
+  /**
+   * The count classes of `words` (sorted, as list() gives them) as a
+   * manifest's lexiconCounts, a word the model came without in the lowest
+   * class its lexicon has ("1" for one built with --min-count 3); undefined
+   * when the lexicon has none.
+   */
+  countsOf(words: readonly string[]): string | undefined {
+    if (!this.#base) return undefined;
+    let least = 15;
+    for (let i = 0; i < this.#base.classes.length; i++) least = Math.min(least, parseInt(this.#base.classes[i]!, 16));
+    const fallback = least.toString(16);
+    return words.map((w) => this.countClass(w)?.toString(16) ?? fallback).join('');
   }
 
   get size(): number {

@@ -32,6 +32,14 @@ export interface Manifest {
    */
   lexicon?: string[];
   /**
+   * Optional, with `lexicon`: how common each of its words is in the
+   * training text, one hexadecimal digit per word in the lexicon's order,
+   * floor(log2(count)) capped at 15 ("1": seen 2-3 times, "a": 1,024-2,047).
+   * The typo corrector's prior for a word with no text before it
+   * (worker/model/corrector.ts CORRECTOR_PRIOR_ALONE).
+   */
+  lexiconCounts?: string;
+  /**
    * Optional: the bidirectional part (training/bidir.py): a backward stack
    * that reads the text after the caret from its end, with its tensors named
    * as the forward ones prefixed "backward." (no head), and a combining head
@@ -320,6 +328,13 @@ export function validateManifest(json: unknown): Manifest {
       prev = word;
     }
   }
+  const counts = json.lexiconCounts;
+  if (counts !== undefined) {
+    if (!Array.isArray(lexicon)) bad('lexiconCounts', 'present only with a lexicon', counts);
+    if (typeof counts !== 'string' || counts.length !== lexicon.length) bad('lexiconCounts', `a string of one hexadecimal digit per lexicon word (${lexicon.length})`, typeof counts === 'string' ? `${counts.length} characters` : counts);
+    const at = counts.search(/[^0-9a-f]/);
+    if (at >= 0) bad(`lexiconCounts[${at}]`, `a hexadecimal digit 0-9 or a-f (the count class of ${JSON.stringify(lexicon[at])})`, counts[at]);
+  }
   return {
     format: 'nextkey',
     version: 1,
@@ -331,6 +346,7 @@ export function validateManifest(json: unknown): Manifest {
     tensors,
     card,
     ...(lexicon ? { lexicon: lexicon as string[] } : {}),
+    ...(typeof counts === 'string' ? { lexiconCounts: counts } : {}),
     ...(backward ? { backward } : {}),
     ...(corrector ? { corrector } : {}),
   };

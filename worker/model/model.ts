@@ -74,7 +74,7 @@ export function buildModel(manifest: Manifest, weights: ArrayBuffer | DecodedWei
     headB: tensor1d(get('head.bias')),
     index,
     parameters,
-    lexicon: manifest.lexicon ? new ModelLexicon(manifest.lexicon, MAX_LEXICON_WORDS) : null,
+    lexicon: manifest.lexicon ? new ModelLexicon(manifest.lexicon, MAX_LEXICON_WORDS, manifest.lexiconCounts) : null,
     bidir: buildBidir(manifest, values),
     corrector: buildCorrector(manifest, values),
   };

@@ -111,6 +111,7 @@ export async function encodeModel(
     tensors.push({ name, shape, dtype: 'float32', offset, byteLength: 4 * v.length });
     offset += 4 * v.length;
   }
+  const lexicon = model.lexicon ? model.lexicon.list({ learned: learnedWords }) : null;
   const manifest: Manifest = {
     format: 'nextkey',
     version: FORMAT_VERSION as 1,
@@ -122,7 +123,8 @@ export async function encodeModel(
     weights: { path: 'weights.bin', byteLength: size, sha256: await sha256Hex(bytes) },
     tensors,
     card,
-    ...(model.lexicon ? { lexicon: model.lexicon.list({ learned: learnedWords }) } : {}),
+    ...(lexicon ? { lexicon } : {}),
+    ...(lexicon && model.lexicon?.counted ? { lexiconCounts: model.lexicon.countsOf(lexicon) } : {}),
   };
   return { manifest, bytes };
 }
