@@ -84,6 +84,40 @@ describe('mid-line completions ranked by the text after the caret (fitRight)', f
     m.tf.dispose(m.stateTensors(start));
   });
 
+  it('fitNextChar: the next character from the word distribution fitRight gives, against the formula with every number stepped here', async () => {
+    const left = 'the tea is h';
+    const start = read(m.encode(model, left));
+    const tail = m.encode(model, ' so hot');
+    const meet = tail[0];
+    // minP 0: this small model spreads its probability thin, so no word of it reaches 0.001.
+    const o = { maxChars: 12, beamWidth: 4, stop: 'word', phraseWords: 3, k: 8, minP: 0, withSpace: false, meet };
+    const got = await m.fitNextChar(model, model, start, o, tail);
+    const words = [...new Set((await m.beamSearch(model, start, o)).map((c) => c.text))];
+    assert(words.length >= 3, `candidates: ${words}`);
+    // sequenceLogProbs: every character of each candidate and its end, as one at a time gives.
+    const seqs = words.map((w) => [...m.encode(model, w), meet]);
+    assertClose(m.sequenceLogProbs(model, start, seqs), seqs.map((q) => reference(left, [], q, 0)), 1e-5, 'sequenceLogProbs');
+    const p = seqs.map((q) => Math.exp(reference(left, [], q, 0)));
+    const L = words.map((w) => Math.exp(reference(left, m.encode(model, w), tail, 1)));
+    const mass = p.reduce((a, x) => a + x, 0);
+    const z = p.reduce((a, x, i) => a + x * L[i], 0);
+    const want = logSoftmax(start).map(Math.exp);
+    words.forEach((w, i) => {
+      const first = seqs[i][0];
+      want[first] += (mass * p[i] * L[i]) / z - p[i];
+    });
+    assertClose(Array.from(got), want, 1e-6, 'q');
+    assertClose([got.reduce((a, x) => a + x, 0)], [1], 1e-6, 'a distribution');
+    // This small model gives whole words little probability, so the moves are small: checked on their own.
+    const base = logSoftmax(start).map(Math.exp);
+    const moved = want.map((x, i) => x - base[i]);
+    assert(Math.max(...moved.map(Math.abs)) > 1e-5, `the text after the caret moves the distribution: ${Math.max(...moved.map(Math.abs))}`);
+    assertClose(Array.from(got, (x, i) => x - base[i]), moved, 1e-8 + 1e-3 * Math.max(...moved.map(Math.abs)), 'the moves');
+    // With at most one character after the caret there is nothing to fit: the model's own distribution.
+    assertClose(Array.from(await m.fitNextChar(model, model, start, o, tail.slice(0, 1))), logSoftmax(start).map(Math.exp), 1e-6, 'no tail');
+    m.tf.dispose(m.stateTensors(start));
+  });
+
   it("a session's mid-line completions are the search's candidates ranked by fitRight, the same numbers as here", async () => {
     const predictor = await createPredictor({ adapt: false, model: MODEL, backend: 'cpu', cache: false });
     try {

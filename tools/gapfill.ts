@@ -1,6 +1,7 @@
 /**
  * npm run eval:gaps -- --model DIR --text FILE_OR_DIR... [--gaps 1000] [--seed 1] [--lanes 64]
  *                      [--backend wasm|cpu] [--min-p P] [--no-lexicon] [--json]
+ *                      [--fit-candidates 8] [--fit-beam 4] [--fit-chars 8] [--fit-min-p 0.01]
  *
  * Gap filling: how much the text after the caret helps (the model's optional
  * bidirectional part, worker/model/bidir.ts). In each file, words in the
@@ -22,6 +23,15 @@
  *     forward model vs on the mid-text model; a hit is a completion whose text
  *     (without the trailing space withSpace adds) is the rest of the word.
  *
+ *   - with the bidirectional part, also the bits per character of the
+ *     missing word under the word distribution the mid-line completions are
+ *     ranked by (rescore.ts fitNextChar: at each letter, the head's
+ *     candidates for the rest of the word share their probability by how well
+ *     the text after the gap follows each, Bayes' rule; the next character's
+ *     distribution is its marginal). By default with the completions' own
+ *     settings (FIT_CANDIDATES candidates, the widget's beam, FIT_CHARS
+ *     characters read, FIT_MIN_P); the --fit-* options widen the search.
+ *
  * A model without the section gives the forward columns only, and says so.
  * Work is batched: the gaps' left texts, words and right texts are read in
  * lanes (one batch row per gap; shorter texts start later from a zero state).
@@ -36,7 +46,7 @@ import { sha256Hex } from '../worker/model/sha256.js';
 import { buildModel, disposeModel, encode, logits, stateTensors, step, zeroState, type Model } from '../worker/model/model.js';
 import { disposeMidText, midTextModel } from '../worker/model/bidir.js';
 import { beamSearch } from '../worker/model/beam.js';
-import { FIT_CANDIDATES, FIT_CHARS, FIT_MIN_P, completeMidLine, fitTail } from '../worker/model/rescore.js';
+import { FIT_CANDIDATES, FIT_CHARS, FIT_MIN_P, completeMidLine, fitTail, fitNextChar } from '../worker/model/rescore.js';
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_POLICY, completeOptions } from '../src/widget/policy.js';
@@ -56,20 +66,34 @@ interface Args {
   minP: number;
   noLexicon: boolean;
   json: boolean;
+  /** The fitted next character's search (fitNextChar): candidates, beam width, characters after the gap read, least probability. */
+  fit: { candidates: number; beam: number; chars: number; minP: number };
 }
 
 function usage(message?: string): never {
   if (message) console.error(`gapfill: ${message}`);
   console.error(
     'usage: npm run eval:gaps -- --model DIR --text FILE_OR_DIR... [--gaps 1000] [--seed 1] [--lanes 64]\n' +
-      '                           [--backend wasm|cpu] [--min-p P] [--no-lexicon] [--json]',
+      '                           [--backend wasm|cpu] [--min-p P] [--no-lexicon] [--json]\n' +
+      '                           [--fit-candidates 8] [--fit-beam 4] [--fit-chars 8] [--fit-min-p 0.01]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
   const widget = completeOptions(DEFAULT_POLICY);
-  const args: Args = { model: '', text: [], gaps: 1000, seed: 1, lanes: 64, backend: 'wasm', minP: widget.minProbability!, noLexicon: false, json: false };
+  const args: Args = {
+    model: '',
+    text: [],
+    gaps: 1000,
+    seed: 1,
+    lanes: 64,
+    backend: 'wasm',
+    minP: widget.minProbability!,
+    noLexicon: false,
+    json: false,
+    fit: { candidates: FIT_CANDIDATES, beam: widget.beamWidth!, chars: FIT_CHARS, minP: FIT_MIN_P },
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -86,6 +110,10 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--min-p') args.minP = Number(value());
     else if (a === '--no-lexicon') args.noLexicon = true;
     else if (a === '--json') args.json = true;
+    else if (a === '--fit-candidates') args.fit.candidates = Number(value());
+    else if (a === '--fit-beam') args.fit.beam = Number(value());
+    else if (a === '--fit-chars') args.fit.chars = Number(value());
+    else if (a === '--fit-min-p') args.fit.minP = Number(value());
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -95,6 +123,10 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(args.seed)) usage('--seed must be an integer');
   if (!Number.isInteger(args.lanes) || args.lanes < 1) usage('--lanes must be a positive integer');
   if (!(args.minP >= 0 && args.minP < 1)) usage('--min-p must be a number from 0 to 1');
+  for (const [name, v] of [['--fit-candidates', args.fit.candidates], ['--fit-beam', args.fit.beam], ['--fit-chars', args.fit.chars]] as const) {
+    if (!Number.isInteger(v) || v < 1) usage(`${name} must be a positive integer`);
+  }
+  if (!(args.fit.minP >= 0 && args.fit.minP < 1)) usage('--fit-min-p must be a number from 0 to 1');
   return args;
 }
 
@@ -259,9 +291,11 @@ export async function main(argv: string[]): Promise<void> {
   const both = files.map(tally);
   // The bidirectional head's completions before fitRight ranks them (its share of the gain).
   const head = files.map(tally);
+  // Both sides with the next character from the word distribution fitRight gives (fitNextChar).
+  const fitted = files.map(tally);
   // The combining head with nothing added: the batch's combined logits are its logits plus each row's right-text share.
   const mid0 = bidir ? midTextModel(model, bidir, new Float32Array(V)) : null;
-  const seconds = { read: 0, complete: 0 };
+  const seconds = { read: 0, complete: 0, fitted: 0 };
   try {
     for (let b0 = 0; b0 < gaps.length; b0 += args.lanes) {
       const batch = gaps.slice(b0, b0 + args.lanes);
@@ -281,6 +315,7 @@ export async function main(argv: string[]): Promise<void> {
       let states = readLanes(model, batch.map((g) => encode(model, g.left.join(''))));
       // The states after the word's first letter and first two, for the completions.
       const starts: LayerState[][] = [];
+      const initial = states;
       const longest = Math.max(...words.map((w) => w.length));
       // The character that follows each gap (its end, where the text resumes); -1 when the line ends there.
       const ends = batch.map((g) => (g.right.length ? (model.index.get(g.right[0]!.codePointAt(0)!) ?? 0) : -1));
@@ -317,10 +352,46 @@ export async function main(argv: string[]): Promise<void> {
         if (k === longest) break;
         const prev = states;
         states = tidy(() => step(model, Int32Array.from(words, (w) => w[k] ?? 0), prev) as never) as unknown as LayerState[];
-        if (k <= 1) starts.push(states);
-        if (!starts.includes(prev)) dispose(stateTensors(prev));
+        starts.push(states);
+        if (k > 0 && !starts.includes(prev)) dispose(stateTensors(prev));
       }
       seconds.read += (performance.now() - tRead) / 1000;
+      const tFitted = performance.now();
+      if (bidir && right) {
+        for (let i = 0; i < B; i++) {
+          const g = batch[i]!;
+          const w = words[i]!;
+          if (!(ends[i]! > 0 && !isWordChar(g.right[0]!))) continue;
+          const mid = midTextModel(model, bidir, right.slice(i * V, i * V + V));
+          const tail = encode(model, g.right.slice(0, args.fit.chars).join(''));
+          try {
+            for (let k = 0; k <= w.length; k++) {
+              const all = k === 0 ? initial : starts[k - 1]!;
+              const start = row(all, i);
+              try {
+                const stem = g.word.slice(0, k).join('');
+                const o = { ...beam, beamWidth: args.fit.beam, k: args.fit.candidates, minP: args.fit.minP, meet: ends[i]!, ...(lexicon ? { known: lexicon, stem } : {}) };
+                const q = await fitNextChar(model, mid, start, o, tail);
+                const target = k < w.length ? w[k]! : ends[i]!;
+                const nll = -Math.log(Math.max(q[target]!, 1e-300));
+                const t = fitted[g.file]!;
+                if (k < w.length) {
+                  t.chars++;
+                  t.nll += nll;
+                } else {
+                  t.ends++;
+                  t.endNll += nll;
+                }
+              } finally {
+                dispose(stateTensors(start));
+              }
+            }
+          } finally {
+            disposeMidText(mid);
+          }
+        }
+      }
+      seconds.fitted += (performance.now() - tFitted) / 1000;
       const tComplete = performance.now();
       for (let i = 0; i < B; i++) {
         const g = batch[i]!;
@@ -356,7 +427,7 @@ export async function main(argv: string[]): Promise<void> {
         }
       }
       seconds.complete += (performance.now() - tComplete) / 1000;
-      for (const s of new Set([states, ...starts])) dispose(stateTensors(s));
+      for (const s of new Set([initial, states, ...starts])) dispose(stateTensors(s));
       if (!args.json) process.stderr.write(`\r${Math.min(b0 + B, gaps.length)} of ${gaps.length} gaps`);
     }
   } finally {
@@ -372,6 +443,7 @@ export async function main(argv: string[]): Promise<void> {
     bidirectional: bidir ? measures(both[i]!) : null,
     /** The completions from the bidirectional head alone (before fitRight); the bpc columns are the same as bidirectional's. */
     headOnly: bidir ? measures({ ...both[i]!, after: head[i]!.after }) : null,
+    fitted: bidir ? measures(fitted[i]!) : null,
   }));
   const used = rows.filter((r) => r.gaps > 0);
   const meanOf = (pick: (r: (typeof rows)[number]) => Measures | null) => {
@@ -398,7 +470,7 @@ export async function main(argv: string[]): Promise<void> {
     completion: { ...beam, lexicon: lexicon ? model.lexicon!.size : 0 },
     files: rows,
     /** Each file weighs the same. */
-    mean: { forward: meanOf((r) => r.forward), bidirectional: bidir ? meanOf((r) => r.bidirectional) : null, headOnly: bidir ? meanOf((r) => r.headOnly) : null },
+    mean: { forward: meanOf((r) => r.forward), bidirectional: bidir ? meanOf((r) => r.bidirectional) : null, headOnly: bidir ? meanOf((r) => r.headOnly) : null, fitted: bidir ? meanOf((r) => r.fitted) : null },
     fit: { chars: FIT_CHARS, candidates: FIT_CANDIDATES, minP: FIT_MIN_P },
     seconds: { ...seconds, total: (performance.now() - t0) / 1000 },
   };
@@ -432,5 +504,11 @@ export async function main(argv: string[]): Promise<void> {
       `\nCompletions from the bidirectional head alone, before they are ranked by how well the next ${FIT_CHARS} characters after the gap follow each (fitRight, ${FIT_CANDIDATES} candidates): top-1 / top-3 after 1 letter ${pct(mh.after1.top1)} / ${pct(mh.after1.top3)}, after 2 ${pct(mh.after2.top1)} / ${pct(mh.after2.top3)} (mean over files).`,
     );
   }
-  console.log(`\n${result.seconds.total.toFixed(0)} s (reading ${seconds.read.toFixed(0)} s, completions ${seconds.complete.toFixed(0)} s)`);
+  const mq = result.mean.fitted;
+  if (mq) {
+    console.log(
+      `\nBoth sides, the next character from the word distribution the mid-line completions are ranked by (fitNextChar: ${args.fit.candidates} candidates, beam ${args.fit.beam}, min p ${args.fit.minP}, ${args.fit.chars} characters after the gap): bpc of the word ${bpc(mf.bpc)} → ${bpc(mq.bpc)} (${(mq.bpc - mf.bpc).toFixed(3)}), with its end ${bpc(mf.bpcWithEnd)} → ${bpc(mq.bpcWithEnd)} (mean over files; ${seconds.fitted.toFixed(0)} s).`,
+    );
+  }
+  console.log(`\n${result.seconds.total.toFixed(0)} s (reading ${seconds.read.toFixed(0)} s, fitted next character ${seconds.fitted.toFixed(0)} s, completions ${seconds.complete.toFixed(0)} s)`);
 }

@@ -194,3 +194,59 @@ export function fitTail(model: Model, right: Iterable<string>): number[] {
   }
   return encode(model, head);
 }
+
+/** ln p of each of `seqs` (vocabulary indices), every character scored, after the text whose state is `start` (one row; kept). */
+export function sequenceLogProbs(model: Model, start: LayerState[], seqs: readonly number[][]): number[] {
+  const B = seqs.length;
+  if (B === 0) return [];
+  const V = model.manifest.vocab.length;
+  const out = new Array<number>(B).fill(0);
+  readSideBySide(model, start, seqs, (z, t, shared) => {
+    for (let b = 0; b < B; b++) if (t < seqs[b]!.length) out[b] += logProbAt(z, shared ? 0 : b * V, V, seqs[b]!, t, []);
+  });
+  return out;
+}
+
+/**
+ * The next character's distribution at a caret in the middle of a line,
+ * from the word distribution fitRight gives: `search`'s candidates for the
+ * rest of the word (ending where the text resumes, o.meet), each s with its
+ * probability p(s) under `search` and the fit L(s) of `tail` after it under
+ * `model`, share their total probability P by p(s) L(s) (Bayes' rule), and
+ * every other word keeps p(s). The next character c then has
+ *   q(c) = p(c) + Σ over candidates starting with c of (P · p(s) L(s) / Σ p L − p(s)),
+ * which sums to 1: a proper distribution whose product over a word's
+ * characters is the probability that word distribution gives it.
+ */
+export async function fitNextChar(model: Model, search: Model, start: LayerState[], o: BeamOptions, tail: readonly number[]): Promise<Float64Array> {
+  const V = model.manifest.vocab.length;
+  const z0 = tidy(() => logits(search, start));
+  const z = z0.dataSync() as Float32Array;
+  z0.dispose();
+  let max = -Infinity;
+  for (let v = 0; v < V; v++) max = Math.max(max, z[v]!);
+  const q = new Float64Array(V);
+  let sum = 0;
+  for (let v = 0; v < V; v++) sum += q[v] = Math.exp(z[v]! - max);
+  for (let v = 0; v < V; v++) q[v]! /= sum;
+  if (o.meet === undefined || tail.length < 2) return q;
+  const wide = await beamSearch(search, start, { ...o, withSpace: false });
+  const texts = [...new Set(wide.map((c) => c.text))];
+  if (texts.length < 2) return q;
+  const ids = texts.map((t) => encode(model, t));
+  const lp = sequenceLogProbs(search, start, ids.map((s) => [...s, o.meet!]));
+  const fit = continuationLogProbs(model, start, ids, tail, 1);
+  const top = Math.max(...lp.map((l, i) => l + fit[i]!));
+  let mass = 0;
+  let zf = 0;
+  for (let i = 0; i < texts.length; i++) {
+    mass += Math.exp(lp[i]!);
+    zf += Math.exp(lp[i]! + fit[i]! - top);
+  }
+  for (let i = 0; i < texts.length; i++) {
+    const first = ids[i]!.length ? ids[i]![0]! : o.meet;
+    q[first] = q[first]! + (mass * Math.exp(lp[i]! + fit[i]! - top)) / zf - Math.exp(lp[i]!);
+  }
+  for (let v = 0; v < V; v++) if (!(q[v]! > 1e-12)) q[v] = 1e-12;
+  return q;
+}
