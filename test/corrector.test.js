@@ -253,7 +253,7 @@ describe('typo corrector', function () {
     const list = [{ text: 'agin', p: 0.6 }, { text: 'again', p: 0.3 }, { text: 'Again', p: 0.1 }];
     const lm = [-5, -3, -9];
     const prior = [0.2, 3.1, 0];
-    const got = m.rescored(list, lm, 'agina', 0.5, 4, prior);
+    const got = m.rescored(list, lm, 'agina', 0.5, 4, prior, m.CORRECTOR_CASE_PENALTY);
     const cps = (w) => Array.from(w, (ch) => ch.codePointAt(0));
     const edits = [m.editDistance(cps('agina'), cps('agin'), 8), m.editDistance(cps('agina'), cps('again'), 8), m.editDistance(cps('agina'), cps('again'), 8)];
     assertEqual(edits, [1, 2, 2], 'edits by the textbook table');
@@ -262,8 +262,13 @@ describe('typo corrector', function () {
     const want = list.map((c, i) => ({ text: c.text, p: Math.exp(scores[i]) / z })).sort((a, b) => b.p - a.p);
     assertEqual(got.map((c) => c.text), want.map((c) => c.text), 'order');
     assertClose(got.map((c) => c.p), want.map((c) => c.p), 1e-12, 'probabilities');
+    // In a sentence (the default casePenalty 0) the capital costs nothing.
+    const inText = m.rescored(list, lm, 'agina', 0.5, 4, prior);
+    const textScores = list.map((c, i) => Math.log(c.p) + 0.5 * lm[i] - 4 * edits[i] + prior[i]);
+    const tz = textScores.reduce((a, x) => a + Math.exp(x), 0);
+    assertClose(list.map((c) => inText.find((x) => x.text === c.text).p), textScores.map((x) => Math.exp(x) / tz), 1e-12, 'no capital cost in a sentence');
     // A typed word with a capital: no folding, no capital cost.
-    const capital = m.rescored(list, lm, 'Agina', 0.5, 4);
+    const capital = m.rescored(list, lm, 'Agina', 0.5, 4, undefined, m.CORRECTOR_CASE_PENALTY);
     const capScores = list.map((c, i) => Math.log(c.p) + 0.5 * lm[i] - 4 * m.editDistance(cps('Agina'), cps(c.text), 8));
     const cz = capScores.reduce((a, x) => a + Math.exp(x), 0);
     assertClose(list.map((c) => capital.find((x) => x.text === c.text).p), capScores.map((x) => Math.exp(x) / cz), 1e-12, 'a capitalised typed word');
@@ -355,7 +360,7 @@ describe('typo corrector', function () {
         m.tf.dispose(m.stateTensors(states));
         // A word with no text before it: the language model's weight for a word alone, and how common each word is.
         const prior = left === '' ? m.countPrior(model.lexicon, list.map((c) => c.text)) : undefined;
-        return m.rescored(list, lm, typed, left === '' ? m.CORRECTOR_LM_WEIGHT_ALONE : m.CORRECTOR_LM_WEIGHT, undefined, prior).slice(0, k);
+        return m.rescored(list, lm, typed, left === '' ? m.CORRECTOR_LM_WEIGHT_ALONE : m.CORRECTOR_LM_WEIGHT, undefined, prior, left === '' ? m.CORRECTOR_CASE_PENALTY : 0).slice(0, k);
       } finally {
         m.disposeModel(model);
       }
@@ -442,9 +447,11 @@ describe('typo corrector', function () {
       const again = await s.corrections({ k: 3 });
       console.log(`agina: ${JSON.stringify(again.corrections.map((c) => [c.text, +c.p.toFixed(3)]))}`);
       assertEqual(again.corrections[0]?.text, 'again', '"again" before the rare "agin"');
+      // In a sentence the language model reads the capital itself, and the capital costs nothing more.
       await s.setText('we sailed across the carribean');
       const inText = await s.corrections({ k: 3 });
       console.log(`…across the carribean: ${JSON.stringify(inText.corrections.map((c) => [c.text, +c.p.toFixed(3)]))}`);
+      assertEqual(inText.corrections[0]?.text, 'Caribbean', 'in a sentence too');
     });
   });
 });

@@ -46,7 +46,7 @@ import { buildModel, disposeModel, encode, logits, stateTensors, step, stepWithL
 import type { LayerState } from '../worker/cells/index.js';
 import { isWordChar } from '../src/text.js';
 import { DEFAULT_MIN_CORRECTION, shouldCorrect, type CorrectionThresholds } from '../src/widget/policy.js';
-import { CORRECTION_BEAM, CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT_ALONE, CORRECTOR_LM_WEIGHT, RESCORED, NEAR_LIMIT, CORRECTOR_PRIOR_ALONE, candidates, correctionOptions, countPrior, editDistance, rescored } from '../worker/model/corrector.js';
+import { CORRECTION_BEAM, CORRECTOR_EDIT_PENALTY, CORRECTOR_LM_WEIGHT_ALONE, CORRECTOR_LM_WEIGHT, RESCORED, NEAR_LIMIT, CORRECTOR_CASE_PENALTY, CORRECTOR_PRIOR_ALONE, candidates, correctionOptions, countPrior, editDistance, rescored } from '../worker/model/corrector.js';
 import { wordLogProbs } from '../worker/model/rescore.js';
 import { nearWords } from '../worker/model/near.js';
 import { mulberry32 } from '../worker/session.js';
@@ -587,14 +587,14 @@ class ModelCorrector {
   }
 
   /** The candidates with p (softmax of ln p_dec + beta · ln p_lm over them), best first. */
-  static combine(list: readonly Scored[], typed: string, beta: number, gamma: number, prior = 0): { text: string; p: number }[] {
-    return rescored(list.map((c) => ({ text: c.text, p: Math.exp(c.dec) })), list.map((c) => c.lm), typed, beta, gamma, prior ? list.map((c) => prior * c.count) : undefined);
+  static combine(list: readonly Scored[], typed: string, beta: number, gamma: number, prior = 0, casePenalty = 0): { text: string; p: number }[] {
+    return rescored(list.map((c) => ({ text: c.text, p: Math.exp(c.dec) })), list.map((c) => c.lm), typed, beta, gamma, prior ? list.map((c) => prior * c.count) : undefined, casePenalty);
   }
 
   /** The candidates in the order a user of the widget meets them: the typed word first unless the widget would change it. */
   static order(c: Candidates, typed: string, min: CorrectionThresholds, beta: number, gamma: number, betaAlone = beta, priorAlone = CORRECTOR_PRIOR_ALONE): string[] {
     // A word alone, as session.corrections() ranks it: how common each candidate is counts (countPrior).
-    const ranked = ModelCorrector.combine(c.list, typed, c.alone ? betaAlone : beta, gamma, c.alone ? priorAlone : 0);
+    const ranked = ModelCorrector.combine(c.list, typed, c.alone ? betaAlone : beta, gamma, c.alone ? priorAlone : 0, c.alone ? CORRECTOR_CASE_PENALTY : 0);
     const texts = ranked.map((x) => x.text);
     if (shouldCorrect(ranked, { text: typed, known: c.known }, min) || !c.list.length) return texts;
     return [typed, ...texts.filter((t) => t !== typed)];

@@ -6,7 +6,7 @@ import { beamSearch } from './model/beam.js';
 import { isWordChar } from '../src/text.js';
 import { encode, logits, stateTensors, step, stepWithLogits, zeroState, type Model } from './model/model.js';
 import { disposeMidText, midTextModel } from './model/bidir.js';
-import { CORRECTOR_LM_WEIGHT, CORRECTOR_LM_WEIGHT_ALONE, NEAR_LIMIT, RESCORED, candidates, correctionOptions, countPrior, rescored } from './model/corrector.js';
+import { CORRECTOR_CASE_PENALTY, CORRECTOR_LM_WEIGHT, CORRECTOR_LM_WEIGHT_ALONE, NEAR_LIMIT, RESCORED, candidates, correctionOptions, countPrior, rescored } from './model/corrector.js';
 import { nearWords } from './model/near.js';
 import { completeMidLine, fitTail, wordLogProbs } from './model/rescore.js';
 import { workerError } from './errors.js';
@@ -590,12 +590,13 @@ export class Session {
       const user = this.adapt && this.adapt.words.size > 0 ? this.adapt.words.list() : null;
       const near = (t: string, max: number) => nearWords(lexicon?.trie() ?? null, user, t, max, NEAR_LIMIT);
       const list = candidates(net, h, typed, correctionOptions(this.model.index, known, typed, Math.max(request.k, RESCORED), request.beamWidth), near);
-      // With no text before the word, the language model's share counts less (CORRECTOR_LM_WEIGHT_ALONE).
-      // and how common each word is counts instead (countPrior).
+      // With no text before the word, the language model's share counts less (CORRECTOR_LM_WEIGHT_ALONE; at 0
+      // it is not read at all), and how common each word is counts instead (countPrior), and a capital the typed word lacks costs.
       const alone = start === 0;
       const texts = list.map((c) => c.text);
       const prior = alone ? countPrior(lexicon, texts) : undefined;
-      const corrections = rescored(list, wordLogProbs(this.model, state, texts), typed, alone ? CORRECTOR_LM_WEIGHT_ALONE : CORRECTOR_LM_WEIGHT, undefined, prior).slice(0, request.k);
+      const lm = alone && CORRECTOR_LM_WEIGHT_ALONE === 0 ? texts.map(() => 0) : wordLogProbs(this.model, state, texts);
+      const corrections = rescored(list, lm, typed, alone ? CORRECTOR_LM_WEIGHT_ALONE : CORRECTOR_LM_WEIGHT, undefined, prior, alone ? CORRECTOR_CASE_PENALTY : 0).slice(0, request.k);
       return { word, corrections };
     } finally {
       if (owned) dispose(stateTensors(state));
