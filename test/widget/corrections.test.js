@@ -108,6 +108,16 @@ describe('widget: typo corrections', function () {
     assertEqual(ta.value, 'We are acquainted ', 'accepted');
   });
 
+  it('a name typed in lower case is offered with its capital ("carribean" → "Caribbean")', async () => {
+    const box = suite.stage(`<textarea style='${FONT}width:460px;height:120px'></textarea>`);
+    const ta = box.querySelector('textarea');
+    const { handle } = await attachTo(ta);
+    await offered(ta, handle, 'We sailed across the carribean ', () => ta.value, 'carribean', 'Caribbean');
+    await screenshot('correction-name', '.stage');
+    await press('Tab');
+    assertEqual(ta.value, 'We sailed across the Caribbean ', 'accepted');
+  });
+
   it('contenteditable: offered, accepted with Tab and taken back with Backspace', async () => {
     const box = suite.stage(`<div contenteditable style='${FONT}padding:8px;width:460px;min-height:80px'></div>`);
     const div = box.querySelector('div');
