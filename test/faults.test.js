@@ -234,7 +234,8 @@ describe('faults in flight: nothing hangs', function () {
     const manifest = await (await fetch(`${MODEL}model.json`)).json();
     const dir = `lexicon-${Date.now()}`;
     await serve(`${dir}/weights.bin`, await (await fetch(`${MODEL}weights.bin`)).arrayBuffer());
-    await serve(`${dir}/model.json`, JSON.stringify({ ...manifest, lexicon: ['dog', 'tea', 'the'] }));
+    // With count classes (lexiconCounts): the saved models keep them, a learned word in the lowest class.
+    await serve(`${dir}/model.json`, JSON.stringify({ ...manifest, lexicon: ['dog', 'tea', 'the'], lexiconCounts: '5a3' }));
     const dbName = uniqueDb('lexicon');
     const predictor = await createPredictor({ adapt: false, model: `/__store/${dir}/`, backend: 'cpu', cache: { dbName } });
     try {
@@ -253,6 +254,10 @@ describe('faults in flight: nothing hangs', function () {
       assertEqual(big.length, 1_000_000, 'saved with the lexicon at its limit');
       assert(big.includes('zeta'), 'the most frequent new word (seen last) was kept');
       assertEqual((await get('private')).manifest.lexicon, ['dog', 'tea', 'the'], 'learnedWords: false saves only the base lexicon');
+      assertEqual((await get('private')).manifest.lexiconCounts, '5a3', 'and its count classes');
+      const bigCounts = (await get('big')).manifest.lexiconCounts;
+      assertEqual(bigCounts.length, 1_000_000, 'a count class for every saved word');
+      assertEqual(['dog', 'tea', 'the', 'zeta'].map((w) => bigCounts[big.indexOf(w)]), ['5', 'a', '3', '3'], 'the base words keep theirs, a learned word takes the lowest');
       // An entry another version wrote (or damage): listed with its error, deletable.
       const entry = await get('private');
       await idbRequest(db.transaction('models', 'readwrite').objectStore('models').put({ ...entry, name: 'future', manifest: { ...entry.manifest, version: 99 } }));
