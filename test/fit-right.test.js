@@ -56,7 +56,7 @@ describe('mid-line completions ranked by the text after the caret (fitRight)', f
     m.tf.dispose(m.stateTensors(start));
   });
 
-  it("fitRight: p(w) L(w) / Σ p L times the candidates' mass, best first, then minP and k", () => {
+  it("fitRight: p(w) L(w) / Σ p L times the candidates' mass to the power FIT_MASS_POWER, best first, then minP and k", () => {
     const left = 'the tea is ';
     const start = read(m.encode(model, left));
     const tail = m.encode(model, ' so hot');
@@ -71,13 +71,15 @@ describe('mid-line completions ranked by the text after the caret (fitRight)', f
     const L = new Map(words.map((w) => [w, Math.exp(reference(left, m.encode(model, w), tail, 1))]));
     const mass = 0.3 + 0.2 + 0.1 + 0.02;
     const z = 0.3 * L.get('not') + 0.2 * L.get('a') + 0.1 * L.get('too') + 0.02 * L.get('ever');
+    const share = Math.pow(mass, m.FIT_MASS_POWER);
     const want = completions
-      .map((c) => ({ ...c, p: (c.p * L.get(c.text.trim()) * mass) / z }))
+      .map((c) => ({ ...c, p: (c.p * L.get(c.text.trim()) * share) / z }))
       .sort((a, b) => b.p - a.p);
     const got = m.fitRight(model, start, completions, tail, 10, 0);
     assertEqual(got.map((c) => c.text), want.map((c) => c.text), 'order');
     assertClose(got.map((c) => c.p), want.map((c) => c.p), 1e-6, 'probabilities');
-    assertClose([got.filter((c) => !c.text.endsWith(' ')).reduce((a, c) => a + c.p, 0)], [mass], 1e-9, 'the words keep their total probability');
+    assertClose([got.filter((c) => !c.text.endsWith(' ')).reduce((a, c) => a + c.p, 0)], [share], 1e-9, 'the words hold their total probability to the power FIT_MASS_POWER');
+    assert(share > mass, 'more than they had: the words searched for fit better than those not searched for');
     const cut = m.fitRight(model, start, completions, tail, 2, want[2].p + 1e-9);
     assertEqual(cut.map((c) => c.text), want.slice(0, 2).map((c) => c.text), 'k and minP');
     assertEqual(m.fitRight(model, start, [{ text: 'not', p: 0.3, complete: true }], tail, 3, 0), [{ text: 'not', p: 0.3, complete: true }], 'one word: its own probability');
@@ -101,10 +103,15 @@ describe('mid-line completions ranked by the text after the caret (fitRight)', f
     const L = words.map((w) => Math.exp(reference(left, m.encode(model, w), tail, 1)));
     const mass = p.reduce((a, x) => a + x, 0);
     const z = p.reduce((a, x, i) => a + x * L[i], 0);
-    const want = logSoftmax(start).map(Math.exp);
+    // Candidates share mass^FIT_MASS_POWER by p L; every other word keeps its share of the rest.
+    const share = Math.pow(mass, m.FIT_MASS_POWER);
+    const others = logSoftmax(start).map(Math.exp);
     words.forEach((w, i) => {
-      const first = seqs[i][0];
-      want[first] += (mass * p[i] * L[i]) / z - p[i];
+      others[seqs[i][0]] -= p[i];
+    });
+    const want = others.map((x) => Math.max(0, x) * ((1 - share) / (1 - mass)));
+    words.forEach((w, i) => {
+      want[seqs[i][0]] += (share * p[i] * L[i]) / z;
     });
     assertClose(Array.from(got), want, 1e-6, 'q');
     assertClose([got.reduce((a, x) => a + x, 0)], [1], 1e-6, 'a distribution');

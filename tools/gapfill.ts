@@ -66,6 +66,8 @@ interface Args {
   minP: number;
   noLexicon: boolean;
   json: boolean;
+  /** Print how likely the gaps' words are for each power of the candidates' mass in fitRight (`--mass-fit`). */
+  massFit: boolean;
   /** The fitted next character's search (fitNextChar): candidates, beam width, characters after the gap read, least probability. */
   fit: { candidates: number; beam: number; chars: number; minP: number };
 }
@@ -92,6 +94,7 @@ function parseArgs(argv: string[]): Args {
     minP: widget.minProbability!,
     noLexicon: false,
     json: false,
+    massFit: false,
     fit: { candidates: FIT_CANDIDATES, beam: widget.beamWidth!, chars: FIT_CHARS, minP: FIT_MIN_P },
   };
   for (let i = 0; i < argv.length; i++) {
@@ -110,6 +113,7 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--min-p') args.minP = Number(value());
     else if (a === '--no-lexicon') args.noLexicon = true;
     else if (a === '--json') args.json = true;
+    else if (a === '--mass-fit') args.massFit = true;
     else if (a === '--fit-candidates') args.fit.candidates = Number(value());
     else if (a === '--fit-beam') args.fit.beam = Number(value());
     else if (a === '--fit-chars') args.fit.chars = Number(value());
@@ -296,6 +300,8 @@ export async function main(argv: string[]): Promise<void> {
   // The combining head with nothing added: the batch's combined logits are its logits plus each row's right-text share.
   const mid0 = bidir ? midTextModel(model, bidir, new Float32Array(V)) : null;
   const seconds = { read: 0, complete: 0, fitted: 0 };
+  /** Per completion request mid-line (after 1 and 2 letters): the candidates' total probability, and whether the word is among them. */
+  const massRows: { n: number; mass: number; hit: boolean }[] = [];
   try {
     for (let b0 = 0; b0 < gaps.length; b0 += args.lanes) {
       const batch = gaps.slice(b0, b0 + args.lanes);
@@ -417,6 +423,15 @@ export async function main(argv: string[]): Promise<void> {
             try {
               const m = mid ?? model;
               if (mid) score(head[g.file]!, ranked(await beamSearch(m, start, o)));
+              if (args.massFit && 'meet' in o) {
+                const wide = await beamSearch(m, start, { ...o, k: Math.max(o.k, FIT_CANDIDATES), minP: Math.min(o.minP ?? 0, FIT_MIN_P) });
+                const words = new Map<string, number>();
+                for (const c of wide) {
+                  const t = c.text.endsWith(' ') ? c.text.slice(0, -1) : c.text;
+                  words.set(t, Math.max(words.get(t) ?? 0, c.p));
+                }
+                if (words.size > 1) massRows.push({ n, mass: [...words.values()].reduce((a, x) => a + x, 0), hit: words.has(rest) });
+              }
               score(both[g.file]!, ranked(await completeMidLine(model, m, start, o, fitTail(model, g.right))));
             } finally {
               if (mid) disposeMidText(mid);
@@ -503,6 +518,14 @@ export async function main(argv: string[]): Promise<void> {
     console.log(
       `\nCompletions from the bidirectional head alone, before they are ranked by how well the next ${FIT_CHARS} characters after the gap follow each (fitRight, ${FIT_CANDIDATES} candidates): top-1 / top-3 after 1 letter ${pct(mh.after1.top1)} / ${pct(mh.after1.top3)}, after 2 ${pct(mh.after2.top1)} / ${pct(mh.after2.top3)} (mean over files).`,
     );
+  }
+  if (args.massFit) {
+    for (const n of [1, 2]) {
+      const rows = massRows.filter((r) => r.n === n);
+      const ll = (g: number) => rows.reduce((a, r) => a + (r.hit ? g * Math.log(r.mass) : Math.log(Math.max(1e-12, 1 - Math.pow(r.mass, g)))), 0) / rows.length;
+      const grid = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+      console.log(`\nmass power after ${n} letter(s), ${rows.length} requests (${rows.filter((r) => r.hit).length} with the word among the candidates): mean ln-likelihood (γ-dependent part) ${grid.map((g) => `${g}: ${ll(g).toFixed(4)}`).join(', ')}`);
+    }
   }
   const mq = result.mean.fitted;
   if (mq) {

@@ -134,13 +134,26 @@ export const FIT_CANDIDATES = 8;
 export const FIT_MIN_P = 0.01;
 
 /**
+ * The candidates of a mid-line completion hold their total probability P
+ * raised to this power after fitRight (P^0.8 > P: the words searched for,
+ * the likeliest by the text before the caret, are likelier to fit the text
+ * after it than the words not searched for; those share 1 − P^0.8). Chosen
+ * by likelihood on gaps of the training text, not the validation text:
+ * `npm run eval:gaps -- --model models/default --text
+ * ../shared/corpus/v2/train --gaps 1200 --seed 7 --mass-fit` (mean
+ * ln-likelihood of the words after one letter, by power: 0.5 −0.527, 0.6
+ * −0.505, 0.7 −0.494, 0.8 −0.491, 0.9 −0.493, 1 −0.500; after two letters
+ * also best at 0.8).
+ */
+export const FIT_MASS_POWER = 0.8;
+
+/**
  * Mid-line word completions ranked by how well the text after the caret
  * follows each: with L(w) = p(tail[1..] | text, w) under the forward model
  * (tail[0], where the word ends, is already in p), each completion's
  * probability becomes p(w) L(w) / Σ p L over the candidates, times the
- * candidates' total probability (the words not searched for are assumed to
- * fit as well as these do on average): Bayes' rule for the word given both
- * sides, the right side cut at `tail`. Completions that differ only by the
+ * candidates' total probability P raised to FIT_MASS_POWER: Bayes' rule for
+ * the word given both sides, the right side cut at `tail`. Completions that differ only by the
  * space withSpace appends share their word's L. Returns the best `k` with
  * p ≥ `minP`.
  */
@@ -162,8 +175,9 @@ export function fitRight(model: Model, start: LayerState[], completions: readonl
     mass += p.get(t)!;
     z += p.get(t)! * L.get(t)!;
   }
+  const share = Math.pow(mass, FIT_MASS_POWER);
   return completions
-    .map((c) => ({ ...c, p: (c.p * L.get(word(c.text))! * mass) / z }))
+    .map((c) => ({ ...c, p: (c.p * L.get(word(c.text))! * share) / z }))
     .filter((c) => c.p >= minP)
     .sort((a, b) => b.p - a.p)
     .slice(0, k);
@@ -212,9 +226,12 @@ export function sequenceLogProbs(model: Model, start: LayerState[], seqs: readon
  * from the word distribution fitRight gives: `search`'s candidates for the
  * rest of the word (ending where the text resumes, o.meet), each s with its
  * probability p(s) under `search` and the fit L(s) of `tail` after it under
- * `model`, share their total probability P by p(s) L(s) (Bayes' rule), and
- * every other word keeps p(s). The next character c then has
- *   q(c) = p(c) + Σ over candidates starting with c of (P · p(s) L(s) / Σ p L − p(s)),
+ * `model`, share P' = P^FIT_MASS_POWER (P their total probability) by
+ * p(s) L(s) (Bayes' rule), and every other word keeps p(s) · (1 − P') /
+ * (1 − P). The next character c then has, with o(c) the probability of the
+ * words that start with c and are not candidates, p(c) − Σ p(s) over the
+ * candidates that start with c,
+ *   q(c) = o(c) · (1 − P') / (1 − P) + Σ over candidates starting with c of P' · p(s) L(s) / Σ p L,
  * which sums to 1: a proper distribution whose product over a word's
  * characters is the probability that word distribution gives it.
  */
@@ -243,10 +260,13 @@ export async function fitNextChar(model: Model, search: Model, start: LayerState
     mass += Math.exp(lp[i]!);
     zf += Math.exp(lp[i]! + fit[i]! - top);
   }
-  for (let i = 0; i < texts.length; i++) {
-    const first = ids[i]!.length ? ids[i]![0]! : o.meet;
-    q[first] = q[first]! + (mass * Math.exp(lp[i]! + fit[i]! - top)) / zf - Math.exp(lp[i]!);
-  }
+  const share = Math.pow(mass, FIT_MASS_POWER);
+  const firsts = ids.map((s) => (s.length ? s[0]! : o.meet!));
+  // The words not searched for: what is left of each character's probability, rescaled.
+  for (let i = 0; i < texts.length; i++) q[firsts[i]!] = q[firsts[i]!]! - Math.exp(lp[i]!);
+  const rest = mass < 1 ? (1 - share) / (1 - mass) : 0;
+  for (let v = 0; v < V; v++) q[v] = Math.max(0, q[v]!) * rest;
+  for (let i = 0; i < texts.length; i++) q[firsts[i]!] = q[firsts[i]!]! + (share * Math.exp(lp[i]! + fit[i]! - top)) / zf;
   for (let v = 0; v < V; v++) if (!(q[v]! > 1e-12)) q[v] = 1e-12;
   return q;
 }
