@@ -1,7 +1,7 @@
 /**
  * npm run eval:gaps -- --model DIR --text FILE_OR_DIR... [--gaps 1000] [--seed 1] [--lanes 64]
  *                      [--backend wasm|cpu] [--min-p P] [--no-lexicon] [--json]
- *                      [--fit-candidates 8] [--fit-beam 4] [--fit-chars 8] [--fit-min-p 0.01]
+ *                      [--fit-candidates 8] [--fit-beam 4] [--fit-chars 8] [--fit-min-p 0.01] [--mass-fit]
  *
  * Gap filling: how much the text after the caret helps (the model's optional
  * bidirectional part, worker/model/bidir.ts). In each file, words in the
@@ -31,6 +31,13 @@
  *     distribution is its marginal). By default with the completions' own
  *     settings (FIT_CANDIDATES candidates, the widget's beam, FIT_CHARS
  *     characters read, FIT_MIN_P); the --fit-* options widen the search.
+ *
+ * With --mass-fit (run it on training text, never on the validation text),
+ * it also prints, for each power γ of the candidates' total probability P
+ * that fitRight gives them (rescore.ts FIT_MASS_POWER), the mean
+ * log-likelihood of the gaps' words after one and after two letters, the
+ * part that depends on γ: γ ln P when the word is among the candidates,
+ * ln(1 − P^γ) when it is not (the words not searched for share 1 − P^γ).
  *
  * A model without the section gives the forward columns only, and says so.
  * Work is batched: the gaps' left texts, words and right texts are read in
@@ -77,7 +84,7 @@ function usage(message?: string): never {
   console.error(
     'usage: npm run eval:gaps -- --model DIR --text FILE_OR_DIR... [--gaps 1000] [--seed 1] [--lanes 64]\n' +
       '                           [--backend wasm|cpu] [--min-p P] [--no-lexicon] [--json]\n' +
-      '                           [--fit-candidates 8] [--fit-beam 4] [--fit-chars 8] [--fit-min-p 0.01]',
+      '                           [--fit-candidates 8] [--fit-beam 4] [--fit-chars 8] [--fit-min-p 0.01] [--mass-fit]',
   );
   process.exit(2);
 }
