@@ -399,6 +399,9 @@ export function scoredForm(typed: string, word: string, known: WordList | null):
  * 2,000 words of the real-misspellings list that the measured 1,000 do not
  * overlap (`--real 2000 --real-offset 1300`): 0.1, 0.2, 0.3, 0.5, 0.75, 1,
  * 1.5 gave 79.8, 80.0, 80.0, 80.3, 80.0, 79.7, 79.0% top-1 (0: 79.8%).
+ * Not in a sentence, where the language model knows how common a word is:
+ * there 0.25 took synthetic errors fixed from 92.1% to 91.8% and false
+ * alarms from 0.2% to 0.3% (eval:typos --seed 2).
  */
 export const CORRECTOR_PRIOR_ALONE = 0.5;
 
