@@ -50,6 +50,12 @@ export interface BeamOptions {
 export class Lexicon implements WordList {
   constructor(readonly words: readonly string[]) {}
 
+  /** Where `w` is in the words, or -1. */
+  indexOf(w: string): number {
+    const at = this.#lower(w);
+    return this.words[at] === w ? at : -1;
+  }
+
   /** First index whose word is ≥ `s`. */
   #lower(s: string, lo = 0, hi = this.words.length): number {
     while (lo < hi) {
@@ -109,8 +115,8 @@ export class ModelLexicon {
   #learned: readonly string[] = [];
   #trie: WordTrie | null = null;
 
-  /** The words the model came with and their count classes (the manifest's lexiconCounts), or null. */
-  readonly #base: { words: readonly string[]; classes: string } | null;
+  /** The words the model came with, their count classes (the manifest's lexiconCounts) and the lowest of them, or null. */
+  readonly #base: { words: Lexicon; classes: string; least: string } | null;
 
   /**
    * `limit`: most words in all (the model format's MAX_LEXICON_WORDS);
@@ -122,7 +128,9 @@ export class ModelLexicon {
     counts?: string,
   ) {
     this.#lexicon = new Lexicon(sorted);
-    this.#base = counts !== undefined && counts.length === sorted.length ? { words: sorted, classes: counts } : null;
+    let least = 'f';
+    if (counts !== undefined) for (let i = 0; i < counts.length; i++) if (counts[i]! < least) least = counts[i]!;
+    this.#base = counts !== undefined && counts.length === sorted.length ? { words: this.#lexicon, classes: counts, least } : null;
   }
 
   /** Whether the words came with count classes. */
@@ -136,16 +144,8 @@ export class ModelLexicon {
    * without (learned in fine-tuning, or unknown) or a lexicon without counts.
    */
   countClass(word: string): number | null {
-    const base = this.#base;
-    if (!base) return null;
-    let lo = 0;
-    let hi = base.words.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (base.words[mid]! < word) lo = mid + 1;
-      else hi = mid;
-    }
-    return base.words[lo] === word ? parseInt(base.classes[lo]!, 16) : null;
+    const at = this.#base?.words.indexOf(word) ?? -1;
+    return at < 0 ? null : parseInt(this.#base!.classes[at]!, 16);
   }
 
   /**
@@ -155,11 +155,9 @@ export class ModelLexicon {
    * when the lexicon has none.
    */
   countsOf(words: readonly string[]): string | undefined {
-    if (!this.#base) return undefined;
-    let least = 15;
-    for (let i = 0; i < this.#base.classes.length; i++) least = Math.min(least, parseInt(this.#base.classes[i]!, 16));
-    const fallback = least.toString(16);
-    return words.map((w) => this.countClass(w)?.toString(16) ?? fallback).join('');
+    const base = this.#base;
+    if (!base) return undefined;
+    return words.map((w) => base.classes[base.words.indexOf(w)] ?? base.least).join('');
   }
 
   get size(): number {

@@ -476,14 +476,13 @@ function withNear(dec: Decoding, typed: string, list: readonly Correction[], nea
   const have = new Set(list.map((c) => c.text));
   // A name the typed word only differs from by its capital ("london", "London") is left out: a change of case is no correction.
   // So is a capitalised word whose lower-case form is known (that form is as near, and the one to offer).
-  const extra = [...new Set(near)].filter((w) => {
-    if (w === typed || have.has(w)) return false;
-    const form = scoredForm(typed, w, known);
-    return form !== typed && !(startsLower(typed) && form === w && startsUpper(w));
-  });
+  const extra = [...new Set(near)]
+    .filter((w) => w !== typed && !have.has(w))
+    .map((text) => ({ text, form: scoredForm(typed, text, known) }))
+    .filter(({ text, form }) => form !== typed && !(startsLower(typed) && form === text && startsUpper(text)));
   if (extra.length === 0) return [...list];
-  const scores = scoreWith(dec, extra.map((w) => scoredForm(typed, w, known)), index, index.get(32) ?? 0);
-  return [...list, ...extra.flatMap((text, i) => (scores[i]! > -Infinity ? [{ text, p: Math.exp(scores[i]!) }] : []))];
+  const scores = scoreWith(dec, extra.map((x) => x.form), index, index.get(32) ?? 0);
+  return [...list, ...extra.flatMap(({ text }, i) => (scores[i]! > -Infinity ? [{ text, p: Math.exp(scores[i]!) }] : []))];
 }
 
 /**
